@@ -1,0 +1,7 @@
+// Maintained by `npm run migration:create`: every migration class, oldest first.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125164704_initial_schema } from './Migration20261125164704_initial_schema.js';
+
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
+];

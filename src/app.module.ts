@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './common/logging/logging.module.js';
+import { CustomersModule } from './customers/customers.module.js';
+import { MeteringModule } from './metering/metering.module.js';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
+
+@Module({})
+export class AppModule {
+  /** The config is validated (and the database URL resolved) before the module graph is built. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        HealthModule,
+        CustomersModule,
+        SubscriptionsModule,
+        MeteringModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import pg from 'pg';
+
+/** Every PostgreSQL advisory lock id the service takes, in one place so two features never share one. */
+export enum AdvisoryLock {
+  Migrations = 7_001_001,
+  Reporter = 7_001_002,
+  Reconciliation = 7_001_003,
+}
+
+/**
+ * Holds a session-level advisory lock on a dedicated connection while `work` runs, so the lock
+ * is held by one connection from acquire to release (a pooled connection could differ).
+ */
+export async function withAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [lock]);
+    return await work();
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,30 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { AppConfig } from '../config/app-config.js';
+import { MigrationService } from './migration.service.js';
+import { ormOptions } from './orm-options.js';
+
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...ormOptions(config.database.url ?? '', config.database.poolMax),
+        autoLoadEntities: true,
+        registerRequestContext: true,
+      }),
+    }),
+  ],
+  providers: [MigrationService],
+  exports: [MigrationService],
+})
+export class DatabaseModule implements OnModuleInit {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** MikroORM 7 connects lazily; connecting at boot makes an unreachable database fail the start. */
+  async onModuleInit(): Promise<void> {
+    await this.orm.connect();
+  }
+}

@@ -1,0 +1,39 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { DomainError } from '../common/errors/domain-error.js';
+import { MigrationsHealthIndicator } from './migrations.health.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: MikroOrmHealthIndicator,
+    private readonly migrations: MigrationsHealthIndicator,
+  ) {}
+
+  /** Liveness: the process answers; no dependency is checked, so a database outage never restarts pods. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Readiness: the database answers and the schema is fully migrated; 503 names the failing checks. */
+  @Get('ready')
+  @HealthCheck()
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 1500 }),
+        () => this.migrations.noPendingMigration('migrations'),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const failing = (error.getResponse() as HealthCheckResult).error ?? {};
+      const checks = Object.entries(failing).map(([check, state]) => ({ check, ...state }));
+      throw new DomainError(503, 'NOT_READY', `failing checks: ${Object.keys(failing).join(', ')}`, checks);
+    }
+  }
+}

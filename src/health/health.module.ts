@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseModule } from '../database/database.module.js';
+import { HealthController } from './health.controller.js';
+import { MigrationsHealthIndicator } from './migrations.health.js';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), DatabaseModule],
+  controllers: [HealthController],
+  providers: [MigrationsHealthIndicator],
+})
+export class HealthModule {}
