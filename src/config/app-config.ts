@@ -16,6 +16,27 @@ export interface StripeConfig {
   webhookSecrets: string[];
 }
 
+export interface HttpConfig {
+  /** Empty: CORS stays off (the callers are services, not browsers). */
+  corsOrigins: string[];
+  requestTimeoutMs: number;
+  /** Passed to Express `trust proxy`, so client IPs (rate limits, logs) come from X-Forwarded-For only behind known proxies. */
+  trustProxy: boolean | number | string;
+}
+
+export interface AuthConfig {
+  bootstrapAdminKey?: string;
+  /** 0: every request reads its key from the database. */
+  keyCacheTtlMs: number;
+}
+
+/** Requests per minute per API key (or client IP), by the scope a route requires. */
+export interface RateLimitConfig {
+  defaultPerMinute: number;
+  usageWritePerMinute: number;
+  usageReadPerMinute: number;
+}
+
 /** The typed configuration every other module injects. Built once, from a validated environment. */
 export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
@@ -25,6 +46,12 @@ export class AppConfig {
   readonly database: DatabaseConfig;
   readonly stripe: StripeConfig;
   readonly redisUrl?: string;
+  readonly http: HttpConfig;
+  readonly auth: AuthConfig;
+  readonly rateLimit: RateLimitConfig;
+  /** Absent: GET /metrics is public. */
+  readonly metricsToken?: string;
+  readonly shutdownGraceMs: number;
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV;
@@ -42,16 +69,36 @@ export class AppConfig {
       webhookSecrets: env.STRIPE_WEBHOOK_SECRET?.split(',') ?? [],
     };
     this.redisUrl = env.REDIS_URL;
+    this.http = {
+      corsOrigins: env.CORS_ORIGINS?.split(',') ?? [],
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    };
+    this.auth = { bootstrapAdminKey: env.BOOTSTRAP_ADMIN_API_KEY, keyCacheTtlMs: env.API_KEY_CACHE_TTL_MS };
+    this.rateLimit = {
+      defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
+      usageWritePerMinute: env.RATE_LIMIT_USAGE_WRITE_PER_MINUTE,
+      usageReadPerMinute: env.RATE_LIMIT_USAGE_READ_PER_MINUTE,
+    };
+    this.metricsToken = env.METRICS_TOKEN;
+    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
   }
 
   /** Every secret value this process knows, so that log redaction can be proven in tests. */
   secrets(): string[] {
-    return [this.stripe.secretKey, ...this.stripe.webhookSecrets].filter((value): value is string => !!value);
+    return [this.stripe.secretKey, ...this.stripe.webhookSecrets, this.auth.bootstrapAdminKey, this.metricsToken].filter(
+      (value): value is string => !!value,
+    );
   }
 
   withDatabaseUrl(url: string): AppConfig {
     return Object.assign(Object.create(AppConfig.prototype) as AppConfig, this, { database: { ...this.database, url } });
   }
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /**

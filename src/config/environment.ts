@@ -54,6 +54,42 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\d+(kb|mb)$/, { message: 'must be a size such as 512kb or 2mb' })
   HTTP_BODY_LIMIT: string = '2mb';
+
+  /** Past it a request that is still being served answers 503; a client too slow to send its request gets 408. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(600000)
+  HTTP_REQUEST_TIMEOUT_MS: number = 30000;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^(https?:\/\/[^\s,]+)(,https?:\/\/[^\s,]+)*$/, { message: 'must be comma-separated http(s):// origins' })
+  CORS_ORIGINS?: string;
+
+  /** Express `trust proxy`: false, true, a hop count or comma-separated addresses/subnets (loopback, 10.0.0.0/8, …). */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^(true|false|\d{1,2}|[\w.:/]+(,\s*[\w.:/]+)*)$/, { message: 'must be true, false, a hop count or comma-separated addresses/subnets' })
+  TRUST_PROXY: string = 'false';
+
+  /** Also a secret: stored hashed at boot so a fresh deployment can be reached; see README "API keys". */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^mb_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$/, { message: 'must be an API key of the form mb_<8 lowercase letters or digits>_<32+ characters of A-Z a-z 0-9 _ ->' })
+  BOOTSTRAP_ADMIN_API_KEY?: string;
+
+  /** How long a verified key is trusted from memory: a revocation made by another process shows within it. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(300000)
+  API_KEY_CACHE_TTL_MS: number = 10000;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
+  RATE_LIMIT_DEFAULT_PER_MINUTE: number = 600;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
+  RATE_LIMIT_USAGE_WRITE_PER_MINUTE: number = 6000;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
+  RATE_LIMIT_USAGE_READ_PER_MINUTE: number = 1200;
+
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`; a secret. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(600000)
+  SHUTDOWN_GRACE_MS: number = 20000;
 }
 
 export class ConfigValidationError extends Error {
