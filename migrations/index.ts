@@ -1,7 +1,9 @@
 // Maintained by `npm run migration:create`: every migration class, oldest first.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125164704_initial_schema } from './Migration20261125164704_initial_schema.js';
+import { Migration20261125165439_billing_periods } from './Migration20261125165439_billing_periods.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
+  { name: 'Migration20261125165439_billing_periods', class: Migration20261125165439_billing_periods },
 ];

@@ -28,7 +28,7 @@ export class Meter {
   @Property({ type: 'text', unique: true })
   eventName!: string;
 
-  /** Price per unit in the currency's major unit, as a decimal string (numeric in PostgreSQL). */
+  /** Price per unit in the currency's minor unit (cents), as Stripe's unit_amount_decimal: a decimal string. */
   @Property({ type: 'decimal', columnType: 'numeric(24,12)' })
   unitAmountDecimal!: string;
 
