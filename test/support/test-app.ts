@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { MikroORM } from '@mikro-orm/postgresql';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
@@ -11,6 +12,8 @@ export interface TestApp {
   config: AppConfig;
   http: TestAgent;
   database: TestDatabase;
+  /** Runs SQL on the app's database (fixtures and row-count assertions). */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
     config,
     database,
     http: request(app.getHttpServer()),
+    sql: <T>(query: string, params: unknown[] = []) => app.get(MikroORM).em.fork().execute<T[]>(query, params),
     close: async () => {
       await app.close();
       await database.drop();
