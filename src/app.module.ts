@@ -3,6 +3,8 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { MeteringModule } from './metering/metering.module.js';
@@ -17,7 +19,9 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        MetricsModule,
         DatabaseModule,
+        AuthModule,
         HealthModule,
         CustomersModule,
         SubscriptionsModule,

@@ -1,9 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises';
-import { NestFactory } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { AppModule } from '../app.module.js';
-import { loadAppConfig } from '../config/app-config.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { openAppContext } from '../cli/app-context.js';
 import { MigrationService } from './migration.service.js';
 
 const MIGRATIONS_DIR = 'migrations';
@@ -28,11 +25,7 @@ async function writeMigrationIndex(): Promise<void> {
 }
 
 async function run(command: string | undefined, name: string | undefined): Promise<void> {
-  const config = loadAppConfig();
-  const embedded = config.database.url
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.database.embeddedDir, port: config.database.embeddedPort, database: 'meterbridge', persistent: true });
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(embedded ? config.withDatabaseUrl(embedded.url) : config), { logger: ['error'] });
+  const { app, close } = await openAppContext((line) => process.stdout.write(`${line}\n`));
   try {
     const applied = await app.get(MigrationService).migrateUnderLock();
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
@@ -45,8 +38,7 @@ async function run(command: string | undefined, name: string | undefined): Promi
       }
     }
   } finally {
-    await app.close();
-    await embedded?.stop();
+    await close();
   }
 }
 

@@ -1,18 +1,23 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/scopes.decorator.js';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { DomainError } from '../common/errors/domain-error.js';
 import { MigrationsHealthIndicator } from './migrations.health.js';
+import { ShutdownState } from './shutdown-state.js';
 
 @ApiTags('health')
 @Public()
+// probes come every few seconds from every kubelet: they are never rate-limited
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: MikroOrmHealthIndicator,
     private readonly migrations: MigrationsHealthIndicator,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /** Liveness: the process answers; no dependency is checked, so a database outage never restarts pods. */
@@ -26,6 +31,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   async ready(): Promise<HealthCheckResult> {
+    const since = this.shutdown.shuttingDownSince;
+    if (since) throw new DomainError(503, 'NOT_READY', 'failing checks: shutdown', [{ check: 'shutdown', status: 'down', since: since.toISOString() }]);
     try {
       return await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1500 }),

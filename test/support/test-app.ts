@@ -5,15 +5,24 @@ import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
 import { MigrationService } from '../../src/database/migration.service';
+import { generateApiKeyToken } from '../../src/auth/api-key-token';
+import { ApiKeysService } from '../../src/auth/api-keys.service';
+import type { ApiScope } from '../../src/auth/scopes.decorator';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
+  /** Sends the bootstrap admin key on every request; use `anonymous` to call without one. */
   http: TestAgent;
+  anonymous: TestAgent;
   database: TestDatabase;
   /** Runs SQL on the app's database (fixtures and row-count assertions). */
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  /** The bootstrap admin key (BOOTSTRAP_ADMIN_API_KEY): `.set('authorization', `Bearer ${testApp.adminKey}`)`. */
+  adminKey: string;
+  /** Mints a key with these scopes and returns it (the secret, shown once). */
+  createKey(...scopes: ApiScope[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -22,22 +31,32 @@ export function testConfig(environment: Record<string, string> = {}): AppConfig 
   return loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...environment }, '/nonexistent/.env');
 }
 
-/** The real application on its own fresh database, migrated, listening on a random port. */
-export async function startTestApp(environment: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const config = testConfig({ DATABASE_URL: database.url, ...environment });
+/** Load and concurrency tests must not meet the rate limiter; its own tests set small limits. */
+const UNLIMITED_RATES = { RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000', RATE_LIMIT_USAGE_WRITE_PER_MINUTE: '1000000', RATE_LIMIT_USAGE_READ_PER_MINUTE: '1000000' };
+
+/**
+ * The real application on its own fresh database (or on `options.database`, which it then leaves
+ * in place), migrated, with a bootstrap admin key, listening on a random port.
+ */
+export async function startTestApp(environment: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = testConfig({ DATABASE_URL: database.url, BOOTSTRAP_ADMIN_API_KEY: generateApiKeyToken().token, ...UNLIMITED_RATES, ...environment });
   const app = await createApp(config);
   await app.get(MigrationService).migrateUnderLock();
+  await app.get(ApiKeysService).ensureBootstrapKey();
   await app.listen(0, '127.0.0.1');
   return {
     app,
     config,
     database,
-    http: request(app.getHttpServer()),
+    http: request.agent(app.getHttpServer()).set('authorization', `Bearer ${config.auth.bootstrapAdminKey}`),
+    anonymous: request.agent(app.getHttpServer()),
     sql: <T>(query: string, params: unknown[] = []) => app.get(MikroORM).em.fork().execute<T[]>(query, params),
+    adminKey: config.auth.bootstrapAdminKey as string,
+    createKey: async (...scopes) => (await app.get(ApiKeysService).create(`test ${scopes.join(' ')}`, scopes)).token,
     close: async () => {
       await app.close();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }

@@ -1,0 +1,33 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+
+const PUBLIC_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const TOKEN_PATTERN = /^(mb_[a-z0-9]{8})_[A-Za-z0-9_-]{32,}$/;
+
+export interface NewApiKeyToken {
+  /** The whole key, shown once to whoever created it. */
+  token: string;
+  prefix: string;
+  hash: string;
+}
+
+/**
+ * `mb_<8 public characters>_<43 characters of a 256-bit random secret>`. The secret's entropy is
+ * what protects the key, which is why a fast hash (SHA-256) is enough to store it: bcrypt or
+ * argon2 slow down guessing of low-entropy passwords, but nobody can enumerate 2^256 secrets at
+ * any hash speed, and a deliberately slow hash would cost tens of milliseconds of CPU on every
+ * ingest request.
+ */
+export function generateApiKeyToken(): NewApiKeyToken {
+  const publicId = Array.from({ length: 8 }, () => PUBLIC_ID_ALPHABET[randomInt(PUBLIC_ID_ALPHABET.length)]).join('');
+  const token = `mb_${publicId}_${randomBytes(32).toString('base64url')}`;
+  return { token, prefix: `mb_${publicId}`, hash: hashApiKeyToken(token).toString('hex') };
+}
+
+/** The public part of a well-formed key, or undefined for anything that cannot be a key. */
+export function apiKeyPrefixOf(token: string): string | undefined {
+  return TOKEN_PATTERN.exec(token)?.[1];
+}
+
+export function hashApiKeyToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}

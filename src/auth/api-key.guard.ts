@@ -1,0 +1,51 @@
+import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
+import { routeAccess } from './route-access.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The verified key of the caller, set by ApiKeyGuard on every non-public route. */
+    apiKey?: ApiKeyView;
+  }
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The global guard, deny by default: a route opens to callers without a key only with
+ * `@Public()`, otherwise it needs a key holding one of its `@RequireScopes(...)` (`admin` holds
+ * them all). A route that declares neither is refused even to admin keys.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly logger = new Logger(ApiKeyGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = routeAccess(this.reflector, context);
+    if (access.kind === 'public') return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const key = token ? await this.apiKeys.verify(token) : undefined;
+    if (!key) {
+      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
+      throw new DomainError(401, 'UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>');
+    }
+    request.apiKey = key;
+    if (access.kind === 'undeclared') {
+      this.logger.error({ route: `${context.getClass().name}.${context.getHandler().name}` }, 'route declares neither @Public() nor @RequireScopes(): refused');
+      throw new DomainError(403, 'FORBIDDEN_SCOPE', 'This route declares no scope, so no key may call it');
+    }
+    if (!key.scopes.includes('admin') && !access.scopes.some((scope) => key.scopes.includes(scope))) {
+      throw new DomainError(403, 'FORBIDDEN_SCOPE', `This route needs a key with one of the scopes: ${access.scopes.join(', ')}`);
+    }
+    return true;
+  }
+}

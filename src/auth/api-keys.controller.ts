@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-key.dto.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { RequireScopes } from './scopes.decorator.js';
+
+/** The HTTP twin of the `keys:*` CLI commands, for operators who hold an admin key. */
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@RequireScopes('admin')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse })
+  async create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
+    const { key, token } = await this.apiKeys.create(body.name, body.scopes);
+    return { ...ApiKeyResponse.from(key), key: token };
+  }
+
+  @Get()
+  @ApiOkResponse({ type: [ApiKeyResponse] })
+  async list(): Promise<{ data: ApiKeyResponse[] }> {
+    return { data: (await this.apiKeys.list()).map(ApiKeyResponse.from) };
+  }
+
+  /** By prefix (`mb_…`) or id; revoking twice keeps the first revocation time. */
+  @Delete(':reference')
+  @ApiOkResponse({ type: ApiKeyResponse })
+  async revoke(@Param('reference') reference: string): Promise<ApiKeyResponse> {
+    const key = await this.apiKeys.revoke(reference);
+    if (!key) throw new DomainError(404, 'API_KEY_NOT_FOUND', `No API key matches ${reference}`);
+    return ApiKeyResponse.from(key);
+  }
+}

@@ -1,0 +1,130 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import type { ApiKey } from './api-key.entity.js';
+import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-token.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import type { ApiScope } from './scopes.decorator.js';
+
+/** What the rest of the service knows about the caller's key: never its secret or hash. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiScope[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const BOOTSTRAP_KEY_NAME = 'bootstrap-admin';
+
+/** last_used_at is a hint for operators, so it is written at most this often per key. */
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
+function toView(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: [...key.scopes],
+    createdAt: key.createdAt,
+    lastUsedAt: key.lastUsedAt ?? null,
+    revokedAt: key.revokedAt ?? null,
+  };
+}
+
+@Injectable()
+export class ApiKeysService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ApiKeysService.name);
+  /**
+   * Verified keys by the hex digest of the presented key, so ingest does not read the database on
+   * every request. A revocation by this process evicts at once; one made elsewhere (the CLI,
+   * another replica) is seen here within `keyCacheTtlMs`.
+   */
+  private readonly verified = new Map<string, { key: ApiKeyView; expiresAt: number }>();
+  private readonly lastUsedWrittenAt = new Map<string, number>();
+  private readonly pendingWrites = new Set<Promise<void>>();
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Returns the key itself exactly once: only its hash is stored. */
+  async create(name: string, scopes: ApiScope[]): Promise<{ key: ApiKeyView; token: string }> {
+    if (!name.trim()) throw new DomainError(400, 'API_KEY_NAME_REQUIRED', 'An API key needs a name');
+    if (scopes.length === 0) throw new DomainError(400, 'API_KEY_SCOPES_REQUIRED', 'An API key needs at least one scope');
+    const { token, prefix, hash } = generateApiKeyToken();
+    const key = await this.keys.insert({ name: name.trim(), prefix, hash, scopes: [...new Set(scopes)] });
+    return { key: toView(key), token };
+  }
+
+  async list(): Promise<ApiKeyView[]> {
+    return (await this.keys.list()).map(toView);
+  }
+
+  /** By prefix (`mb_…`) or id; undefined when no key matches. */
+  async revoke(reference: string): Promise<ApiKeyView | undefined> {
+    const key = await this.keys.findByPrefixOrId(reference);
+    if (!key) return undefined;
+    await this.keys.revoke(key.id);
+    for (const [digest, entry] of this.verified) if (entry.key.id === key.id) this.verified.delete(digest);
+    return toView((await this.keys.findByPrefixOrId(key.id)) ?? key);
+  }
+
+  /** The active key a caller presented, or undefined for a malformed, unknown or revoked one. */
+  async verify(token: string): Promise<ApiKeyView | undefined> {
+    const prefix = apiKeyPrefixOf(token);
+    if (!prefix) return undefined;
+    const digest = hashApiKeyToken(token);
+    const cacheKey = digest.toString('hex');
+    const cached = this.verified.get(cacheKey);
+    let key = cached && cached.expiresAt > Date.now() ? cached.key : undefined;
+    if (!key) {
+      const stored = await this.keys.findByPrefix(prefix);
+      // the prefix is public; the secret part is checked by comparing digests in constant time
+      if (!stored || !timingSafeEqual(Buffer.from(stored.hash, 'hex'), digest)) return undefined;
+      key = toView(stored);
+      if (this.config.auth.keyCacheTtlMs > 0) this.verified.set(cacheKey, { key, expiresAt: Date.now() + this.config.auth.keyCacheTtlMs });
+    }
+    if (key.revokedAt) return undefined;
+    this.noteUse(key.id);
+    return key;
+  }
+
+  /**
+   * Stores BOOTSTRAP_ADMIN_API_KEY (hashed) so a fresh deployment can be reached. Idempotent, also
+   * across replicas booting at once; the key stays until revoked like any other.
+   */
+  async ensureBootstrapKey(): Promise<void> {
+    const token = this.config.auth.bootstrapAdminKey;
+    const prefix = token && apiKeyPrefixOf(token);
+    if (!token || !prefix) return;
+    const hash = hashApiKeyToken(token).toString('hex');
+    await this.keys.insertUnlessStored({ name: BOOTSTRAP_KEY_NAME, prefix, hash, scopes: ['admin'] });
+    const stored = await this.keys.findByPrefix(prefix);
+    if (stored?.hash !== hash) {
+      throw new Error(`BOOTSTRAP_ADMIN_API_KEY: its prefix ${prefix} already belongs to another API key; choose another key`);
+    }
+    if (stored.revokedAt) this.logger.warn({ apiKey: prefix }, 'BOOTSTRAP_ADMIN_API_KEY is revoked: it opens nothing');
+  }
+
+  /** Waits for last-used writes still in flight, before the database connection closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.pendingWrites);
+  }
+
+  /** Fire-and-forget and throttled: a request never waits for it, and a failure only logs. */
+  private noteUse(id: string): void {
+    const now = Date.now();
+    if (now - (this.lastUsedWrittenAt.get(id) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUsedWrittenAt.set(id, now);
+    const write: Promise<void> = this.keys
+      .touchLastUsed(id, new Date(now))
+      .catch((error: unknown) => this.logger.warn({ err: error, apiKeyId: id }, 'could not record when an API key was last used'))
+      .finally(() => this.pendingWrites.delete(write));
+    this.pendingWrites.add(write);
+  }
+}

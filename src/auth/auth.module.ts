@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config.js';
+import { ApiKey } from './api-key.entity.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeyGuard } from './api-key.guard.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { RATE_LIMIT_STORAGE, RateLimitGuard } from './rate-limit.guard.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+
+/**
+ * API keys and the two global guards. Order matters: Nest runs APP_GUARDs in the order they are
+ * provided, and the rate limiter counts per verified key, so ApiKeyGuard comes first.
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature([ApiKey])],
+  controllers: [ApiKeysController],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => (config.redisUrl ? new RedisThrottlerStorage(config.redisUrl) : new ThrottlerStorageService()),
+    },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+  exports: [ApiKeysService],
+})
+export class AuthModule {}

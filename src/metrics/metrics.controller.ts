@@ -1,0 +1,32 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/scopes.decorator.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from './metrics.service.js';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Prometheus scrape endpoint: open, or guarded by its own token (METRICS_TOKEN) rather than an API key. */
+@ApiTags('metrics')
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
+    const token = this.config.metricsToken;
+    // digests have one length, so the comparison takes the same time whatever was sent
+    if (token && !timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`))) {
+      response.setHeader('WWW-Authenticate', 'Bearer');
+      throw new DomainError(401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
+    response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+  }
+}

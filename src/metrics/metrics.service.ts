@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type UsageOutcome = 'accepted' | 'duplicate' | 'rejected';
+export type ReportOutcome = 'sent' | 'failed';
+
+/**
+ * Every metric the service exposes on GET /metrics, and the calls other modules make to feed
+ * them. Each application instance has its own registry (tests run several in one process).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'meterbridge_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly usageEvents = new Counter({
+    name: 'meterbridge_usage_events_total',
+    help: 'Usage events received, by outcome: accepted (stored), duplicate (idempotent repeat), rejected (invalid)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly backlogEvents = new Gauge({
+    name: 'meterbridge_usage_backlog_events',
+    help: 'Usage events stored but not yet reported to Stripe',
+    registers: [this.registry],
+  });
+
+  private readonly backlogOldestAge = new Gauge({
+    name: 'meterbridge_usage_backlog_oldest_age_seconds',
+    help: 'Age of the oldest usage event not yet reported to Stripe',
+    registers: [this.registry],
+  });
+
+  private readonly reports = new Counter({
+    name: 'meterbridge_reports_total',
+    help: 'Meter events reported to Stripe, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly stripeDuration = new Histogram({
+    name: 'meterbridge_stripe_request_duration_seconds',
+    help: 'Stripe API call latency by operation',
+    labelNames: ['operation'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly stripeErrors = new Counter({
+    name: 'meterbridge_stripe_errors_total',
+    help: 'Failed Stripe API calls by operation and error code',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly lockWait = new Histogram({
+    name: 'meterbridge_lock_wait_seconds',
+    help: 'Time spent waiting for a PostgreSQL advisory lock, by lock',
+    labelNames: ['lock'] as const,
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+
+  private readonly webhookEvents = new Counter({
+    name: 'meterbridge_webhook_events_total',
+    help: 'Stripe webhook events by type and outcome (processed, duplicate, ignored, rejected, failed)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** `route` is the route template (`/v1/customers/:id`), never the raw path, to bound the label set. */
+  observeHttpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  countUsageEvents(outcome: UsageOutcome, count = 1): void {
+    this.usageEvents.inc({ outcome }, count);
+  }
+
+  setBacklog(events: number, oldestAgeSeconds: number): void {
+    this.backlogEvents.set(events);
+    this.backlogOldestAge.set(oldestAgeSeconds);
+  }
+
+  countReports(outcome: ReportOutcome, count = 1): void {
+    this.reports.inc({ outcome }, count);
+  }
+
+  /** Times one Stripe call; a failure is counted under its Stripe error code and rethrown. */
+  async timeStripeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    const end = this.stripeDuration.startTimer({ operation });
+    try {
+      return await call();
+    } catch (error) {
+      this.stripeErrors.inc({ operation, code: stripeErrorCode(error) });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  observeLockWait(lock: string, seconds: number): void {
+    this.lockWait.observe({ lock }, seconds);
+  }
+
+  countWebhookEvent(type: string, outcome: string): void {
+    this.webhookEvents.inc({ type, outcome });
+  }
+}
+
+/** Stripe errors carry `code` (resource_missing, …) or at least `type`; anything else is a network failure. */
+function stripeErrorCode(error: unknown): string {
+  const { code, type } = (error ?? {}) as { code?: unknown; type?: unknown };
+  if (typeof code === 'string') return code;
+  return typeof type === 'string' ? type : 'network_error';
+}
