@@ -37,6 +37,13 @@ export interface RateLimitConfig {
   usageReadPerMinute: number;
 }
 
+/** Micro-batching of concurrent single usage events into one insert and one commit. */
+export interface UsageGroupCommitConfig {
+  /** 0 writes every event in its own statement. */
+  maxWaitMs: number;
+  maxEvents: number;
+}
+
 /** The typed configuration every other module injects. Built once, from a validated environment. */
 export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
@@ -46,6 +53,7 @@ export class AppConfig {
   readonly database: DatabaseConfig;
   readonly stripe: StripeConfig;
   readonly redisUrl?: string;
+  readonly usageGroupCommit: UsageGroupCommitConfig;
   readonly http: HttpConfig;
   readonly auth: AuthConfig;
   readonly rateLimit: RateLimitConfig;
@@ -69,6 +77,7 @@ export class AppConfig {
       webhookSecrets: env.STRIPE_WEBHOOK_SECRET?.split(',') ?? [],
     };
     this.redisUrl = env.REDIS_URL;
+    this.usageGroupCommit = { maxWaitMs: env.USAGE_GROUP_COMMIT_MAX_WAIT_MS, maxEvents: env.USAGE_GROUP_COMMIT_MAX_EVENTS };
     this.http = {
       corsOrigins: env.CORS_ORIGINS?.split(',') ?? [],
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -90,6 +90,14 @@ export class EnvironmentVariables {
   /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_GRACE_MS: number = 20000;
+
+  /** Group commit: how long a single usage event may wait for others to share its transaction (0 = no grouping). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(50)
+  USAGE_GROUP_COMMIT_MAX_WAIT_MS: number = 2;
+
+  /** Group commit: a group is written as soon as it holds this many events. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000)
+  USAGE_GROUP_COMMIT_MAX_EVENTS: number = 500;
 }
 
 export class ConfigValidationError extends Error {

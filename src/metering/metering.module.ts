@@ -2,8 +2,16 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Meter } from './meter.entity.js';
 import { UsageEvent } from './usage-event.entity.js';
+import { UsageEventsRepository } from './usage-events.repository.js';
+import { UsageGroupCommit } from './usage-group-commit.service.js';
+import { UsageRecorder } from './usage-recorder.service.js';
+import { UsageTotalsService } from './usage-totals.service.js';
+import { UsageController } from './usage.controller.js';
+import { UsageService } from './usage.service.js';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Meter, UsageEvent])],
+  controllers: [UsageController],
+  providers: [UsageEventsRepository, UsageRecorder, UsageGroupCommit, UsageService, UsageTotalsService],
 })
 export class MeteringModule {}

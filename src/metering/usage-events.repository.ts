@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { UsageEventInput } from './usage-event.parser.js';
+
+/** One row per input event, in no particular order: what the insert statement decided about it. */
+export interface RecordedEventRow {
+  /** Position of the event in the list given to insertEvents. */
+  ord: number;
+  /** The resolved customer; null when neither customerId nor externalCustomerId matched one. */
+  customer_id: string | null;
+  meter_found: boolean;
+  meter_active: boolean;
+  /** 1 for the copy of a (customer, idempotencyKey) that this statement tried to insert; 2, 3, … for repeats within the list. */
+  occurrence: number;
+  /** Set when this statement inserted the key. */
+  inserted_id: string | null;
+  /** Set when the key was already stored before this statement started. */
+  stored_id: string | null;
+  stored_meter: string | null;
+  stored_value: string | null;
+  stored_timestamp: string | null;
+  stored_properties: Record<string, unknown> | null;
+}
+
+export interface UsageTotalsRow {
+  meter: string;
+  currency: string;
+  billable: boolean;
+  period_start: string;
+  period_end: string;
+  ingested: string;
+  reported: string;
+  pending: string;
+  late_unbillable: string;
+  estimated_amount: string;
+}
+
+export interface UsageTotalsFilter {
+  meterKey?: string;
+  /** ISO-8601; both or neither. Without them each meter uses the customer's current billing period. */
+  from?: string;
+  to?: string;
+}
+
+/** Formats a timestamptz the way JavaScript's toISOString does, so stored and received times compare as text. */
+const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * Resolves customers and meters, inserts every new (customer, idempotencyKey) once and reports,
+ * for every input, what happened and what was already stored: the whole batch in one round trip.
+ *
+ * The final SELECT reads usage_events with the statement's snapshot, which does not include the
+ * rows the `inserted` CTE wrote (so a hit there means "stored before") nor rows committed by a
+ * concurrent transaction while ON CONFLICT waited for it: such an event has neither inserted_id
+ * nor stored_id, and the caller runs the statement again for it.
+ *
+ * Rows are inserted in (customer, key) order so that two batches sharing keys wait on each other
+ * in the same order instead of deadlocking.
+ */
+const RECORD_EVENTS_SQL = `
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json) AS i(
+    ord int, customer_id uuid, external_customer_id text, meter text, value bigint,
+    event_time timestamptz, timestamp_given boolean, properties jsonb, idempotency_key text)
+),
+resolved AS (
+  SELECT i.ord, i.idempotency_key, i.value, i.event_time, i.timestamp_given, i.properties,
+         coalesce(by_id.id, by_external.id) AS customer_id, m.id AS meter_id, coalesce(m.active, false) AS meter_active
+  FROM input i
+  LEFT JOIN customers by_id ON by_id.id = i.customer_id
+  LEFT JOIN customers by_external ON by_external.external_id = i.external_customer_id
+  LEFT JOIN meters m ON m.key = i.meter
+),
+ranked AS (
+  SELECT r.*, row_number() OVER (PARTITION BY r.customer_id, r.idempotency_key ORDER BY r.meter_active DESC, r.ord)::int AS occurrence
+  FROM resolved r
+),
+inserted AS (
+  INSERT INTO usage_events (customer_id, meter_id, idempotency_key, value, event_time, timestamp_defaulted, properties)
+  SELECT customer_id, meter_id, idempotency_key, value, event_time, NOT timestamp_given, properties
+  FROM ranked
+  WHERE customer_id IS NOT NULL AND meter_active AND occurrence = 1
+  ORDER BY customer_id, idempotency_key
+  ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+  RETURNING id, customer_id, idempotency_key
+)
+SELECT r.ord, r.customer_id, r.meter_id IS NOT NULL AS meter_found, r.meter_active, r.occurrence,
+       ins.id AS inserted_id, stored.id AS stored_id, stored_meter.key AS stored_meter, stored.value::text AS stored_value,
+       ${isoUtc('stored.event_time')} AS stored_timestamp, stored.properties AS stored_properties
+FROM ranked r
+LEFT JOIN inserted ins ON ins.customer_id = r.customer_id AND ins.idempotency_key = r.idempotency_key
+LEFT JOIN usage_events stored ON stored.customer_id = r.customer_id AND stored.idempotency_key = r.idempotency_key
+LEFT JOIN meters stored_meter ON stored_meter.id = stored.meter_id`;
+
+/**
+ * Totals per meter over each meter's window: the customer's current billing period for that meter
+ * (its live subscription item), else the current UTC calendar month, unless from/to are given.
+ * Meters are listed when active, subscribed, named by the filter, or used in the window.
+ */
+const USAGE_TOTALS_SQL = `
+WITH customer AS (
+  SELECT id, stripe_customer_id FROM customers WHERE id = $1
+),
+live_items AS (
+  SELECT DISTINCT ON (si.meter_id) si.meter_id, si.current_period_start, si.current_period_end
+  FROM subscription_items si JOIN subscriptions s ON s.id = si.subscription_id
+  WHERE s.customer_id = $1 AND s.status NOT IN ('canceled', 'incomplete_expired')
+  ORDER BY si.meter_id, si.current_period_start DESC
+),
+calendar_month AS (
+  SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS month_start,
+         (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC' AS month_end
+),
+windows AS (
+  SELECT m.id AS meter_id, m.key, m.aggregation, m.unit_amount_decimal, m.currency, m.active,
+         li.meter_id IS NOT NULL AS subscribed,
+         li.meter_id IS NOT NULL AND c.stripe_customer_id IS NOT NULL AS billable,
+         coalesce($3::timestamptz, li.current_period_start, cm.month_start) AS period_start,
+         coalesce($4::timestamptz, li.current_period_end, cm.month_end) AS period_end
+  FROM customer c CROSS JOIN calendar_month cm CROSS JOIN meters m
+  LEFT JOIN live_items li ON li.meter_id = m.id
+  WHERE $2::text IS NULL OR m.key = $2::text
+),
+totals AS (
+  SELECT w.*, ledger.events,
+         CASE w.aggregation WHEN 'count' THEN ledger.events WHEN 'last' THEN coalesce(last_event.value, 0) ELSE ledger.value_sum END AS ingested,
+         ledger.reported, ledger.late_unbillable
+  FROM windows w
+  CROSS JOIN LATERAL (
+    -- The one place that splits a window's usage into reported / late. Until the reporting module
+    -- records deliveries nothing is reported or late, so pending = ingested; it extends this subquery.
+    SELECT count(*)::numeric AS events, coalesce(sum(e.value), 0)::numeric AS value_sum,
+           0::numeric AS reported, 0::numeric AS late_unbillable
+    FROM usage_events e
+    WHERE e.customer_id = $1 AND e.meter_id = w.meter_id AND e.event_time >= w.period_start AND e.event_time < w.period_end
+  ) ledger
+  LEFT JOIN LATERAL (
+    SELECT e.value FROM usage_events e
+    WHERE w.aggregation = 'last' AND e.customer_id = $1 AND e.meter_id = w.meter_id
+      AND e.event_time >= w.period_start AND e.event_time < w.period_end
+    ORDER BY e.event_time DESC, e.id DESC LIMIT 1
+  ) last_event ON true
+)
+SELECT key AS meter, trim(currency) AS currency, billable,
+       ${isoUtc('period_start')} AS period_start, ${isoUtc('period_end')} AS period_end,
+       ingested::text AS ingested, reported::text AS reported, (ingested - reported - late_unbillable)::text AS pending,
+       late_unbillable::text AS late_unbillable, trim_scale((ingested - late_unbillable) * unit_amount_decimal)::text AS estimated_amount
+FROM totals
+WHERE $2::text IS NOT NULL OR active OR subscribed OR events > 0
+ORDER BY key`;
+
+/** The ledger's speed-critical SQL, run on MikroORM's own pg pool with real bind parameters and prepared statements. */
+@Injectable()
+export class UsageEventsRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  private async query<T>(name: string | undefined, text: string, values: unknown[]): Promise<T[]> {
+    const pool = await this.orm.em.getConnection().getNativeClient();
+    // a named statement is parsed and planned once per connection, which matters on the hot path
+    const result = await pool.query({ name, text, values });
+    return result.rows as T[];
+  }
+
+  /** Inserts what is new and reports on every event; see RECORD_EVENTS_SQL. */
+  insertEvents(events: UsageEventInput[]): Promise<RecordedEventRow[]> {
+    const input = events.map((event, ord) => ({
+      ord,
+      customer_id: event.customerId,
+      external_customer_id: event.externalCustomerId,
+      meter: event.meter,
+      value: event.value,
+      event_time: event.eventTime,
+      timestamp_given: event.timestampGiven,
+      properties: event.properties,
+      idempotency_key: event.idempotencyKey,
+    }));
+    return this.query<RecordedEventRow>('usage-insert-events', RECORD_EVENTS_SQL, [JSON.stringify(input)]);
+  }
+
+  usageTotalsPerMeter(customerId: string, filter: UsageTotalsFilter): Promise<UsageTotalsRow[]> {
+    return this.query<UsageTotalsRow>('usage-totals-per-meter', USAGE_TOTALS_SQL, [customerId, filter.meterKey ?? null, filter.from ?? null, filter.to ?? null]);
+  }
+
+  /** Tells an unknown customer from an unknown meter when usageTotalsPerMeter found nothing. */
+  async customerAndMeterExist(customerId: string, meterKey: string | undefined): Promise<{ customer: boolean; meter: boolean }> {
+    const [row] = await this.query<{ customer: boolean; meter: boolean }>(
+      undefined,
+      `SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1) AS customer,
+              ($2::text IS NULL OR EXISTS (SELECT 1 FROM meters WHERE key = $2::text)) AS meter`,
+      [customerId, meterKey ?? null],
+    );
+    return row!;
+  }
+}

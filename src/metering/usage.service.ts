@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { toErrorBody } from '../common/errors/error-body.js';
+import type { RecordUsageResponse } from './record-usage.dto.js';
+import type { UsageBatchResult } from './usage-batch.dto.js';
+import { parseUsageBatch, parseUsageEvent } from './usage-event.parser.js';
+import { UsageGroupCommit } from './usage-group-commit.service.js';
+import { UsageRecorder } from './usage-recorder.service.js';
+
+/**
+ * Usage ingestion. Every answer that says accepted or duplicate is given after the event's row is
+ * committed; every rejection stores nothing.
+ */
+@Injectable()
+export class UsageService {
+  constructor(
+    private readonly groupCommit: UsageGroupCommit,
+    private readonly recorder: UsageRecorder,
+  ) {}
+
+  /** Throws the event's DomainError (400, 404, 409, 422) when it is rejected. */
+  async recordOne(body: unknown, receivedAt: number): Promise<RecordUsageResponse> {
+    const parsed = parseUsageEvent(body, receivedAt);
+    if (!parsed.ok) throw parsed.error;
+    const outcome = await this.groupCommit.record(parsed.event);
+    if (outcome.status === 'rejected') throw outcome.error;
+    return { id: outcome.id, status: outcome.status };
+  }
+
+  /** Valid events are written in one statement; each result says what became of its event, in request order. */
+  async recordBatch(body: unknown, receivedAt: number): Promise<UsageBatchResult[]> {
+    const parsed = parseUsageBatch(body).map((element) => parseUsageEvent(element, receivedAt));
+    const valid = parsed.flatMap((result) => (result.ok ? [result.event] : []));
+    const outcomes = valid.length > 0 ? await this.recorder.record(valid) : [];
+    let next = 0;
+    return parsed.map((result, index): UsageBatchResult => {
+      const outcome = result.ok ? outcomes[next++]! : { status: 'rejected' as const, error: result.error };
+      return outcome.status === 'rejected' ? { index, status: 'rejected', error: toErrorBody(outcome.error) } : { index, status: outcome.status, id: outcome.id };
+    });
+  }
+}
