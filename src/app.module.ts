@@ -9,6 +9,7 @@ import { LoggingModule } from './common/logging/logging.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { MeteringModule } from './metering/metering.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
+import { StripeModule } from './stripe/stripe.module.js';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         DatabaseModule,
+        StripeModule,
         AuthModule,
         HealthModule,
         CustomersModule,

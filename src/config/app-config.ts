@@ -14,6 +14,12 @@ export interface StripeConfig {
   /** Absent: the service talks to its in-process Stripe emulator. */
   secretKey?: string;
   webhookSecrets: string[];
+  /** With a key: send every call to this http(s)://host:port (an external Stripe emulator) instead of Stripe. */
+  apiBaseUrl?: string;
+  maxNetworkRetries: number;
+  timeoutMs: number;
+  /** Port of the standalone emulator (`npm run emulator`). */
+  emulatorPort: number;
 }
 
 export interface HttpConfig {
@@ -75,6 +81,10 @@ export class AppConfig {
     this.stripe = {
       secretKey: env.STRIPE_SECRET_KEY,
       webhookSecrets: env.STRIPE_WEBHOOK_SECRET?.split(',') ?? [],
+      apiBaseUrl: env.STRIPE_API_BASE_URL,
+      maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
+      timeoutMs: env.STRIPE_TIMEOUT_MS,
+      emulatorPort: env.STRIPE_EMULATOR_PORT,
     };
     this.redisUrl = env.REDIS_URL;
     this.usageGroupCommit = { maxWaitMs: env.USAGE_GROUP_COMMIT_MAX_WAIT_MS, maxEvents: env.USAGE_GROUP_COMMIT_MAX_EVENTS };

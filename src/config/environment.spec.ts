@@ -34,6 +34,9 @@ describe('validateEnvironment', () => {
     ['STRIPE_WEBHOOK_SECRET', 'secret'],
     ['REDIS_URL', 'http://localhost'],
     ['HTTP_BODY_LIMIT', 'huge'],
+    ['STRIPE_MAX_NETWORK_RETRIES', 'many'],
+    ['STRIPE_TIMEOUT_MS', '5'],
+    ['STRIPE_EMULATOR_PORT', 'x'],
   ])('names %s when it is %j', (variable, value) => {
     const problems = problemsFor({ [variable]: value });
     expect(problems).toHaveLength(1);
@@ -48,6 +51,12 @@ describe('validateEnvironment', () => {
   it('never echoes a secret value in a problem line', () => {
     const [line] = problemsFor({ STRIPE_SECRET_KEY: 'pk_live_verysecretvalue' });
     expect(line).not.toContain('verysecretvalue');
+  });
+
+  it('points the Stripe client at an emulator URL only together with a key', () => {
+    expect(problemsFor({ STRIPE_API_BASE_URL: 'http://127.0.0.1:12111', STRIPE_SECRET_KEY: 'sk_test_x' })).toEqual([]);
+    expect(problemsFor({ STRIPE_API_BASE_URL: 'http://127.0.0.1:12111' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE_URL: needs STRIPE_SECRET_KEY/)]);
+    expect(problemsFor({ STRIPE_API_BASE_URL: 'ftp://emulator', STRIPE_SECRET_KEY: 'sk_test_x' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE_URL: must be an http/)]);
   });
 
   it('requires a real database and a real Stripe key in production', () => {

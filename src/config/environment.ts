@@ -46,6 +46,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^(sk|rk)_(test|live)_\S+$/, { message: 'must be a Stripe secret key (sk_test_…, sk_live_… or a restricted rk_… key)' })
   STRIPE_SECRET_KEY?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^\s/:]+(:\d{1,5})?\/?$/, { message: 'must be an http(s)://host[:port] URL (a Stripe emulator)' })
+  STRIPE_API_BASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(10)
+  STRIPE_MAX_NETWORK_RETRIES: number = 2;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(600000)
+  STRIPE_TIMEOUT_MS: number = 20000;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(65535)
+  STRIPE_EMULATOR_PORT: number = 12111;
+
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^whsec_[^,\s]+(,whsec_[^,\s]+)*$/, { message: 'must be one or more comma-separated whsec_… signing secrets' })
   STRIPE_WEBHOOK_SECRET?: string;
 
@@ -114,8 +126,9 @@ function describe(errors: ValidationError[]): string[] {
 }
 
 function crossFieldProblems(env: EnvironmentVariables): string[] {
-  if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
+  if (env.STRIPE_API_BASE_URL && !env.STRIPE_SECRET_KEY) problems.push('STRIPE_API_BASE_URL: needs STRIPE_SECRET_KEY too (any sk_test_… key for an emulator)');
+  if (env.NODE_ENV !== 'production') return problems;
   if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required when NODE_ENV=production (the embedded database is for development only)');
   if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: is required when NODE_ENV=production (the Stripe emulator is for development only)');
   return problems;

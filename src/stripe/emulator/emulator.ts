@@ -1,0 +1,61 @@
+import type { AddressInfo } from 'node:net';
+import { createEmulatorServer } from './emulator-server.js';
+import { EmulatorState } from './emulator-state.js';
+import { FaultInjector } from './http/faults.js';
+import { IdempotencyCache } from './http/idempotency.js';
+import { Router } from './http/router.js';
+import { controlRoutes, type EmulatorControls } from './routes/control.routes.js';
+import { customerRoutes } from './routes/customers.routes.js';
+import { meterRoutes } from './routes/meters.routes.js';
+import { priceRoutes } from './routes/prices.routes.js';
+import { productRoutes } from './routes/products.routes.js';
+import { testClockRoutes } from './routes/test-clocks.routes.js';
+
+/** A running emulator: Stripe's wire protocol on `url`, its memory in `state`. */
+export interface StripeEmulator extends EmulatorControls {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface StripeEmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+}
+
+/** Starts an in-memory Stripe that the real `stripe` SDK can talk to (`host`/`port`/`protocol: 'http'`). */
+export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+  const state = new EmulatorState();
+  const faults = new FaultInjector();
+  const idempotency = new IdempotencyCache();
+  const controls: EmulatorControls = {
+    state,
+    faults,
+    reset: () => {
+      state.reset();
+      faults.clear();
+      idempotency.clear();
+    },
+  };
+  const api = new Router([...customerRoutes(state), ...productRoutes(state), ...priceRoutes(state), ...meterRoutes(state), ...testClockRoutes(state)]);
+  const server = createEmulatorServer({ state, faults, idempotency, api, control: new Router(controlRoutes(controls)) });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...controls,
+    host,
+    port,
+    url: `http://${host}:${port}`,
+    close: async () => {
+      // hung requests (fault injection) and keep-alive sockets would otherwise hold the server open
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

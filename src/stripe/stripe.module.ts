@@ -1,0 +1,64 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import Stripe from 'stripe';
+import { AppConfig } from '../config/app-config.js';
+import { startStripeEmulator, type StripeEmulator } from './emulator/emulator.js';
+import { STRIPE_CLIENT, STRIPE_EMULATOR } from './stripe.constants.js';
+
+export interface StripeClientSettings {
+  secretKey: string;
+  /** `http(s)://host:port` of an emulator; absent: Stripe itself. */
+  apiBaseUrl?: string;
+  maxNetworkRetries: number;
+  timeoutMs: number;
+}
+
+/** The key the client presents to the in-process emulator (which accepts any test key). */
+const IN_PROCESS_EMULATOR_KEY = 'sk_test_meterbridge_in_process_emulator';
+
+/** The one place that builds a Stripe client; contract tests build theirs with it too. */
+export function createStripeClient(settings: StripeClientSettings): Stripe {
+  const target = settings.apiBaseUrl === undefined ? undefined : new URL(settings.apiBaseUrl);
+  const protocol = target?.protocol === 'http:' ? 'http' : 'https';
+  return new Stripe(settings.secretKey, {
+    maxNetworkRetries: settings.maxNetworkRetries,
+    timeout: settings.timeoutMs,
+    appInfo: { name: 'meterbridge' },
+    ...(target ? { host: target.hostname, port: Number(target.port || (protocol === 'http' ? 80 : 443)), protocol } : {}),
+  });
+}
+
+async function inProcessEmulator(config: AppConfig): Promise<StripeEmulator | null> {
+  if (config.stripe.secretKey) return null;
+  const emulator = await startStripeEmulator({ host: '127.0.0.1', port: 0 });
+  new Logger('Stripe').warn(
+    `STRIPE_SECRET_KEY is not set: Stripe calls go to the in-process Stripe EMULATOR at ${emulator.url}. Usage is NOT billed and nothing reaches Stripe.`,
+  );
+  return emulator;
+}
+
+function stripeClient(config: AppConfig, emulator: StripeEmulator | null): Stripe {
+  const { secretKey, apiBaseUrl, maxNetworkRetries, timeoutMs } = config.stripe;
+  if (emulator) return createStripeClient({ secretKey: IN_PROCESS_EMULATOR_KEY, apiBaseUrl: emulator.url, maxNetworkRetries, timeoutMs });
+  if (!secretKey) throw new Error('Stripe client: no STRIPE_SECRET_KEY and no in-process emulator');
+  return createStripeClient({ secretKey, apiBaseUrl, maxNetworkRetries, timeoutMs });
+}
+
+/**
+ * The Stripe seam: everything else injects STRIPE_CLIENT. Without a secret key (development and
+ * tests) the client talks to an emulator started in this process, closed with the application.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: STRIPE_EMULATOR, inject: [AppConfig], useFactory: inProcessEmulator },
+    { provide: STRIPE_CLIENT, inject: [AppConfig, STRIPE_EMULATOR], useFactory: stripeClient },
+  ],
+  exports: [STRIPE_CLIENT, STRIPE_EMULATOR],
+})
+export class StripeModule implements OnApplicationShutdown {
+  constructor(@Inject(STRIPE_EMULATOR) private readonly emulator: StripeEmulator | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.emulator?.close();
+  }
+}
