@@ -36,7 +36,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
 
   constructor(url: string) {
     // a slow or absent Redis must not hold requests: commands fail fast instead of queueing
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, lazyConnect: false });
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, disconnectTimeout: 200 });
     this.redis.on('error', (error: Error) => this.reportFailure(error));
   }
 
@@ -56,7 +56,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // quit() lets pending commands finish; when not connected, disconnect() also stops reconnecting
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   /** Logs when Redis starts failing, not on every request while it stays down. */

@@ -13,7 +13,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     const started = process.hrtime.bigint();
     response.once('finish', () => {
-      const route = request.route ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
+      // this middleware is mounted on a wildcard route: when no real route matched, that is the route left
+      const template = request.route ? `${request.baseUrl}${String(request.route.path)}` : '*';
+      const route = template.includes('*') ? 'unmatched' : template;
       this.metrics.observeHttpRequest(request.method, route, response.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();

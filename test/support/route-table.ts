@@ -1,0 +1,60 @@
+import type { ExecutionContext, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { ModulesContainer, Reflector } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { routeAccess, type RouteAccess } from '../../src/auth/route-access';
+
+export interface LiveRoute {
+  method: string;
+  path: string;
+  /** undefined: served by Express directly (swagger's /docs), outside Nest's guards. */
+  access?: RouteAccess;
+}
+
+interface ExpressLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+const joinPath = (...parts: string[]) => `/${parts.flatMap((part) => part.split('/')).filter(Boolean).join('/')}`;
+
+/** Every handler Nest registered, by "METHOD path", with the access its decorators declare. */
+function declaredAccess(app: NestExpressApplication): Map<string, RouteAccess> {
+  const reflector = new Reflector();
+  const routes = new Map<string, RouteAccess>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Type;
+      const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) ?? ''].flat() as string[];
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = controller.prototype[name] as object;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined || name === 'constructor') continue;
+        const context = { getHandler: () => handler, getClass: () => controller } as unknown as ExecutionContext;
+        for (const prefix of prefixes) {
+          for (const path of [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat() as string[]) {
+            routes.set(`${RequestMethod[method]} ${joinPath(prefix, path)}`, routeAccess(reflector, context));
+          }
+        }
+      }
+    }
+  }
+  return routes;
+}
+
+/**
+ * The routes the running Express app actually serves (its router's table), each joined with
+ * what its Nest handler declares, so a route added anywhere shows up here without a test edit.
+ */
+export function liveRoutes(app: NestExpressApplication): LiveRoute[] {
+  const express = app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } };
+  const declared = declaredAccess(app);
+  return express.router.stack.flatMap((layer) => {
+    const route = layer.route;
+    // wildcard layers are middleware mounts (metrics), not routes
+    if (!route || route.path.includes('*')) return [];
+    return Object.keys(route.methods)
+      .filter((method) => route.methods[method] && method !== '_all')
+      .map((method) => ({ method: method.toUpperCase(), path: route.path, access: declared.get(`${method.toUpperCase()} ${route.path}`) }));
+  });
+}
