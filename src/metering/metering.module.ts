@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MeterCatalogueService } from './meter-catalogue.service.js';
 import { Meter } from './meter.entity.js';
+import { MetersController } from './meters.controller.js';
+import { MetersRepository } from './meters.repository.js';
 import { UsageEvent } from './usage-event.entity.js';
 import { UsageEventsRepository } from './usage-events.repository.js';
 import { UsageGroupCommit } from './usage-group-commit.service.js';
@@ -11,7 +14,8 @@ import { UsageService } from './usage.service.js';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Meter, UsageEvent])],
-  controllers: [UsageController],
-  providers: [UsageEventsRepository, UsageRecorder, UsageGroupCommit, UsageService, UsageTotalsService],
+  controllers: [MetersController, UsageController],
+  providers: [MetersRepository, MeterCatalogueService, UsageEventsRepository, UsageRecorder, UsageGroupCommit, UsageService, UsageTotalsService],
+  exports: [MeterCatalogueService],
 })
 export class MeteringModule {}

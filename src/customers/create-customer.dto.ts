@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Length, Matches } from 'class-validator';
+
+export class CreateCustomerDto {
+  @ApiProperty({ example: 'acct_42', description: "the calling service's own id for this customer; get-or-create key" })
+  @IsString()
+  @Length(1, 200)
+  @Matches(/^\S(.*\S)?$/, { message: 'externalId must not start or end with whitespace' })
+  externalId!: string;
+
+  @ApiProperty({ example: 'billing@example.com' })
+  @IsEmail()
+  @Length(3, 320)
+  email!: string;
+
+  @ApiPropertyOptional({ example: 'Example Corp' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Stripe test clock id (test mode only): the customer follows that clock', example: 'clock_123' })
+  @IsOptional()
+  @Matches(/^clock_\w+$/, { message: 'testClock must be a Stripe test clock id (clock_…)' })
+  testClock?: string;
+}
+
+export class FindCustomersQuery {
+  @ApiProperty({ description: 'the externalId to look up' })
+  @IsString()
+  @Length(1, 200)
+  externalId!: string;
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { Customer } from './customer.entity.js';
+import type { CreateCustomerDto } from './create-customer.dto.js';
+
+/** The live subscription shown with a customer (read from the subscriptions tables in one query). */
+export interface CustomerSubscriptionSummary {
+  id: string;
+  stripeSubscriptionId: string | null;
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+}
+
+@Injectable()
+export class CustomersRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** true when this call created the row; concurrent calls with one externalId create exactly one. */
+  async insertIfAbsent(customer: CreateCustomerDto): Promise<boolean> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `insert into customers (external_id, email, name, stripe_test_clock_id) values (?, ?, ?, ?)
+       on conflict (external_id) do nothing returning id`,
+      [customer.externalId, customer.email, customer.name ?? null, customer.testClock ?? null],
+    );
+    return rows.length === 1;
+  }
+
+  findById(id: string): Promise<Customer | null> {
+    return this.em.fork().findOne(Customer, { id });
+  }
+
+  findByExternalId(externalId: string): Promise<Customer | null> {
+    return this.em.fork().findOne(Customer, { externalId });
+  }
+
+  /**
+   * Runs `work` while holding the customer's row lock, so concurrent callers completing the same
+   * customer (its Stripe id) wait for the first and then find the work done.
+   */
+  async withCustomerLocked<T>(id: string, work: (customer: Customer) => Promise<T>): Promise<T> {
+    return this.em.fork().transactional(async (em) => {
+      const customer = await em.findOneOrFail(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      return work(customer);
+    });
+  }
+
+  async liveSubscriptionOf(customerId: string): Promise<CustomerSubscriptionSummary | null> {
+    const [row] = await this.em.execute<CustomerSubscriptionSummary[]>(
+      `select s.id, s.stripe_subscription_id as "stripeSubscriptionId", s.status, s.cancel_at_period_end as "cancelAtPeriodEnd",
+              min(i.current_period_start) as "currentPeriodStart", max(i.current_period_end) as "currentPeriodEnd"
+         from subscriptions s left join subscription_items i on i.subscription_id = s.id
+        where s.customer_id = ? and s.status not in ('canceled', 'incomplete_expired')
+        group by s.id`,
+      [customerId],
+    );
+    return row ?? null;
+  }
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import Stripe from 'stripe';
+import { DomainError } from '../common/errors/domain-error.js';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants.js';
+import { callStripe } from '../stripe/stripe-error.mapper.js';
+import type { Customer } from './customer.entity.js';
+import type { CreateCustomerDto } from './create-customer.dto.js';
+import { CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
+
+export interface CustomerView {
+  customer: Customer;
+  subscription: CustomerSubscriptionSummary | null;
+}
+
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly customers: CustomersRepository,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  /**
+   * Get-or-create by externalId: the local row first (unique key), then its Stripe customer with an
+   * idempotency key derived from the local id. A row left without a Stripe id by an earlier failure
+   * is completed here, never duplicated.
+   */
+  async getOrCreate(request: CreateCustomerDto): Promise<{ customer: Customer; created: boolean }> {
+    const created = await this.customers.insertIfAbsent(request);
+    const customer = await this.customers.findByExternalId(request.externalId);
+    if (!customer) throw new Error(`customer ${request.externalId} vanished right after its insert`);
+    return { customer: await this.ensureStripeCustomer(customer), created };
+  }
+
+  async requireCustomer(id: string): Promise<Customer> {
+    const customer = isUUID(id) ? await this.customers.findById(id) : null;
+    if (!customer) throw new DomainError(404, 'CUSTOMER_NOT_FOUND', `Customer ${id} does not exist`);
+    return customer;
+  }
+
+  async view(id: string): Promise<CustomerView> {
+    const customer = await this.requireCustomer(id);
+    return { customer, subscription: await this.customers.liveSubscriptionOf(customer.id) };
+  }
+
+  async findByExternalId(externalId: string): Promise<CustomerView[]> {
+    const customer = await this.customers.findByExternalId(externalId);
+    return customer ? [{ customer, subscription: await this.customers.liveSubscriptionOf(customer.id) }] : [];
+  }
+
+  /** The customer with its Stripe customer id, creating that Stripe customer at most once. */
+  async ensureStripeCustomer(customer: Customer): Promise<Customer> {
+    if (customer.stripeCustomerId) return customer;
+    return this.customers.withCustomerLocked(customer.id, async (locked) => {
+      if (locked.stripeCustomerId) return locked;
+      const created = await callStripe('create the Stripe customer', () =>
+        this.stripe.customers.create(
+          {
+            email: locked.email,
+            ...(locked.name ? { name: locked.name } : {}),
+            ...(locked.stripeTestClockId ? { test_clock: locked.stripeTestClockId } : {}),
+            metadata: { meterbridge_customer_id: locked.id, external_id: locked.externalId },
+          },
+          { idempotencyKey: `meterbridge:customer:${locked.id}` },
+        ),
+      );
+      locked.stripeCustomerId = created.id;
+      return locked;
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import Stripe from 'stripe';
+import { DomainError } from '../common/errors/domain-error.js';
+import { CustomersService } from '../customers/customers.service.js';
+import type { Meter } from '../metering/meter.entity.js';
+import { MeterCatalogueService } from '../metering/meter-catalogue.service.js';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants.js';
+import { callStripe } from '../stripe/stripe-error.mapper.js';
+import type { CancelMoment, CreateSubscriptionDto } from './subscription.dto.js';
+import type { Subscription } from './subscription.entity.js';
+import { toItemStates, toSubscriptionState } from './stripe-subscription.mapper.js';
+import { SubscriptionsRepository } from './subscriptions.repository.js';
+
+export interface SubscriptionView {
+  subscription: Subscription;
+  /** Only when the subscription was just created: what the client confirms a payment method with. */
+  clientSecret: string | null;
+}
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly customers: CustomersService,
+    private readonly catalogue: MeterCatalogueService,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  /**
+   * Creates the customer's subscription with one metered item per meter, or adds the meters that
+   * the live subscription lacks. A customer has at most one live subscription (partial unique index).
+   */
+  async subscribe(customerId: string, request: CreateSubscriptionDto): Promise<SubscriptionView> {
+    const customer = await this.customers.ensureStripeCustomer(await this.customers.requireCustomer(customerId));
+    const meters = await this.chooseMeters(request.meters);
+    const live = await this.subscriptions.findLiveByCustomer(customer.id);
+    if (live?.stripeSubscriptionId) return { subscription: await this.addMeters(live, meters), clientSecret: null };
+    const subscriptionId = live?.id ?? (await this.subscriptions.reserve(customer.id));
+    if (!subscriptionId) throw new DomainError(409, 'SUBSCRIPTION_EXISTS', 'The customer already has a live subscription (created concurrently)');
+    const created = await this.createInStripe(subscriptionId, customer.stripeCustomerId as string, meters, request.trialDays);
+    await this.recordStripeState(subscriptionId, created);
+    const invoice = created.latest_invoice as Stripe.Invoice | null;
+    return { subscription: await this.requireSubscription(subscriptionId), clientSecret: invoice?.confirmation_secret?.client_secret ?? null };
+  }
+
+  async cancel(subscriptionId: string, at: CancelMoment): Promise<SubscriptionView> {
+    const subscription = await this.requireSubscription(subscriptionId);
+    const stripeId = subscription.stripeSubscriptionId;
+    if (!stripeId) throw new DomainError(409, 'SUBSCRIPTION_NOT_CREATED', 'The subscription was never created in Stripe; create it again first');
+    if (subscription.status === 'canceled') throw new DomainError(409, 'SUBSCRIPTION_ALREADY_CANCELED', `Subscription ${subscriptionId} is already canceled`);
+    const idempotencyKey = `meterbridge:subscription:${subscription.id}:cancel-${at}`;
+    const updated =
+      at === 'now'
+        ? await callStripe('cancel the subscription', () => this.stripe.subscriptions.cancel(stripeId, { invoice_now: true, prorate: false }, { idempotencyKey }))
+        : await callStripe('schedule the cancellation', () => this.stripe.subscriptions.update(stripeId, { cancel_at_period_end: true }, { idempotencyKey }));
+    await this.recordStripeState(subscription.id, updated);
+    return { subscription: await this.requireSubscription(subscription.id), clientSecret: null };
+  }
+
+  async requireSubscription(id: string): Promise<Subscription> {
+    const subscription = isUUID(id) ? await this.subscriptions.findById(id) : null;
+    if (!subscription) throw new DomainError(404, 'SUBSCRIPTION_NOT_FOUND', `Subscription ${id} does not exist`);
+    return subscription;
+  }
+
+  /** Local state := Stripe's, items matched to meters by price. Also what webhooks call. */
+  async recordStripeState(subscriptionId: string, stripeSubscription: Stripe.Subscription): Promise<void> {
+    const meterIdByPriceId = new Map((await this.catalogue.list()).flatMap((meter) => (meter.stripePriceId ? [[meter.stripePriceId, meter.id] as const] : [])));
+    await this.subscriptions.applyStripeState(subscriptionId, toSubscriptionState(stripeSubscription), toItemStates(stripeSubscription, meterIdByPriceId));
+  }
+
+  private async chooseMeters(keys: string[] | undefined): Promise<Meter[]> {
+    const meters = keys ? await this.catalogue.requireActiveByKeys(keys) : await this.catalogue.listActive();
+    if (meters.length === 0) throw new DomainError(422, 'NO_ACTIVE_METERS', 'There is no active meter to subscribe to; create one with POST /v1/meters');
+    const unprovisioned = meters.filter((meter) => !meter.stripePriceId);
+    if (unprovisioned.length) {
+      const keysMissing = unprovisioned.map((meter) => meter.key).join(', ');
+      throw new DomainError(422, 'METER_NOT_PROVISIONED', `Meter(s) ${keysMissing} have no Stripe price yet; repeat POST /v1/meters for them`);
+    }
+    return meters;
+  }
+
+  /**
+   * The Stripe call is keyed by the local reservation, so a retry after a crash or a timeout returns
+   * the same Stripe subscription. A definite refusal frees the reservation (nothing exists in Stripe).
+   */
+  private async createInStripe(subscriptionId: string, stripeCustomerId: string, meters: Meter[], trialDays?: number): Promise<Stripe.Subscription> {
+    try {
+      return await callStripe('create the subscription', () =>
+        this.stripe.subscriptions.create(
+          {
+            customer: stripeCustomerId,
+            items: meters.map((meter) => ({ price: meter.stripePriceId as string })),
+            payment_behavior: 'default_incomplete',
+            payment_settings: { save_default_payment_method: 'on_subscription' },
+            expand: ['latest_invoice.confirmation_secret'],
+            metadata: { meterbridge_subscription_id: subscriptionId },
+            ...(trialDays ? { trial_period_days: trialDays } : {}),
+          },
+          { idempotencyKey: `meterbridge:subscription:${subscriptionId}:create` },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'STRIPE_REJECTED') await this.subscriptions.releaseReservation(subscriptionId);
+      throw error;
+    }
+  }
+
+  private async addMeters(live: Subscription, meters: Meter[]): Promise<Subscription> {
+    const present = new Set(live.items.getItems().map((item) => item.meter.id));
+    const missing = meters.filter((meter) => !present.has(meter.id));
+    if (missing.length === 0) throw new DomainError(409, 'SUBSCRIPTION_EXISTS', 'The customer already has a live subscription with these meters');
+    const stripeId = live.stripeSubscriptionId as string;
+    const keys = missing.map((meter) => meter.key).sort();
+    const updated = await callStripe('add meters to the subscription', () =>
+      this.stripe.subscriptions.update(
+        stripeId,
+        { items: missing.map((meter) => ({ price: meter.stripePriceId as string })), proration_behavior: 'none' },
+        { idempotencyKey: `meterbridge:subscription:${live.id}:add-meters:${keys.join(',')}` },
+      ),
+    );
+    await this.recordStripeState(live.id, updated);
+    return this.requireSubscription(live.id);
+  }
+}
