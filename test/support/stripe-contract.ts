@@ -69,3 +69,22 @@ export function uniqueName(prefix: string): string {
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/**
+ * Reads until `accept` holds: Stripe processes meter events asynchronously, so summaries and
+ * error reports show up after a while (at once in the emulator, minutes in test mode).
+ */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = againstRealStripe ? 180_000 : 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, againstRealStripe ? 5_000 : 20));
+  }
+}
+
+/** The start of the UTC day `days` days ago: hour- and day-aligned, well inside the 35-day window. */
+export function utcDayStart(daysAgo: number): number {
+  const day = 86_400;
+  return Math.floor(nowSeconds() / day) * day - daysAgo * day;
+}

@@ -5,11 +5,16 @@ import { FaultInjector } from './http/faults.js';
 import { IdempotencyCache } from './http/idempotency.js';
 import { Router } from './http/router.js';
 import { controlRoutes, type EmulatorControls } from './routes/control.routes.js';
+import { processMeterEventStream } from './meters/meter-event-stream-processing.js';
 import { customerRoutes } from './routes/customers.routes.js';
+import { meterEventStreamRoutes } from './routes/meter-event-stream.routes.js';
+import { meterEventSummaryRoutes } from './routes/meter-event-summaries.routes.js';
+import { meterEventRoutes } from './routes/meter-events.routes.js';
 import { meterRoutes } from './routes/meters.routes.js';
 import { priceRoutes } from './routes/prices.routes.js';
 import { productRoutes } from './routes/products.routes.js';
 import { testClockRoutes } from './routes/test-clocks.routes.js';
+import { v2EventRoutes } from './routes/v2-events.routes.js';
 
 /** A running emulator: Stripe's wire protocol on `url`, its memory in `state`. */
 export interface StripeEmulator extends EmulatorControls {
@@ -38,8 +43,19 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       faults.clear();
       idempotency.clear();
     },
+    flushMeterEventStream: () => processMeterEventStream(state),
   };
-  const api = new Router([...customerRoutes(state), ...productRoutes(state), ...priceRoutes(state), ...meterRoutes(state), ...testClockRoutes(state)]);
+  const api = new Router([
+    ...customerRoutes(state),
+    ...productRoutes(state),
+    ...priceRoutes(state),
+    ...meterRoutes(state),
+    ...meterEventSummaryRoutes(state),
+    ...meterEventRoutes(state),
+    ...meterEventStreamRoutes(state),
+    ...v2EventRoutes(state),
+    ...testClockRoutes(state),
+  ]);
   const server = createEmulatorServer({ state, faults, idempotency, api, control: new Router(controlRoutes(controls)) });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

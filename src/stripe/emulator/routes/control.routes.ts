@@ -1,5 +1,5 @@
 import type { EmulatorState } from '../emulator-state.js';
-import { FAULT_KINDS, type FaultInjector } from '../http/faults.js';
+import { FAULT_KINDS, type FaultInjector, type FaultRule } from '../http/faults.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
 
@@ -8,6 +8,13 @@ export interface EmulatorControls {
   state: EmulatorState;
   faults: FaultInjector;
   reset(): void;
+  /** Validates the queued v2 stream events now rather than right after their request. */
+  flushMeterEventStream(): void;
+}
+
+/** A fault rule in the control API's snake_case. */
+function faultView({ pathPrefix, ...rule }: FaultRule) {
+  return { ...rule, path_prefix: pathPrefix };
 }
 
 /**
@@ -36,7 +43,7 @@ export function controlRoutes(controls: EmulatorControls): Route[] {
           test_clocks: state.clocks.store.size,
           v2_events: state.v2Events.store.size,
         },
-        faults: faults.list(),
+        faults: faults.list().map(faultView),
       },
     })),
     route('GET', '/meter_events', ({ body }) => {
@@ -69,12 +76,16 @@ export function controlRoutes(controls: EmulatorControls): Route[] {
         method: params.optionalEnum('method', ['GET', 'POST', 'DELETE'] as const),
         pathPrefix: params.optionalString('path_prefix'),
       });
-      return { body: rule };
+      return { body: faultView(rule) };
     }),
-    route('GET', '/faults', () => ({ body: { object: 'list', data: faults.list() } })),
+    route('GET', '/faults', () => ({ body: { object: 'list', data: faults.list().map(faultView) } })),
     route('DELETE', '/faults', () => {
       faults.clear();
       return { body: { cleared: true } };
+    }),
+    route('POST', '/meter_event_stream/flush', () => {
+      controls.flushMeterEventStream();
+      return { body: { pending_stream_events: state.meterEvents.pendingCount } };
     }),
     route('POST', '/wall_clock/advance', ({ body }) => {
       const seconds = Params.read(body, ['seconds'], { allowExpand: false }).integer('seconds', { min: 1 });
