@@ -27,6 +27,10 @@ export class CustomersRepository {
     return rows.length === 1;
   }
 
+  async deleteWithoutStripeCustomer(id: string): Promise<void> {
+    await this.em.execute(`delete from customers where id = ? and stripe_customer_id is null`, [id]);
+  }
+
   findById(id: string): Promise<Customer | null> {
     return this.em.fork().findOne(Customer, { id });
   }

@@ -29,7 +29,14 @@ export class CustomersService {
     const created = await this.customers.insertIfAbsent(request);
     const customer = await this.customers.findByExternalId(request.externalId);
     if (!customer) throw new Error(`customer ${request.externalId} vanished right after its insert`);
-    return { customer: await this.ensureStripeCustomer(customer), created };
+    try {
+      return { customer: await this.ensureStripeCustomer(customer), created };
+    } catch (error) {
+      // Stripe refused what the caller sent (a bad test clock, say): keep nothing of it. When Stripe
+      // was only unreachable, the row stays and the caller's retry completes it.
+      if (created && error instanceof DomainError && error.code === 'STRIPE_REJECTED') await this.customers.deleteWithoutStripeCustomer(customer.id);
+      throw error;
+    }
   }
 
   async requireCustomer(id: string): Promise<Customer> {
