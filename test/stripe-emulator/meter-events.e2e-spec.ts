@@ -38,6 +38,7 @@ describe('meter events (v1)', () => {
     const error = await stripeError(send({ identifier }));
     expect(error).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError' });
     expect(error.message).toMatch(new RegExp(`already exists with identifier ${identifier}`));
+    expect(error.headers?.['stripe-should-retry']).toBe('false');
   });
 
   it('refuses a timestamp more than 35 days in the past', async () => {

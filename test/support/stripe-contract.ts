@@ -12,6 +12,9 @@ import { createStripeClient, type StripeClientSettings } from '../../src/stripe/
 const realStripeKey = process.env.STRIPE_CONTRACT_SECRET_KEY || undefined;
 export const againstRealStripe = realStripeKey !== undefined;
 
+// test mode answers in hundreds of milliseconds and processes meter events within minutes
+if (againstRealStripe) jest.setTimeout(240_000);
+
 /** `it` for tests that drive the emulator's control API, which Stripe does not have. */
 export const emulatorOnly = againstRealStripe ? it.skip : it;
 
