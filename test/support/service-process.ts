@@ -1,0 +1,79 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+export interface ServiceBuild {
+  /** The compiled tree: `<dir>/src/main.js`, `<dir>/src/cli/cli.main.js`. */
+  dir: string;
+  remove(): void;
+}
+
+/**
+ * Compiles the service as `npm run build` does, into a folder of its own under node_modules/.cache
+ * (so modules resolve and no other process's dist/ is touched). Type errors are the typecheck
+ * step's business; this only needs the emitted JavaScript.
+ */
+export function buildService(): ServiceBuild {
+  const cache = join(ROOT, 'node_modules/.cache');
+  spawnSync('mkdir', ['-p', cache]);
+  const dir = mkdtempSync(join(cache, 'meterbridge-build-'));
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', dir], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(join(dir, 'src/main.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A minimal environment: the child sees only what the test gives it (no .env: its cwd is the build folder). */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, TZ: 'UTC', NODE_ENV: 'test', ...env };
+}
+
+export interface ServiceProcess {
+  baseUrl: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+/** `node dist/src/main.js` on Node 24 (jest's own binary), ready once /health/ready answers 200. */
+export async function startService(build: ServiceBuild, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [join(build.dir, 'src/main.js')], { cwd: build.dir, env: childEnv({ PORT: String(port), ...env }) });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  let stopped = false;
+  void exited.then(() => (stopped = true));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (stopped) throw new Error(`the service exited during start:\n${output}`);
+    if (attempt > 300) {
+      child.kill('SIGKILL');
+      throw new Error(`the service was not ready within 30 s:\n${output}`);
+    }
+    const ready = await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false);
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { baseUrl, output: () => output, exited, signal: (signal) => child.kill(signal) };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run cli -- <args>` without the build step: the compiled CLI of `build`. */
+export function runCli(build: ServiceBuild, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(build.dir, 'src/cli/cli.main.js'), ...args], { cwd: build.dir, env: childEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
