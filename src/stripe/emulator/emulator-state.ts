@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { BillingState } from './billing/billing-state.js';
 import { MeterEventLedger } from './state/meter-event-ledger.js';
 import { ResourceStore } from './state/resource-store.js';
 import { TestClockRegistry } from './state/test-clock-registry.js';
@@ -21,6 +22,8 @@ export class EmulatorState {
   readonly meterEventSessions = new ResourceStore<WireMeterEventSession>('meter_event_session');
   readonly clocks = new TestClockRegistry(this.wallClock);
   readonly v2Events = new V2EventLog(this.wallClock);
+  /** Subscriptions, invoices, v1 events and webhook delivery (billing/*.ts). */
+  readonly billing = new BillingState();
 
   /** Unix seconds "now" for a customer: its test clock's frozen time, or the wall clock without one. */
   now(customerId?: string): number {
@@ -35,7 +38,7 @@ export class EmulatorState {
   }
 
   reset(): void {
-    for (const store of [this.customers, this.products, this.prices, this.meters, this.meterEvents, this.meterEventSessions, this.clocks, this.v2Events]) {
+    for (const store of [this.customers, this.products, this.prices, this.meters, this.meterEvents, this.meterEventSessions, this.clocks, this.v2Events, this.billing]) {
       store.clear();
     }
     this.wallClock.reset();

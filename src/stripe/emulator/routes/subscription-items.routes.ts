@@ -1,0 +1,54 @@
+import type { WireSubscriptionItem } from '../billing/billing-wire-types.js';
+import { addItems } from '../billing/subscription-lifecycle.js';
+import type { EmulatorState } from '../emulator-state.js';
+import { LIST_PARAMS, paginate } from '../http/pagination.js';
+import { Params } from '../http/params.js';
+import type { Route } from '../http/router.js';
+import { resourceMissing } from '../http/stripe-api-error.js';
+
+/** Subscription items: add a price to a subscription, retrieve one, list a subscription's. */
+export function subscriptionItemRoutes(state: EmulatorState): Route[] {
+  const find = (id: string): WireSubscriptionItem => {
+    for (const subscription of state.billing.subscriptions.all()) {
+      const item = subscription.items.data.find((candidate) => candidate.id === id);
+      if (item) return item;
+    }
+    throw resourceMissing('subscription_item', id);
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/v1/subscription_items',
+      auth: 'secret_key',
+      handler: ({ body }) => {
+        const params = Params.read(body, ['subscription', 'price', 'proration_behavior', 'payment_behavior']);
+        const subscription = state.billing.subscriptions.require(params.string('subscription'), 'subscription');
+        const price = state.prices.require(params.string('price'), 'price');
+        params.optionalEnum('proration_behavior', ['always_invoice', 'create_prorations', 'none'] as const);
+        params.optionalEnum('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const);
+        const updated = addItems(state, subscription.id, [price], state.now(subscription.customer as string));
+        const item = updated.items.data.find((candidate) => candidate.price.id === price.id) as WireSubscriptionItem;
+        return { body: item };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscription_items/:id',
+      auth: 'secret_key',
+      handler: ({ body, pathParams }) => {
+        Params.read(body, []);
+        return { body: find(pathParams.id) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscription_items',
+      auth: 'secret_key',
+      handler: ({ body, path }) => {
+        const params = Params.read(body, [...LIST_PARAMS, 'subscription']);
+        const subscription = state.billing.subscriptions.require(params.string('subscription'), 'subscription');
+        return { body: paginate(subscription.items.data, params, path, 'subscription_item') };
+      },
+    },
+  ];
+}
