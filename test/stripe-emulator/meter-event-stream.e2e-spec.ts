@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { emulatorOf, emulatorOnly, eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
 
-type StreamEvent = Stripe.V2.Billing.MeterEventStreamCreateParams.Event;
+type StreamEvent = Parameters<Stripe['v2']['billing']['meterEventStream']['create']>[0]['events'][number];
 
 describe('meter event stream (v2)', () => {
   let target: ContractTarget;
@@ -91,6 +91,20 @@ describe('meter event stream (v2)', () => {
     expect(report.data.reason.error_types).toEqual([
       expect.objectContaining({ code: 'meter_event_customer_not_found', error_count: 1, sample_errors: [expect.objectContaining({ request: { identifier } })] }),
     ]);
+  });
+
+  emulatorOnly('pages the v2 event list through next_page_url, keeping its filters', async () => {
+    const renamed = await target.stripe.billing.meters.create({ display_name: 'Paged', event_name: uniqueName('paged'), default_aggregation: { formula: 'sum' } });
+    await target.stripe.billing.meters.update(renamed.id, { display_name: 'Paged once' });
+    await target.stripe.billing.meters.update(renamed.id, { display_name: 'Paged twice' });
+    const first = await target.stripe.v2.core.events.list({ object_id: renamed.id, limit: 1 });
+    expect(first.data).toHaveLength(1);
+    expect(first.next_page_url).toEqual(expect.any(String));
+    const all = await target.stripe.v2.core.events.list({ object_id: renamed.id, limit: 1 }).autoPagingToArray({ limit: 10 });
+    expect(all.map((listed) => listed.type)).toEqual(['v1.billing.meter.updated', 'v1.billing.meter.updated', 'v1.billing.meter.created']);
+    const since = await target.stripe.v2.core.events.list({ object_id: renamed.id, created: { gt: nowSeconds() + 60 } });
+    expect(since.data).toHaveLength(0);
+    await target.stripe.billing.meters.deactivate(renamed.id);
   });
 
   it('reports events for an event name without a meter as v1.billing.meter.no_meter_found', async () => {

@@ -1,3 +1,4 @@
+import qs from 'qs';
 import type { EmulatorState } from '../emulator-state.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
@@ -13,6 +14,26 @@ function offsetOf(token: string): number {
   const match = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
   if (!match) throw invalidParameter('Invalid page: not a page token from a previous response', 'page');
   return Number(match[1]);
+}
+
+const RANGE_BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
+const INTEGER = /^\d+$/;
+
+/** `created[gt|gte|lt|lte]` as unix seconds or ISO 8601, turned into a test on an event's `created`. */
+function createdFilter(params: Params): (created: string) => boolean {
+  const range = params.optionalObject('created', RANGE_BOUNDS);
+  if (!range) return () => true;
+  const bounds = RANGE_BOUNDS.map((bound) => {
+    const raw = range.optionalString(bound);
+    if (raw === undefined) return [bound, undefined] as const;
+    const ms = INTEGER.test(raw) ? Number(raw) * 1000 : Date.parse(raw);
+    if (Number.isNaN(ms)) throw invalidParameter(`Invalid ${range.name(bound)}: must be a timestamp`, range.name(bound));
+    return [bound, ms] as const;
+  });
+  return (created) => {
+    const at = Date.parse(created);
+    return bounds.every(([bound, ms]) => ms === undefined || (bound === 'gt' ? at > ms : bound === 'gte' ? at >= ms : bound === 'lt' ? at < ms : at <= ms));
+  };
 }
 
 /** The v2 event feed: error reports of the meter event stream and meter lifecycle events. */
@@ -32,19 +53,19 @@ export function v2EventRoutes(state: EmulatorState): Route[] {
       path: PATH,
       auth: 'secret_key',
       handler: ({ body }) => {
-        const params = Params.read(body, ['limit', 'page', 'object_id', 'types'], { allowExpand: false });
+        const params = Params.read(body, ['limit', 'page', 'object_id', 'types', 'created'], { allowExpand: false });
         const limit = params.optionalInteger('limit', { min: 1, max: 100 }) ?? 20;
         const page = params.optionalString('page');
         const objectId = params.optionalString('object_id');
         const types = params.optionalStringList('types');
+        const createdInRange = createdFilter(params);
         const matching = state.v2Events
           .store
           .newestFirst()
-          .filter((event) => (objectId === undefined || event.related_object?.id === objectId) && (types === undefined || types.includes(event.type)));
+          .filter((event) => (objectId === undefined || event.related_object?.id === objectId) && (types === undefined || types.includes(event.type)) && createdInRange(event.created));
         const offset = page === undefined ? 0 : offsetOf(page);
-        const query = new URLSearchParams({ limit: String(limit), ...(objectId ? { object_id: objectId } : {}) });
-        for (const type of types ?? []) query.append('types', type);
-        const link = (at: number): string => `${PATH}?${query.toString()}&page=${pageToken(at)}`;
+        // the SDK follows these URLs as they are, so they carry the same filters
+        const link = (at: number): string => `${PATH}?${qs.stringify({ ...(body as object), limit, page: pageToken(at) })}`;
         return {
           body: {
             data: matching.slice(offset, offset + limit),
