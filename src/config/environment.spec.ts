@@ -1,3 +1,4 @@
+import { loadAppConfig } from './app-config';
 import { ConfigValidationError, validateEnvironment } from './environment';
 
 function problemsFor(raw: Record<string, string>): string[] {
@@ -34,6 +35,15 @@ describe('validateEnvironment', () => {
     ['STRIPE_WEBHOOK_SECRET', 'secret'],
     ['REDIS_URL', 'http://localhost'],
     ['HTTP_BODY_LIMIT', 'huge'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '5'],
+    ['CORS_ORIGINS', '*'],
+    ['TRUST_PROXY', 'yes please'],
+    ['BOOTSTRAP_ADMIN_API_KEY', 'admin'],
+    ['API_KEY_CACHE_TTL_MS', '-1'],
+    ['RATE_LIMIT_DEFAULT_PER_MINUTE', '0'],
+    ['RATE_LIMIT_USAGE_WRITE_PER_MINUTE', 'lots'],
+    ['METRICS_TOKEN', 'short'],
+    ['SHUTDOWN_GRACE_MS', 'forever'],
     ['STRIPE_MAX_NETWORK_RETRIES', 'many'],
     ['STRIPE_TIMEOUT_MS', '5'],
     ['STRIPE_EMULATOR_PORT', 'x'],
@@ -62,5 +72,14 @@ describe('validateEnvironment', () => {
   it('requires a real database and a real Stripe key in production', () => {
     const problems = problemsFor({ NODE_ENV: 'production' });
     expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'STRIPE_SECRET_KEY']);
+  });
+
+  it('lists the bootstrap key and the metrics token among the secrets, and reads TRUST_PROXY as Express expects', () => {
+    const bootstrap = 'mb_abcd1234_0123456789abcdefghijABCDEFGHIJ-_0123';
+    const config = loadAppConfig({ BOOTSTRAP_ADMIN_API_KEY: bootstrap, METRICS_TOKEN: 'metrics-token-0123456789' }, '/nonexistent/.env');
+    expect(config.secrets()).toEqual(expect.arrayContaining([bootstrap, 'metrics-token-0123456789']));
+    const trustProxy = (value: string) => loadAppConfig({ TRUST_PROXY: value }, '/nonexistent/.env').http.trustProxy;
+    expect([trustProxy('false'), trustProxy('true'), trustProxy('2'), trustProxy('loopback, 10.0.0.0/8')]).toEqual([false, true, 2, 'loopback, 10.0.0.0/8']);
+    expect(problemsFor({ BOOTSTRAP_ADMIN_API_KEY: 'mb_abcd1234_tooshort-secretvalue' })[0]).not.toContain('secretvalue');
   });
 });
