@@ -168,6 +168,6 @@ const SECRET_KEY = randomBytes(32);
  */
 export function confirmationSecretOf(invoice: WireInvoice): Stripe.Invoice.ConfirmationSecret | null {
   if (invoice.status === 'draft' || invoice.status === 'void' || invoice.amount_due <= 0) return null;
-  const digest = createHmac('sha256', SECRET_KEY).update(invoice.id).digest('base64url');
+  const digest = createHmac('sha256', SECRET_KEY).update(invoice.id).digest('hex');
   return { client_secret: `pi_${digest.slice(0, 24)}_secret_${digest.slice(24, 49)}`, type: 'payment_intent' };
 }

@@ -1,4 +1,5 @@
 import type { EmulatorState } from '../emulator-state.js';
+import { requireReferenced } from '../http/referenced-resource.js';
 import { invalidRequest, StripeApiError } from '../http/stripe-api-error.js';
 import { stripeId } from '../state/stripe-ids.js';
 import type { WirePrice } from '../state/wire-types.js';
@@ -58,7 +59,7 @@ export function checkPrices(prices: readonly WirePrice[], existing: readonly Wir
  * `incomplete` until that invoice is paid (its `confirmation_secret` is for the client).
  */
 export function createSubscription(state: EmulatorState, request: SubscriptionRequest): WireSubscription {
-  const customer = state.customers.require(request.customerId, 'customer');
+  const customer = requireReferenced(state.customers, request.customerId, 'customer');
   checkPrices(request.prices);
   const at = state.now(customer.id);
   const trial = request.trialDays ? { start: at, end: at + request.trialDays * DAY } : null;

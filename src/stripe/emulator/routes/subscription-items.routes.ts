@@ -3,6 +3,7 @@ import { addItems } from '../billing/subscription-lifecycle.js';
 import type { EmulatorState } from '../emulator-state.js';
 import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
+import { requireReferenced } from '../http/referenced-resource.js';
 import type { Route } from '../http/router.js';
 import { resourceMissing } from '../http/stripe-api-error.js';
 
@@ -22,8 +23,8 @@ export function subscriptionItemRoutes(state: EmulatorState): Route[] {
       auth: 'secret_key',
       handler: ({ body }) => {
         const params = Params.read(body, ['subscription', 'price', 'proration_behavior', 'payment_behavior']);
-        const subscription = state.billing.subscriptions.require(params.string('subscription'), 'subscription');
-        const price = state.prices.require(params.string('price'), 'price');
+        const subscription = requireReferenced(state.billing.subscriptions, params.string('subscription'), 'subscription');
+        const price = requireReferenced(state.prices, params.string('price'), 'price');
         params.optionalEnum('proration_behavior', ['always_invoice', 'create_prorations', 'none'] as const);
         params.optionalEnum('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const);
         const updated = addItems(state, subscription.id, [price], state.now(subscription.customer as string));
@@ -46,7 +47,7 @@ export function subscriptionItemRoutes(state: EmulatorState): Route[] {
       auth: 'secret_key',
       handler: ({ body, path }) => {
         const params = Params.read(body, [...LIST_PARAMS, 'subscription']);
-        const subscription = state.billing.subscriptions.require(params.string('subscription'), 'subscription');
+        const subscription = requireReferenced(state.billing.subscriptions, params.string('subscription'), 'subscription');
         return { body: paginate(subscription.items.data, params, path, 'subscription_item') };
       },
     },

@@ -5,6 +5,7 @@ import type { EmulatorState } from '../emulator-state.js';
 import { expandIdField, expandListItems, expandObject, type Expanders } from '../http/expand.js';
 import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
+import { requireReferenced } from '../http/referenced-resource.js';
 import type { Route } from '../http/router.js';
 import { invalidParameter, invalidRequest, missingParameter } from '../http/stripe-api-error.js';
 import type { WirePrice } from '../state/wire-types.js';
@@ -25,7 +26,7 @@ function itemPrices(state: EmulatorState, params: Params, allowExisting: boolean
     if (item.has('id')) return [];
     const priceId = item.optionalString('price');
     if (priceId === undefined) throw missingParameter(`items[${index}][price]`);
-    return [state.prices.require(priceId, `items[${index}][price]`)];
+    return [requireReferenced(state.prices, priceId, `items[${index}][price]`)];
   });
 }
 
