@@ -2,6 +2,7 @@ import { Controller, Get, Post } from '@nestjs/common';
 import type TestAgent from 'supertest/lib/agent';
 import { RequireScopes } from '../src/auth/scopes.decorator';
 import { freePort } from './support/free-port';
+import { liveRoutes } from './support/route-table';
 import { startProbeApp, type ProbeApp } from './support/probe-app';
 import { startTestApp, testConfig, type TestApp } from './support/test-app';
 
@@ -171,5 +172,21 @@ describe('rate limits when Redis is unreachable (e2e)', () => {
 
   it('lets requests through rather than refusing ingest because the limiter store is down', async () => {
     expect(await statuses(testApp.anonymous, '/v1/api-keys', testApp.adminKey, 3)).toEqual([200, 200, 200]);
+  });
+});
+
+describe('routes exempt from rate limits (e2e)', () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+  });
+  afterAll(() => testApp.close());
+
+  it('exempts every health probe and Stripe webhook route of the live route table, and nothing else', () => {
+    const routes = liveRoutes(testApp.app).filter((route) => route.access);
+    const exempt = (path: string) => path.startsWith('/health/') || path.startsWith('/webhooks/');
+    expect(routes.filter((route) => exempt(route.path) !== route.skipsRateLimit).map((route) => `${route.method} ${route.path}`)).toEqual([]);
+    expect(routes.filter((route) => route.skipsRateLimit).map((route) => route.path)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
   });
 });

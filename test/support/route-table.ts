@@ -10,18 +10,28 @@ export interface LiveRoute {
   path: string;
   /** undefined: served by Express directly (swagger's /docs), outside Nest's guards. */
   access?: RouteAccess;
+  /** Marked `@SkipThrottle()` (on the handler or its controller). */
+  skipsRateLimit?: boolean;
+}
+
+interface DeclaredRoute {
+  access: RouteAccess;
+  skipsRateLimit: boolean;
 }
 
 interface ExpressLayer {
   route?: { path: string; methods: Record<string, boolean> };
 }
 
+/** What `@SkipThrottle()` records for the default throttler (@nestjs/throttler's THROTTLER_SKIP + name). */
+const THROTTLER_SKIP_DEFAULT = 'THROTTLER:SKIPdefault';
+
 const joinPath = (...parts: string[]) => `/${parts.flatMap((part) => part.split('/')).filter(Boolean).join('/')}`;
 
-/** Every handler Nest registered, by "METHOD path", with the access its decorators declare. */
-function declaredAccess(app: NestExpressApplication): Map<string, RouteAccess> {
+/** Every handler Nest registered, by "METHOD path", with what its decorators declare. */
+function declaredRoutes(app: NestExpressApplication): Map<string, DeclaredRoute> {
   const reflector = new Reflector();
-  const routes = new Map<string, RouteAccess>();
+  const routes = new Map<string, DeclaredRoute>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as Type;
@@ -33,7 +43,10 @@ function declaredAccess(app: NestExpressApplication): Map<string, RouteAccess> {
         const context = { getHandler: () => handler, getClass: () => controller } as unknown as ExecutionContext;
         for (const prefix of prefixes) {
           for (const path of [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat() as string[]) {
-            routes.set(`${RequestMethod[method]} ${joinPath(prefix, path)}`, routeAccess(reflector, context));
+            routes.set(`${RequestMethod[method]} ${joinPath(prefix, path)}`, {
+              access: routeAccess(reflector, context),
+              skipsRateLimit: [handler, controller].some((target) => Reflect.getMetadata(THROTTLER_SKIP_DEFAULT, target) === true),
+            });
           }
         }
       }
@@ -48,13 +61,13 @@ function declaredAccess(app: NestExpressApplication): Map<string, RouteAccess> {
  */
 export function liveRoutes(app: NestExpressApplication): LiveRoute[] {
   const express = app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } };
-  const declared = declaredAccess(app);
+  const declared = declaredRoutes(app);
   return express.router.stack.flatMap((layer) => {
     const route = layer.route;
     // wildcard layers are middleware mounts (metrics), not routes
     if (!route || route.path.includes('*')) return [];
     return Object.keys(route.methods)
       .filter((method) => route.methods[method] && method !== '_all')
-      .map((method) => ({ method: method.toUpperCase(), path: route.path, access: declared.get(`${method.toUpperCase()} ${route.path}`) }));
+      .map((method) => ({ method: method.toUpperCase(), path: route.path, ...declared.get(`${method.toUpperCase()} ${route.path}`) }));
   });
 }
