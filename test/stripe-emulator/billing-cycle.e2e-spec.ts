@@ -178,6 +178,25 @@ describe('billing cycle on a test clock', () => {
     }
   });
 
+  emulatorOnly('bills a customer without a test clock when the wall clock passes its period end and billing is run', async () => {
+    const emulator = emulatorOf(target);
+    const customer = await target.stripe.customers.create({ email: 'wall-clock@example.com' });
+    const subscription = await target.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.price.id }], payment_behavior: 'default_incomplete' });
+    const { current_period_start: start, current_period_end: end } = itemOf(subscription, plan.price.id);
+    await usage(target, plan, customer.id, 12, start + 60);
+    try {
+      emulator.state.wallClock.advance(end - start + 2 * HOUR);
+      const ran = await fetch(`${target.baseUrl}/_emulator/billing/run_due`, { method: 'POST' });
+      expect(ran.status).toBe(200);
+      const listed = await fetch(`${target.baseUrl}/_emulator/invoices?subscription=${subscription.id}&status=paid`);
+      const invoices = ((await listed.json()) as { data: Stripe.Invoice[] }).data.filter((invoice) => invoice.billing_reason === 'subscription_cycle');
+      expect(invoices).toHaveLength(1);
+      expect(invoices[0]).toMatchObject({ period_start: start, period_end: end, total: 6 });
+    } finally {
+      emulator.state.wallClock.reset();
+    }
+  });
+
   emulatorOnly('collects the finalized invoice: invoice.paid and invoice.payment_succeeded, the subscription stays active', async () => {
     const { clock, customer, subscription } = await subscribed();
     await advanceClock(target, clock.id, FEB_28 - 60);
