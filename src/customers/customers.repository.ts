@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
-import { Customer } from './customer.entity.js';
+import { Customer, type CustomerStatus } from './customer.entity.js';
 import type { CreateCustomerDto } from './create-customer.dto.js';
 
 /** The live subscription shown with a customer (read from the subscriptions tables in one query). */
@@ -29,6 +29,24 @@ export class CustomersRepository {
 
   async deleteWithoutStripeCustomer(id: string): Promise<void> {
     await this.em.execute(`delete from customers where id = ? and stripe_customer_id is null`, [id]);
+  }
+
+  /**
+   * Sets the billing status from a Stripe event unless a newer event already set it (events arrive
+   * in any order; `at` is the event's Stripe creation time). true when it changed the row.
+   */
+  async applyStatusIfNewer(stripeCustomerId: string, status: CustomerStatus, at: Date): Promise<boolean> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `update customers set status = ?, status_changed_at = ?, updated_at = now()
+        where stripe_customer_id = ? and (status_changed_at is null or status_changed_at <= ?) returning id`,
+      [status, at, stripeCustomerId, at],
+    );
+    return rows.length === 1;
+  }
+
+  async existsForStripe(stripeCustomerId: string): Promise<boolean> {
+    const rows = await this.em.execute<{ id: string }[]>(`select id from customers where stripe_customer_id = ?`, [stripeCustomerId]);
+    return rows.length === 1;
   }
 
   findById(id: string): Promise<Customer | null> {

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import Stripe from 'stripe';
 import { DomainError } from '../common/errors/domain-error.js';
-import { STRIPE_CLIENT } from '../stripe/stripe.constants.js';
+import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
-import type { Customer } from './customer.entity.js';
+import type { Customer, CustomerStatus } from './customer.entity.js';
 import type { CreateCustomerDto } from './create-customer.dto.js';
 import { CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
 
@@ -53,6 +52,13 @@ export class CustomersService {
   async findByExternalId(externalId: string): Promise<CustomerView[]> {
     const customer = await this.customers.findByExternalId(externalId);
     return customer ? [{ customer, subscription: await this.customers.liveSubscriptionOf(customer.id) }] : [];
+  }
+
+  /** Billing status from Stripe (webhooks), applied only when no newer event set it. false: not our customer. */
+  async applyBillingStatus(stripeCustomerId: string, status: CustomerStatus, at: Date): Promise<boolean> {
+    if (!(await this.customers.existsForStripe(stripeCustomerId))) return false;
+    await this.customers.applyStatusIfNewer(stripeCustomerId, status, at);
+    return true;
   }
 
   /** The customer with its Stripe customer id, creating that Stripe customer at most once. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Stripe from 'stripe';
 import { DomainError } from '../common/errors/domain-error.js';
-import { STRIPE_CLIENT } from '../stripe/stripe.constants.js';
+import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
 import type { CreateMeterDto } from './create-meter.dto.js';
 import type { Meter, MeterAggregation } from './meter.entity.js';
@@ -134,7 +133,7 @@ export class MeterCatalogueService {
         {
           product: productId,
           currency: meter.currency.trim(),
-          unit_amount_decimal: Stripe.Decimal.from(normalizeDecimal(meter.unitAmountDecimal)),
+          unit_amount_decimal: this.stripe.Decimal.from(normalizeDecimal(meter.unitAmountDecimal)),
           recurring: { interval: 'month', usage_type: 'metered', meter: stripeMeterId },
           metadata: { meterbridge_meter_key: meter.key },
         },

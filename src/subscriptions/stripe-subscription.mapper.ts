@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import type { Stripe } from '../stripe/stripe.constants.js';
 import type { SubscriptionItemState, SubscriptionState } from './subscriptions.repository.js';
 
 const fromUnix = (seconds: number | null | undefined): Date | null => (seconds == null ? null : new Date(seconds * 1000));

@@ -41,6 +41,31 @@ export class SubscriptionsRepository {
     );
   }
 
+  /** Our subscription for a Stripe subscription id: recorded, or created by us (metadata) and not yet recorded. */
+  async findIdForStripe(stripeSubscriptionId: string, metadataId: string | undefined): Promise<string | null> {
+    const [row] = await this.em.execute<{ id: string }[]>(
+      `select id from subscriptions where stripe_subscription_id = ? or (id::text = ? and stripe_subscription_id is null) limit 1`,
+      [stripeSubscriptionId, metadataId ?? ''],
+    );
+    return row?.id ?? null;
+  }
+
+  /**
+   * Marks the periods an invoice billed as final: usage for them that arrives later is late usage.
+   * Periods are matched by the subscription and the invoice's period bounds.
+   */
+  async markPeriodsInvoiced(stripeSubscriptionId: string, periodStart: Date, periodEnd: Date, invoiceId: string, finalizedAt: Date): Promise<number> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `update billing_periods p set stripe_invoice_id = ?, invoice_finalized_at = ?
+         from subscription_items i join subscriptions s on s.id = i.subscription_id
+        where p.subscription_item_id = i.id and s.stripe_subscription_id = ?
+          and p.period_start >= ? and p.period_end <= ? and p.invoice_finalized_at is null
+        returning p.id`,
+      [invoiceId, finalizedAt, stripeSubscriptionId, periodStart, periodEnd],
+    );
+    return rows.length;
+  }
+
   /** Reserves the customer's one live subscription; null when another request reserved it first. */
   async reserve(customerId: string): Promise<string | null> {
     try {
@@ -68,24 +93,21 @@ export class SubscriptionsRepository {
                 ended_at = ?, billing_cycle_anchor = ?, updated_at = now() where id = ?`,
         [state.stripeSubscriptionId, state.status, state.cancelAtPeriodEnd, state.cancelAt, state.canceledAt, state.endedAt, state.billingCycleAnchor, subscriptionId],
       );
+      // items travel as one JSON document: the driver would expand a JS array into a list of values
+      const itemsJson = JSON.stringify(items);
       await em.execute(
         `insert into subscription_items (subscription_id, meter_id, stripe_item_id, stripe_price_id, current_period_start, current_period_end)
-         select ?, * from unnest(?::uuid[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
+         select ?, x."meterId", x."stripeItemId", x."stripePriceId", x."currentPeriodStart", x."currentPeriodEnd"
+           from jsonb_to_recordset(?::jsonb) as x("meterId" uuid, "stripeItemId" text, "stripePriceId" text, "currentPeriodStart" timestamptz, "currentPeriodEnd" timestamptz)
          on conflict (stripe_item_id) do update set current_period_start = excluded.current_period_start,
            current_period_end = excluded.current_period_end, stripe_price_id = excluded.stripe_price_id, updated_at = now()`,
-        [
-          subscriptionId,
-          items.map((item) => item.meterId),
-          items.map((item) => item.stripeItemId),
-          items.map((item) => item.stripePriceId),
-          items.map((item) => item.currentPeriodStart),
-          items.map((item) => item.currentPeriodEnd),
-        ],
+        [subscriptionId, itemsJson],
       );
-      await em.execute(`delete from subscription_items where subscription_id = ? and stripe_item_id <> all(?::text[])`, [
-        subscriptionId,
-        items.map((item) => item.stripeItemId),
-      ]);
+      await em.execute(
+        `delete from subscription_items where subscription_id = ?
+            and stripe_item_id not in (select x."stripeItemId" from jsonb_to_recordset(?::jsonb) as x("stripeItemId" text))`,
+        [subscriptionId, itemsJson],
+      );
       await this.recordBillingPeriods(em, subscriptionId, state.endedAt);
     });
   }

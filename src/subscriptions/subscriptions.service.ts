@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import Stripe from 'stripe';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CustomersService } from '../customers/customers.service.js';
 import type { Meter } from '../metering/meter.entity.js';
 import { MeterCatalogueService } from '../metering/meter-catalogue.service.js';
-import { STRIPE_CLIENT } from '../stripe/stripe.constants.js';
+import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
 import type { CancelMoment, CreateSubscriptionDto } from './subscription.dto.js';
 import type { Subscription } from './subscription.entity.js';
@@ -68,6 +67,22 @@ export class SubscriptionsService {
   async recordStripeState(subscriptionId: string, stripeSubscription: Stripe.Subscription): Promise<void> {
     const meterIdByPriceId = new Map((await this.catalogue.list()).flatMap((meter) => (meter.stripePriceId ? [[meter.stripePriceId, meter.id] as const] : [])));
     await this.subscriptions.applyStripeState(subscriptionId, toSubscriptionState(stripeSubscription), toItemStates(stripeSubscription, meterIdByPriceId));
+  }
+
+  /**
+   * Re-reads a subscription from Stripe and records it: webhooks call this instead of trusting the
+   * event's snapshot, so a late or repeated event can never roll our state back. false: not ours.
+   */
+  async syncFromStripe(stripeSubscriptionId: string): Promise<boolean> {
+    const remote = await this.stripe.subscriptions.retrieve(stripeSubscriptionId);
+    const localId = await this.subscriptions.findIdForStripe(stripeSubscriptionId, remote.metadata?.meterbridge_subscription_id);
+    if (!localId) return false;
+    await this.recordStripeState(localId, remote);
+    return true;
+  }
+
+  markPeriodsInvoiced(stripeSubscriptionId: string, periodStart: Date, periodEnd: Date, invoiceId: string, finalizedAt: Date): Promise<number> {
+    return this.subscriptions.markPeriodsInvoiced(stripeSubscriptionId, periodStart, periodEnd, invoiceId, finalizedAt);
   }
 
   private async chooseMeters(keys: string[] | undefined): Promise<Meter[]> {
