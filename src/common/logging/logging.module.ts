@@ -64,7 +64,7 @@ function requestId(request: IncomingMessage, response: ServerResponse): string {
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           serializers: { req: serializeRequest },
           // the caller's key by its public prefix, once the guard has verified it
-          customProps: (request) => (request.apiKey ? { apiKey: request.apiKey.prefix } : {}),
+          customProps: (request: IncomingMessage & { apiKey?: { prefix: string } }) => (request.apiKey ? { apiKey: request.apiKey.prefix } : {}),
           customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
           autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
         },
