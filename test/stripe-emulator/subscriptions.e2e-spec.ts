@@ -165,6 +165,9 @@ describe('subscriptions, subscription items and invoices', () => {
     const [draft] = drafts.data;
     expect((await target.stripe.invoices.list({ subscription: subscription.id })).data.map((invoice) => invoice.billing_reason).sort()).toEqual(['subscription_create', 'subscription_cycle']);
 
+    const lines = await target.stripe.invoices.listLineItems(draft?.id ?? '');
+    expect(lines.data.map((line) => [line.pricing?.price_details?.price, line.quantity, line.amount])).toEqual([[plan.price.id, 0, 0]]);
+
     const finalized = await target.stripe.invoices.finalizeInvoice(draft?.id ?? '', { auto_advance: false });
     expect(finalized).toMatchObject({ status: 'paid', total: 0 });
     const again = await stripeError(target.stripe.invoices.finalizeInvoice(draft?.id ?? ''));
