@@ -3,9 +3,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125164704_initial_schema } from './Migration20261125164704_initial_schema.js';
 import { Migration20261125165439_billing_periods } from './Migration20261125165439_billing_periods.js';
 import { Migration20261125165721_api_keys } from './Migration20261125165721_api_keys.js';
+import { Migration20261125170604_reporting } from './Migration20261125170604_reporting.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
   { name: 'Migration20261125165439_billing_periods', class: Migration20261125165439_billing_periods },
   { name: 'Migration20261125165721_api_keys', class: Migration20261125165721_api_keys },
+  { name: 'Migration20261125170604_reporting', class: Migration20261125170604_reporting },
 ];

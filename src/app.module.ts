@@ -8,6 +8,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { MeteringModule } from './metering/metering.module.js';
+import { ReportingModule } from './reporting/reporting.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 
@@ -28,6 +29,7 @@ export class AppModule {
         CustomersModule,
         SubscriptionsModule,
         MeteringModule,
+        ReportingModule,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { validateEnvironment, type EnvironmentVariables } from './environment.js';
+import { validateEnvironment, type EnvironmentVariables, type REPORTER_WINDOWS } from './environment.js';
 
 export interface DatabaseConfig {
   /** Absent: the service starts an embedded PostgreSQL under `embeddedDir`. */
@@ -50,6 +50,26 @@ export interface UsageGroupCommitConfig {
   maxEvents: number;
 }
 
+/** The reporter (src/reporting): schedule, windows, late-usage grace and Stripe delivery limits. */
+export interface ReportingConfig {
+  enabled: boolean;
+  cron: string;
+  window: (typeof REPORTER_WINDOWS)[number];
+  finalizationGraceMinutes: number;
+  pageSize: number;
+  concurrency: number;
+  useV2Stream: boolean;
+  maxRequestsPerSecond: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+}
+
+export interface ReconciliationConfig {
+  enabled: boolean;
+  cron: string;
+  lookbackDays: number;
+}
+
 /** The typed configuration every other module injects. Built once, from a validated environment. */
 export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
@@ -63,6 +83,8 @@ export class AppConfig {
   readonly http: HttpConfig;
   readonly auth: AuthConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly reporting: ReportingConfig;
+  readonly reconciliation: ReconciliationConfig;
   /** Absent: GET /metrics is public. */
   readonly metricsToken?: string;
   readonly shutdownGraceMs: number;
@@ -98,6 +120,23 @@ export class AppConfig {
       defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
       usageWritePerMinute: env.RATE_LIMIT_USAGE_WRITE_PER_MINUTE,
       usageReadPerMinute: env.RATE_LIMIT_USAGE_READ_PER_MINUTE,
+    };
+    this.reporting = {
+      enabled: env.REPORTER_ENABLED === 'true',
+      cron: env.REPORTER_CRON,
+      window: env.REPORTER_WINDOW,
+      finalizationGraceMinutes: env.REPORTER_FINALIZATION_GRACE_MINUTES,
+      pageSize: env.REPORTER_PAGE_SIZE,
+      concurrency: env.REPORTER_CONCURRENCY,
+      useV2Stream: env.REPORTER_USE_V2_STREAM === 'true',
+      maxRequestsPerSecond: env.REPORTER_MAX_REQUESTS_PER_SECOND,
+      maxAttempts: env.REPORTER_MAX_ATTEMPTS,
+      retryBaseMs: env.REPORTER_RETRY_BASE_MS,
+    };
+    this.reconciliation = {
+      enabled: env.RECONCILIATION_ENABLED === 'true',
+      cron: env.RECONCILIATION_CRON,
+      lookbackDays: env.RECONCILIATION_LOOKBACK_DAYS,
     };
     this.metricsToken = env.METRICS_TOKEN;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;

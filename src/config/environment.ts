@@ -16,6 +16,10 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+/** Booleans stay strings here: implicit conversion would turn "false" into true. */
+export const BOOLEAN_STRINGS = ['true', 'false'] as const;
+export const REPORTER_WINDOWS = ['hour', 'day'] as const;
+const CRON_EXPRESSION = /^\S+( \S+){4,5}$/;
 
 /**
  * The raw environment as the process receives it. Every variable the service reads is declared
@@ -94,6 +98,57 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
   RATE_LIMIT_USAGE_READ_PER_MINUTE: number = 1200;
+
+  /** Reporter cron on/off (tests drive runs through POST /v1/reporting/runs). */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  REPORTER_ENABLED: (typeof BOOLEAN_STRINGS)[number] = 'true';
+
+  /** Reporter schedule, cron syntax with seconds (default: every minute). */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(CRON_EXPRESSION, { message: 'must be a cron expression of 5 or 6 fields' })
+  REPORTER_CRON: string = '0 * * * * *';
+
+  /** Usage is aggregated into one meter event per customer × meter × window of this length (clamped to billing periods). */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(REPORTER_WINDOWS)
+  REPORTER_WINDOW: (typeof REPORTER_WINDOWS)[number] = 'hour';
+
+  /** A period without a finalized invoice is still open this long after its end (Stripe's default draft period is 1 hour, at most 72). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(4320)
+  REPORTER_FINALIZATION_GRACE_MINUTES: number = 60;
+
+  /** Reports read and sent per page: bounds the reporter's memory whatever the backlog. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(10000)
+  REPORTER_PAGE_SIZE: number = 500;
+
+  /** Stripe requests in flight at once. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(256)
+  REPORTER_CONCURRENCY: number = 8;
+
+  /** Send through the v2 meter event stream (sessions, 100 events per request) instead of v1 meter events. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  REPORTER_USE_V2_STREAM: (typeof BOOLEAN_STRINGS)[number] = 'false';
+
+  /** Client-side rate limit on the reporter's Stripe requests. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(10000)
+  REPORTER_MAX_REQUESTS_PER_SECOND: number = 100;
+
+  /** Tries per report within one run on 429/5xx/connection errors; after that it stays pending for the next run. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(20)
+  REPORTER_MAX_ATTEMPTS: number = 5;
+
+  /** First retry delay; doubled per try, with full jitter, capped at 30 s. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(60000)
+  REPORTER_RETRY_BASE_MS: number = 250;
+
+  /** Daily reconciliation cron on/off. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  RECONCILIATION_ENABLED: (typeof BOOLEAN_STRINGS)[number] = 'true';
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(CRON_EXPRESSION, { message: 'must be a cron expression of 5 or 6 fields' })
+  RECONCILIATION_CRON: string = '0 30 3 * * *';
+
+  /** Days (UTC, ending today) a reconciliation compares when no range is given. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(35)
+  RECONCILIATION_LOOKBACK_DAYS: number = 3;
 
   /** When set, GET /metrics needs `Authorization: Bearer <token>`; a secret. */
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })

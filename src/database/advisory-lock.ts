@@ -21,3 +21,18 @@ export async function withAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLoc
     await client.end();
   }
 }
+
+export type TryLockResult<T> = { acquired: true; result: T } | { acquired: false };
+
+/** Like withAdvisoryLock, but gives up at once when another session holds the lock (scheduled work skips a beat). */
+export async function tryWithAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: () => Promise<T>): Promise<TryLockResult<T>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1) AS acquired', [lock]);
+    if (!rows[0]?.acquired) return { acquired: false };
+    return { acquired: true, result: await work() };
+  } finally {
+    await client.end();
+  }
+}

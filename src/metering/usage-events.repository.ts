@@ -93,6 +93,19 @@ LEFT JOIN usage_events stored ON stored.customer_id = r.customer_id AND stored.i
 LEFT JOIN meters stored_meter ON stored_meter.id = stored.meter_id`;
 
 /**
+ * What became of event `e`: the reporter's report whose claim covered it (same customer and
+ * meter, `e.tx_id` in the report's [tx_from, tx_to), `e.event_time` in its window; windows are at
+ * most a day long) says `reported` once Stripe accepted it, `late_unbillable` under the
+ * record_only late policy; otherwise (no report yet, or pending, held, failed) nothing.
+ */
+const REPORT_OUTCOME = `
+    SELECT CASE WHEN r.status IN ('sent', 'confirmed') THEN 'reported' WHEN r.status = 'late_unbillable' THEN 'late_unbillable' END AS outcome
+    FROM usage_reports r
+    WHERE r.customer_id = e.customer_id AND r.meter_id = e.meter_id AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
+      AND r.window_start <= e.event_time AND r.window_start > e.event_time - interval '24 hours' AND r.window_end > e.event_time
+    LIMIT 1`;
+
+/**
  * Totals per meter over each meter's window: the customer's current billing period for that meter
  * (its live subscription item), else the current UTC calendar month, unless from/to are given.
  * Meters are listed when active, subscribed, named by the filter, or used in the window.
@@ -124,18 +137,25 @@ windows AS (
 totals AS (
   SELECT w.*, ledger.events,
          CASE w.aggregation WHEN 'count' THEN ledger.events WHEN 'last' THEN coalesce(last_event.value, 0) ELSE ledger.value_sum END AS ingested,
-         ledger.reported, ledger.late_unbillable
+         CASE w.aggregation WHEN 'count' THEN ledger.events_reported WHEN 'last' THEN CASE last_event.outcome WHEN 'reported' THEN last_event.value ELSE 0 END
+              ELSE ledger.value_reported END AS reported,
+         CASE w.aggregation WHEN 'count' THEN ledger.events_unbillable WHEN 'last' THEN CASE last_event.outcome WHEN 'late_unbillable' THEN last_event.value ELSE 0 END
+              ELSE ledger.value_unbillable END AS late_unbillable
   FROM windows w
   CROSS JOIN LATERAL (
-    -- The one place that splits a window's usage into reported / late. Until the reporting module
-    -- records deliveries nothing is reported or late, so pending = ingested; it extends this subquery.
+    -- The one place that splits a window's usage into reported / late, by each event's report.
     SELECT count(*)::numeric AS events, coalesce(sum(e.value), 0)::numeric AS value_sum,
-           0::numeric AS reported, 0::numeric AS late_unbillable
+           count(*) FILTER (WHERE report.outcome = 'reported')::numeric AS events_reported,
+           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'reported'), 0)::numeric AS value_reported,
+           count(*) FILTER (WHERE report.outcome = 'late_unbillable')::numeric AS events_unbillable,
+           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable
     FROM usage_events e
+    LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
     WHERE e.customer_id = $1 AND e.meter_id = w.meter_id AND e.event_time >= w.period_start AND e.event_time < w.period_end
   ) ledger
   LEFT JOIN LATERAL (
-    SELECT e.value FROM usage_events e
+    SELECT e.value, report.outcome FROM usage_events e
+    LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
     WHERE w.aggregation = 'last' AND e.customer_id = $1 AND e.meter_id = w.meter_id
       AND e.event_time >= w.period_start AND e.event_time < w.period_end
     ORDER BY e.event_time DESC, e.id DESC LIMIT 1

@@ -1,0 +1,137 @@
+import { Inject, Injectable } from '@nestjs/common';
+import pLimit from 'p-limit';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import { judgeStripeError, withRetries, type Verdict } from './delivery-policy.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { OutgoingReport, ReportFailure } from './usage-reports.repository.js';
+
+/** Stripe's limit per v2 stream request. */
+const STREAM_BATCH_SIZE = 100;
+/** A session is replaced this long before Stripe's expiry, so no request races the deadline. */
+const SESSION_REFRESH_MARGIN_MS = 60_000;
+
+export interface DeliveryOutcome {
+  delivered: string[];
+  rejected: ReportFailure[];
+  /** Still pending after the run's tries: the next run sends them again, same identifiers. */
+  retryLater: ReportFailure[];
+}
+
+interface StreamSession {
+  token: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Sends pending reports as Stripe meter events: v1 one event per request with bounded
+ * concurrency, or the v2 stream with up to 100 events per request; both under one client-side
+ * rate limit, with retries on 429/5xx/network failures. One report's failure never holds back
+ * another's: each request's verdict applies to its own reports only.
+ */
+@Injectable()
+export class MeterEventSender {
+  private readonly limiter: RateLimiter;
+  private readonly inFlight: ReturnType<typeof pLimit>;
+  private session: Promise<StreamSession> | null = null;
+  private stopping = false;
+
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
+    this.inFlight = pLimit(config.reporting.concurrency);
+  }
+
+  /** Requests already under way finish; nothing is retried or started after this. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async send(reports: OutgoingReport[]): Promise<DeliveryOutcome> {
+    const outcome: DeliveryOutcome = { delivered: [], rejected: [], retryLater: [] };
+    const batches = this.config.reporting.useV2Stream ? chunk(reports, STREAM_BATCH_SIZE) : reports.map((report) => [report]);
+    await Promise.all(batches.map((batch) => this.inFlight(() => this.deliverBatch(batch, outcome))));
+    return outcome;
+  }
+
+  private async deliverBatch(batch: OutgoingReport[], outcome: DeliveryOutcome): Promise<void> {
+    const verdict = await withRetries(() => this.attempt(batch), {
+      maxAttempts: this.config.reporting.maxAttempts,
+      baseMs: this.config.reporting.retryBaseMs,
+      stopping: () => this.stopping,
+    });
+    if (verdict.kind === 'rejected' && batch.length > 1) {
+      // a stream request is refused as a whole: send its events one by one to find the bad one
+      for (const report of batch) await this.deliverBatch([report], outcome);
+      return;
+    }
+    const ids = batch.map((report) => report.id);
+    if (verdict.kind === 'delivered') outcome.delivered.push(...ids);
+    else if (verdict.kind === 'rejected') outcome.rejected.push(...ids.map((id) => ({ id, reason: verdict.reason })));
+    else outcome.retryLater.push(...ids.map((id) => ({ id, reason: verdict.reason })));
+  }
+
+  private async attempt(batch: OutgoingReport[]): Promise<Verdict> {
+    await this.limiter.acquire();
+    const onStream = this.config.reporting.useV2Stream;
+    try {
+      if (onStream) await this.metrics.timeStripeCall('meter_event_stream.create', () => this.stream(batch));
+      else await this.metrics.timeStripeCall('meter_events.create', () => this.createV1(batch[0]!));
+      return { kind: 'delivered' };
+    } catch (error) {
+      const verdict = judgeStripeError(error, onStream);
+      if (verdict.kind === 'session_expired') this.session = null;
+      return verdict;
+    }
+  }
+
+  private createV1(report: OutgoingReport): Promise<unknown> {
+    return this.stripe.billing.meterEvents.create({
+      event_name: report.eventName,
+      payload: { stripe_customer_id: report.stripeCustomerId, value: report.units },
+      identifier: report.identifier,
+      timestamp: report.timestamp,
+    });
+  }
+
+  private async stream(batch: OutgoingReport[]): Promise<unknown> {
+    const { token } = await this.streamSession();
+    const events = batch.map((report) => ({
+      event_name: report.eventName,
+      payload: { stripe_customer_id: report.stripeCustomerId, value: report.units },
+      identifier: report.identifier,
+      timestamp: new Date(report.timestamp * 1000).toISOString(),
+    }));
+    return this.stripe.v2.billing.meterEventStream.create({ events }, { apiKey: token });
+  }
+
+  /** One shared session, opened on first use and replaced shortly before it expires. */
+  private async streamSession(): Promise<StreamSession> {
+    const known = this.session;
+    const current = known ? await known.catch(() => null) : null;
+    if (current && current.expiresAtMs - SESSION_REFRESH_MARGIN_MS > Date.now()) return current;
+    // concurrent batches find the same stale session: the first replaces it, the others share that
+    if (this.session === known) this.session = this.openSession();
+    return this.session!;
+  }
+
+  private openSession(): Promise<StreamSession> {
+    const opening = this.metrics
+      .timeStripeCall('meter_event_session.create', () => this.stripe.v2.billing.meterEventSession.create())
+      .then((created) => ({ token: created.authentication_token, expiresAtMs: Date.parse(created.expires_at) }));
+    opening.catch(() => {
+      if (this.session === opening) this.session = null;
+    });
+    return opening;
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}

@@ -1,0 +1,133 @@
+/**
+ * The SQL that turns usage events into report rows. Parameters shared by every statement here:
+ * $1 window ('hour' | 'day'), $2 finalization grace in minutes.
+ *
+ * A claim statement supplies a `source` CTE of events (customer_id, meter_id, value, event_time,
+ * id, received_at, tx_from, tx_to, clamp_start, clamp_end) and CLASSIFY_AND_INSERT does the rest
+ * in the same statement: place each event in its billing period, cut it into windows, decide
+ * on-time / late / held, number the window's reports and insert them.
+ */
+
+/**
+ * Stripe refuses meter events older than 35 days. A report whose timestamp is older than this is
+ * late: the margin leaves time for the run to deliver what it claimed.
+ */
+export const STRIPE_MAX_EVENT_AGE = "interval '35 days' - interval '1 hour'";
+
+const WINDOW_LENGTH = "CASE $1::text WHEN 'day' THEN interval '24 hours' ELSE interval '1 hour' END";
+
+/**
+ * Each customer × meter's time line cut into segments that never overlap: its billing periods
+ * (a later-starting period wins where two overlap) and the gaps before, between and after them.
+ * Every instant falls in exactly one segment, so every event is placed exactly once.
+ */
+export const TIMELINE_CTES = `
+ordered_periods AS (
+  SELECT id, customer_id, meter_id, period_start, invoice_finalized_at, period_end AS raw_end,
+         greatest(period_start, least(period_end, coalesce(lead(period_start) OVER w, 'infinity'))) AS effective_end,
+         coalesce(lead(period_start) OVER w, 'infinity') AS next_start,
+         row_number() OVER w AS ordinal
+  FROM billing_periods
+  WINDOW w AS (PARTITION BY customer_id, meter_id ORDER BY period_start, id)
+),
+segments AS MATERIALIZED (
+  SELECT customer_id, meter_id, id AS period_id, period_start AS segment_start, effective_end AS segment_end, raw_end, invoice_finalized_at
+  FROM ordered_periods WHERE period_start < effective_end
+  UNION ALL
+  SELECT customer_id, meter_id, NULL, effective_end, next_start, NULL, NULL
+  FROM ordered_periods WHERE effective_end < next_start
+  UNION ALL
+  SELECT customer_id, meter_id, NULL, '-infinity', period_start, NULL, NULL
+  FROM ordered_periods WHERE ordinal = 1
+),
+open_periods AS (
+  SELECT customer_id, meter_id, period_id, segment_start AS period_start
+  FROM segments
+  WHERE period_id IS NOT NULL AND invoice_finalized_at IS NULL AND segment_start <= now() AND segment_end > now()
+)`;
+
+/** True when usage in this billing period can no longer reach its own invoice; `grace` is the minutes parameter. */
+export const periodClosed = (finalizedAt: string, periodEnd: string, grace = '$2') =>
+  `(${finalizedAt} IS NOT NULL OR ${periodEnd} + make_interval(mins => ${grace}::int) <= now())`;
+
+/**
+ * Given `source`, inserts the report rows and returns (status, event_count) per row.
+ * Outcomes: on_time (pending, in its own period), adjust (pending, late: reported into the
+ * current open period at its start), unbillable (late under record_only), held (no Stripe
+ * customer, no period at or after the usage, or late with no open period to carry it).
+ */
+export const CLASSIFY_AND_INSERT = `
+placed AS (
+  SELECT s.*, seg.period_id, seg.raw_end, seg.invoice_finalized_at, seg.segment_end,
+         greatest(date_trunc($1::text, s.event_time, 'UTC'), seg.segment_start, s.clamp_start) AS window_start,
+         least(date_trunc($1::text, s.event_time, 'UTC') + ${WINDOW_LENGTH}, seg.segment_end, s.clamp_end) AS window_end
+  FROM source s
+  LEFT JOIN segments seg
+    ON seg.customer_id = s.customer_id AND seg.meter_id = s.meter_id AND s.event_time >= seg.segment_start AND s.event_time < seg.segment_end
+),
+grouped AS (
+  SELECT p.customer_id, p.meter_id, p.tx_from, p.tx_to, p.window_start, p.window_end, p.period_id,
+         min(p.raw_end) AS period_end, min(p.invoice_finalized_at) AS invoice_finalized_at, min(p.segment_end) AS segment_end,
+         min(m.aggregation) AS aggregation, min(m.late_usage_policy) AS late_usage_policy,
+         count(*) AS event_count, sum(p.value) AS value_sum, max(p.event_time) AS last_time, min(p.received_at) AS oldest_received_at,
+         (array_agg(p.value ORDER BY p.event_time DESC, p.id DESC) FILTER (WHERE m.aggregation = 'last'))[1] AS last_value
+  FROM placed p JOIN meters m ON m.id = p.meter_id
+  GROUP BY p.customer_id, p.meter_id, p.tx_from, p.tx_to, p.window_start, p.window_end, p.period_id
+),
+decided AS (
+  SELECT g.*, o.period_id AS open_period_id, o.period_start AS open_period_start,
+         CASE
+           WHEN c.stripe_customer_id IS NULL THEN 'held'
+           WHEN g.period_id IS NOT NULL AND NOT ${periodClosed('g.invoice_finalized_at', 'g.period_end')}
+                AND g.last_time > now() - ${STRIPE_MAX_EVENT_AGE} THEN 'on_time'
+           -- no period contains it and none starts after it: wait for a subscription
+           WHEN g.period_id IS NULL AND (g.segment_end IS NULL OR g.segment_end = 'infinity') THEN 'held'
+           WHEN g.late_usage_policy = 'record_only' THEN 'unbillable'
+           WHEN o.period_id IS NULL THEN 'held'
+           ELSE 'adjust'
+         END AS outcome
+  FROM grouped g
+  JOIN customers c ON c.id = g.customer_id
+  LEFT JOIN open_periods o ON o.customer_id = g.customer_id AND o.meter_id = g.meter_id
+),
+numbered AS (
+  SELECT d.*,
+         coalesce(previous.max_sequence, -1)
+           + row_number() OVER (PARTITION BY d.customer_id, d.meter_id, d.window_start ORDER BY d.tx_from, d.window_end) AS sequence
+  FROM decided d
+  LEFT JOIN LATERAL (
+    SELECT max(r.sequence) AS max_sequence FROM usage_reports r
+    WHERE r.customer_id = d.customer_id AND r.meter_id = d.meter_id AND r.window_start = d.window_start
+  ) previous ON true
+),
+inserted AS (
+  INSERT INTO usage_reports (customer_id, meter_id, billing_period_id, window_start, window_end, sequence, units, event_count,
+                             report_time, oldest_received_at, tx_from, tx_to, identifier, status, late_adjustment)
+  SELECT customer_id, meter_id,
+         CASE outcome WHEN 'adjust' THEN open_period_id WHEN 'held' THEN NULL ELSE period_id END,
+         window_start, window_end, sequence,
+         CASE aggregation WHEN 'count' THEN event_count WHEN 'last' THEN last_value ELSE value_sum END,
+         event_count,
+         CASE outcome WHEN 'adjust' THEN open_period_start ELSE last_time END,
+         oldest_received_at, tx_from, tx_to,
+         ${identifierSql('customer_id', 'meter_id', 'window_start', 'sequence')},
+         CASE outcome WHEN 'held' THEN 'held' WHEN 'unbillable' THEN 'late_unbillable' ELSE 'pending' END,
+         outcome = 'adjust'
+  FROM numbered
+  RETURNING status, event_count
+)`;
+
+/**
+ * The meter event identifier, in SQL; report-identifier.ts is the same rule in TypeScript:
+ * `mbr_<customer id hex>_<meter id hex>_<window start, unix ms>_<sequence>` (at most 100 characters).
+ */
+export function identifierSql(customer: string, meter: string, windowStart: string, sequence: string): string {
+  return `'mbr_' || replace(${customer}::text, '-', '') || '_' || replace(${meter}::text, '-', '') || '_'
+          || floor(extract(epoch FROM ${windowStart}) * 1000)::bigint || '_' || ${sequence}`;
+}
+
+/** Per-outcome counts of what a claim inserted. */
+export const SUMMARIZE_INSERTED = `
+SELECT coalesce(sum(event_count), 0)::text AS events, count(*)::int AS reports,
+       count(*) FILTER (WHERE status = 'held')::int AS held
+FROM inserted`;

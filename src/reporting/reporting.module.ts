@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ScheduleModule } from '@nestjs/schedule';
+import { MeterEventSender } from './meter-event.sender.js';
+import { ReconciliationController } from './reconciliation.controller.js';
+import { ReconciliationDrift } from './reconciliation-drift.entity.js';
+import { ReconciliationRun } from './reconciliation-run.entity.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
+import { ReconciliationService } from './reconciliation.service.js';
+import { ReporterCron } from './reporter.cron.js';
+import { ReporterRun } from './reporter-run.entity.js';
+import { ReporterRunsRepository } from './reporter-runs.repository.js';
+import { ReporterWatermark } from './reporter-watermark.entity.js';
+import { ReportingStatusRepository } from './reporting-status.repository.js';
+import { ReportingController } from './reporting.controller.js';
+import { ReportingService } from './reporting.service.js';
+import { UsageReport } from './usage-report.entity.js';
+import { UsageReportsRepository } from './usage-reports.repository.js';
+
+/** Usage → Stripe meter events (claim, deliver), its schedule, status and reconciliation. */
+@Module({
+  imports: [ScheduleModule.forRoot(), MikroOrmModule.forFeature([UsageReport, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
+  controllers: [ReportingController, ReconciliationController],
+  providers: [
+    UsageReportsRepository,
+    ReporterRunsRepository,
+    ReportingStatusRepository,
+    ReconciliationRepository,
+    MeterEventSender,
+    ReportingService,
+    ReconciliationService,
+    ReporterCron,
+  ],
+  exports: [ReportingService],
+})
+export class ReportingModule {}

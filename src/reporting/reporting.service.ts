@@ -1,0 +1,141 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { MeterEventSender } from './meter-event.sender.js';
+import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
+import { ReportingStatusRepository } from './reporting-status.repository.js';
+import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
+import { UsageReportsRepository } from './usage-reports.repository.js';
+
+const RECENT_FAILURES = 100;
+/** How long a run waits for transactions already running when it starts (usually milliseconds). */
+const OLDER_TRANSACTIONS_WAIT_MS = 5000;
+
+/** A meter event Stripe refused after accepting it (v2 stream error reports), by identifier. */
+export interface StripeRejection {
+  identifier: string;
+  reason: string;
+}
+
+/**
+ * The reporter: claim (usage events → report rows), then deliver (pending rows → Stripe). Every
+ * entry point (cron, POST /v1/reporting/runs, flushPeriod) runs this under the Reporter advisory
+ * lock, so one runner works at a time across every replica.
+ */
+@Injectable()
+export class ReportingService implements OnModuleDestroy {
+  private readonly logger = new Logger(ReportingService.name);
+  private stopping = false;
+  private current: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly reports: UsageReportsRepository,
+    private readonly runs: ReporterRunsRepository,
+    private readonly statusRows: ReportingStatusRepository,
+    private readonly sender: MeterEventSender,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Runs now, waiting for another replica's run to end first. */
+  run(trigger: Exclude<RunTrigger, 'flush'>): Promise<RunRecord> {
+    return this.locked(() => this.runLocked(trigger, null));
+  }
+
+  /** The cron's entry: skips this beat when another replica is running. */
+  async runIfIdle(): Promise<RunRecord | null> {
+    if (this.stopping) return null;
+    const outcome = await tryWithAdvisoryLock(this.databaseUrl, AdvisoryLock.Reporter, () => this.guarded(() => this.runLocked('cron', null)));
+    return outcome.acquired ? outcome.result : null;
+  }
+
+  /**
+   * Reports everything pending for a subscription's period ending at `periodEnd` right away
+   * (called on `invoice.created`, before Stripe finalizes the invoice). `subscription` is our id
+   * or Stripe's `sub_…` id. New usage is claimed first, so the period's latest events go too.
+   */
+  async flushPeriod(subscription: string, periodEnd: Date): Promise<RunRecord> {
+    const periodIds = await this.reports.periodsEndingAt(subscription, periodEnd);
+    return this.locked(() => this.runLocked('flush', periodIds));
+  }
+
+  /** Reports Stripe refused asynchronously become failed, visible in status; returns how many matched. */
+  recordStripeRejections(rejections: StripeRejection[]): Promise<number> {
+    return this.reports.markRejectedByIdentifier(rejections);
+  }
+
+  /** Backlog, late usage, the last run and failed reports; also refreshes the backlog gauges. */
+  async status(): Promise<ReportingStatusResponse> {
+    const [backlog, lastRun, failures] = await Promise.all([this.statusRows.backlog(), this.runs.latest(), this.statusRows.recentFailures(RECENT_FAILURES)]);
+    const status = toStatusResponse(backlog, lastRun, failures);
+    this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
+    return status;
+  }
+
+  /** Shutdown: the current page finishes (no new retries), then the lock is released. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.sender.stop();
+    await this.current?.catch(() => undefined);
+  }
+
+  private get databaseUrl(): string {
+    return this.config.database.url ?? '';
+  }
+
+  private async locked(work: () => Promise<RunRecord>): Promise<RunRecord> {
+    const waitStarted = performance.now();
+    return withAdvisoryLock(this.databaseUrl, AdvisoryLock.Reporter, () => {
+      this.metrics.observeLockWait('reporter', (performance.now() - waitStarted) / 1000);
+      return this.guarded(work);
+    });
+  }
+
+  /** Remembers the run holding the lock, so shutdown can wait for it. */
+  private guarded<T>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.current = running;
+    return running.finally(() => {
+      if (this.current === running) this.current = null;
+    });
+  }
+
+  private async runLocked(trigger: RunTrigger, periodIds: string[] | null): Promise<RunRecord> {
+    const runId = await this.runs.start(trigger);
+    const counts: RunCounts = { claimedEvents: '0', claimedReports: 0, released: 0, sent: 0, failed: 0, retryLater: 0 };
+    try {
+      await this.reports.waitForOlderTransactions(OLDER_TRANSACTIONS_WAIT_MS);
+      const claimed = await this.reports.claimNewEvents();
+      const released = await this.reports.releaseHeld();
+      Object.assign(counts, { claimedEvents: claimed.events, claimedReports: claimed.reports, released: released.reports });
+      await this.reports.reclassifyStale();
+      await this.deliverPending(periodIds, counts);
+      return await this.runs.finish(runId, counts, null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: error, runId }, `reporter run ${runId} failed: ${message}`);
+      await this.runs.finish(runId, counts, message);
+      throw error;
+    }
+  }
+
+  /** Pending reports in bounded pages, oldest first; each page's statuses are written in three statements at most. */
+  private async deliverPending(periodIds: string[] | null, counts: RunCounts): Promise<void> {
+    let cursor = '0';
+    while (!this.stopping) {
+      const page = await this.reports.takePendingPage(cursor, this.config.reporting.pageSize, periodIds);
+      if (page.length === 0) return;
+      cursor = page[page.length - 1]!.id;
+      const outcome = await this.sender.send(page);
+      await this.reports.markDelivered(outcome.delivered);
+      await this.reports.markFailed(outcome.rejected);
+      await this.reports.recordRetryLater(outcome.retryLater);
+      counts.sent += outcome.delivered.length;
+      counts.failed += outcome.rejected.length;
+      counts.retryLater += outcome.retryLater.length;
+      this.metrics.countReports('sent', outcome.delivered.length);
+      this.metrics.countReports('failed', outcome.rejected.length);
+    }
+  }
+}
