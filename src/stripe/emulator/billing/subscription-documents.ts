@@ -1,4 +1,3 @@
-import type Stripe from 'stripe';
 import { stripeId } from '../state/stripe-ids.js';
 import type { WirePrice } from '../state/wire-types.js';
 import type { BillingInterval, Recurrence } from './billing-period.js';
@@ -141,5 +140,3 @@ export function previousAttributes(before: object, after: object): Record<string
   }
   return previous;
 }
-
-export type SubscriptionStatus = Stripe.Subscription.Status;

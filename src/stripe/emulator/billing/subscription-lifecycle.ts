@@ -5,6 +5,7 @@ import { stripeId } from '../state/stripe-ids.js';
 import type { WirePrice } from '../state/wire-types.js';
 import { periodEndAfter } from './billing-period.js';
 import type { WireSubscription, WireSubscriptionItem } from './billing-wire-types.js';
+import { lineAmount } from './line-amount.js';
 import { collectInvoice, createInvoice, finalizeInvoice, itemLine } from './invoice-lifecycle.js';
 import { changeSubscription } from './subscription-changes.js';
 import { isMetered, itemList, newItem, newSubscription, recurrenceOf } from './subscription-documents.js';
@@ -63,7 +64,7 @@ export function createSubscription(state: EmulatorState, request: SubscriptionRe
   checkPrices(request.prices);
   const at = state.now(customer.id);
   const trial = request.trialDays ? { start: at, end: at + request.trialDays * DAY } : null;
-  const licensedDue = trial ? false : request.prices.some((price) => price.recurring?.usage_type !== 'metered' && (price.unit_amount ?? 0) > 0);
+  const licensedDue = !trial && request.prices.some((price) => price.recurring?.usage_type !== 'metered' && price.unit_amount_decimal !== null && lineAmount(price.unit_amount_decimal, 1n) > 0);
   if (licensedDue && request.paymentBehavior === 'error_if_incomplete' && state.billing.failingCustomers.has(customer.id)) throw declined();
   const anchor = trial?.end ?? at;
   const firstPrice = request.prices[0] as WirePrice;

@@ -87,7 +87,7 @@ export function eventDestinationRoutes(state: EmulatorState): Route[] {
         const params = Params.read(body, ['include', 'limit'], { allowExpand: false });
         const limit = params.optionalInteger('limit', { min: 1, max: 100 }) ?? 20;
         const include = includes(params);
-        // one page: the emulator holds a handful of destinations, never more than `limit`
+        // a single page: paging past `limit` destinations is not emulated
         return { body: { data: store.newestFirst().slice(0, limit).map((destination) => shown(destination, include)), next_page_url: null, previous_page_url: null } };
       },
     },
