@@ -10,52 +10,73 @@ interface Waiting {
 }
 
 /**
- * Group commit for single-event requests: events arriving within `maxWaitMs` of each other (or
+ * Group commit for single-event requests: events arriving within `maxWaitMs` of the first one (or
  * until `maxEvents`) share one multi-row insert, hence one transaction and one WAL flush, instead
  * of paying a commit each. Every caller is answered only once that statement has committed, with
  * its own outcome; if the statement fails, every caller of the group gets the error (nothing of the
  * group was committed, so all of them may retry). With `maxWaitMs` 0 each event is written alone.
+ *
+ * At most half the connection pool writes groups at once: when all those writes are busy, due
+ * events keep gathering and leave together as soon as one finishes, so groups grow with the
+ * database's latency instead of queueing for connections (and the rest of the pool stays free for
+ * batches, the reporter and the probes).
  */
 @Injectable()
 export class UsageGroupCommit implements BeforeApplicationShutdown {
   private waiting: Waiting[] = [];
+  /** The oldest waiting event has waited maxWaitMs, or maxEvents are waiting: write as soon as a slot is free. */
+  private due = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxWaitMs: number;
   private readonly maxEvents: number;
+  private readonly maxConcurrentWrites: number;
 
   constructor(
     config: AppConfig,
     private readonly recorder: UsageRecorder,
   ) {
     ({ maxWaitMs: this.maxWaitMs, maxEvents: this.maxEvents } = config.usageGroupCommit);
+    this.maxConcurrentWrites = Math.max(1, Math.floor(config.database.poolMax / 2));
   }
 
   async record(event: UsageEventInput): Promise<UsageOutcome> {
     if (this.maxWaitMs === 0) return (await this.recorder.record([event]))[0]!;
     return new Promise<UsageOutcome>((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
-      if (this.waiting.length >= this.maxEvents) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
+      if (this.waiting.length >= this.maxEvents) this.becomeDue();
+      else if (!this.due) this.timer ??= setTimeout(() => this.becomeDue(), this.maxWaitMs);
     });
   }
 
-  private flush(): void {
+  private becomeDue(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const group = this.waiting;
-    this.waiting = [];
-    const written = this.recorder.record(group.map((waiting) => waiting.event)).then(
-      (outcomes) => group.forEach((waiting, index) => waiting.resolve(outcomes[index]!)),
-      (error: unknown) => group.forEach((waiting) => waiting.reject(error)),
-    );
-    this.inFlight.add(written);
-    void written.finally(() => this.inFlight.delete(written));
+    this.due = true;
+    this.writeDueGroups();
   }
 
-  /** Runs before the database pool closes: the waiting group is written and every caller answered. */
+  private writeDueGroups(): void {
+    while (this.due && this.inFlight.size < this.maxConcurrentWrites) {
+      const group = this.waiting.splice(0, this.maxEvents);
+      this.due = this.waiting.length > 0;
+      const written = this.recorder.record(group.map((waiting) => waiting.event)).then(
+        (outcomes) => group.forEach((waiting, index) => waiting.resolve(outcomes[index]!)),
+        (error: unknown) => group.forEach((waiting) => waiting.reject(error)),
+      );
+      this.inFlight.add(written);
+      void written.finally(() => {
+        this.inFlight.delete(written);
+        this.writeDueGroups();
+      });
+    }
+  }
+
+  /** Runs before the database pool closes: every waiting event is written and its caller answered. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.waiting.length > 0) this.flush();
-    await Promise.all(this.inFlight);
+    while (this.waiting.length > 0 || this.inFlight.size > 0) {
+      if (this.waiting.length > 0) this.becomeDue();
+      await Promise.race(this.inFlight);
+    }
   }
 }
