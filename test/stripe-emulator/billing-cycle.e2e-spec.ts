@@ -51,13 +51,14 @@ describe('billing cycle on a test clock', () => {
 
   describe('a full period', () => {
     let receiver: WebhookReceiver;
-    let endpoint: Stripe.WebhookEndpoint;
+    let endpoint: Stripe.WebhookEndpoint | undefined;
 
     beforeAll(async () => {
       receiver = await startWebhookReceiver();
     });
 
     afterAll(async () => {
+      if (endpoint) await target.stripe.webhookEndpoints.del(endpoint.id);
       await receiver.close();
     });
 
