@@ -4,10 +4,12 @@ import { Migration20261125164704_initial_schema } from './Migration2026112516470
 import { Migration20261125165439_billing_periods } from './Migration20261125165439_billing_periods.js';
 import { Migration20261125165721_api_keys } from './Migration20261125165721_api_keys.js';
 import { Migration20261125170604_reporting } from './Migration20261125170604_reporting.js';
+import { Migration20261125170746_webhook_events } from './Migration20261125170746_webhook_events.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
   { name: 'Migration20261125165439_billing_periods', class: Migration20261125165439_billing_periods },
   { name: 'Migration20261125165721_api_keys', class: Migration20261125165721_api_keys },
   { name: 'Migration20261125170604_reporting', class: Migration20261125170604_reporting },
+  { name: 'Migration20261125170746_webhook_events', class: Migration20261125170746_webhook_events },
 ];

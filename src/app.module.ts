@@ -11,6 +11,7 @@ import { MeteringModule } from './metering/metering.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         SubscriptionsModule,
         MeteringModule,
         ReportingModule,
+        WebhooksModule,
       ],
     };
   }

@@ -64,6 +64,13 @@ export interface ReportingConfig {
   retryBaseMs: number;
 }
 
+/** Stripe webhook processing (src/webhooks): failed events are retried with exponential backoff. */
+export interface WebhookConfig {
+  maxAttempts: number;
+  retryBaseSeconds: number;
+  retrySweepSeconds: number;
+}
+
 export interface ReconciliationConfig {
   enabled: boolean;
   cron: string;
@@ -85,6 +92,7 @@ export class AppConfig {
   readonly rateLimit: RateLimitConfig;
   readonly reporting: ReportingConfig;
   readonly reconciliation: ReconciliationConfig;
+  readonly webhooks: WebhookConfig;
   /** Absent: GET /metrics is public. */
   readonly metricsToken?: string;
   readonly shutdownGraceMs: number;
@@ -137,6 +145,11 @@ export class AppConfig {
       enabled: env.RECONCILIATION_ENABLED === 'true',
       cron: env.RECONCILIATION_CRON,
       lookbackDays: env.RECONCILIATION_LOOKBACK_DAYS,
+    };
+    this.webhooks = {
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+      retrySweepSeconds: env.WEBHOOK_RETRY_SWEEP_SECONDS,
     };
     this.metricsToken = env.METRICS_TOKEN;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;

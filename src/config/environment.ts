@@ -65,6 +65,15 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^whsec_[^,\s]+(,whsec_[^,\s]+)*$/, { message: 'must be one or more comma-separated whsec_… signing secrets' })
   STRIPE_WEBHOOK_SECRET?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(100)
+  WEBHOOK_MAX_ATTEMPTS: number = 10;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(86400)
+  WEBHOOK_RETRY_BASE_SECONDS: number = 30;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(3600)
+  WEBHOOK_RETRY_SWEEP_SECONDS: number = 15;
+
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 

@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import type { Stripe } from '../../stripe/stripe.constants.js';
+import { ReportingService } from '../../reporting/reporting.service.js';
+import type { ClaimedEvent } from '../webhook-events.repository.js';
+import { eventObject, type HandlerOutcome, type WebhookHandler } from '../webhook-handler.js';
+import { fromUnixSeconds, invoiceSubscriptionId } from './invoice-subject.js';
+
+/**
+ * The draft invoice of a closing period exists: the last moment to get that period's usage onto
+ * it. Flush everything pending for the period now, before Stripe finalizes the invoice.
+ */
+@Injectable()
+export class InvoiceCreatedHandler implements WebhookHandler {
+  readonly types = ['invoice.created'];
+
+  constructor(private readonly reporting: ReportingService) {}
+
+  async handle(event: ClaimedEvent): Promise<HandlerOutcome> {
+    const invoice = eventObject<Stripe.Invoice>(event);
+    const subscriptionId = invoiceSubscriptionId(invoice);
+    if (!subscriptionId || invoice.status !== 'draft') return 'ignored';
+    await this.reporting.flushPeriod(subscriptionId, fromUnixSeconds(invoice.period_end));
+    return 'processed';
+  }
+}

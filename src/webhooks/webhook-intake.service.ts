@@ -1,0 +1,46 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { StripeSignatureVerifier } from './stripe-signature.verifier.js';
+import { WebhookEventsRepository } from './webhook-events.repository.js';
+import { WebhookProcessor } from './webhook-processor.service.js';
+
+export interface IntakeResult {
+  received: true;
+  duplicate: boolean;
+}
+
+/**
+ * Verify → persist → acknowledge → process. Stripe gets its 2xx as soon as the event is stored;
+ * processing then runs in the background, and a failure there is retried from the table, so a
+ * slow or failing handler never makes Stripe redeliver.
+ */
+@Injectable()
+export class WebhookIntakeService {
+  private readonly logger = new Logger(WebhookIntakeService.name);
+
+  constructor(
+    private readonly verifier: StripeSignatureVerifier,
+    private readonly events: WebhookEventsRepository,
+    private readonly processor: WebhookProcessor,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<IntakeResult> {
+    let event;
+    try {
+      event = this.verifier.verify(rawBody, signature);
+    } catch (error) {
+      this.metrics.countWebhookEvent('unverified', 'rejected');
+      throw error;
+    }
+    const stored = await this.events.storeIfNew({ id: event.id, type: event.type, stripeCreatedAt: event.created, payload: event.payload });
+    if (!stored) {
+      this.metrics.countWebhookEvent(event.type, 'duplicate');
+      return { received: true, duplicate: true };
+    }
+    setImmediate(() => {
+      this.processor.process(event.id).catch((error: unknown) => this.logger.error({ err: error, eventId: event.id }, 'webhook processing crashed; the retry sweep picks it up'));
+    });
+    return { received: true, duplicate: false };
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { WEBHOOK_HANDLERS, type WebhookHandler } from './webhook-handler.js';
+import { WebhookEventsRepository } from './webhook-events.repository.js';
+
+/** The longest wait between two attempts of one event. */
+const MAX_BACKOFF_SECONDS = 6 * 3600;
+
+/**
+ * Processes stored events: claims one, runs its handler, records the outcome. A failure is kept
+ * with its error and retried with exponential backoff until the attempts run out (then `dead`,
+ * visible to operators, who can requeue it).
+ */
+@Injectable()
+export class WebhookProcessor {
+  private readonly logger = new Logger(WebhookProcessor.name);
+  private readonly handlerByType: Map<string, WebhookHandler>;
+
+  constructor(
+    private readonly events: WebhookEventsRepository,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+    @Inject(WEBHOOK_HANDLERS) handlers: WebhookHandler[],
+  ) {
+    this.handlerByType = new Map(handlers.flatMap((handler) => handler.types.map((type) => [type, handler] as const)));
+  }
+
+  async process(id: string): Promise<void> {
+    const event = await this.events.claim(id);
+    if (!event) return;
+    const handler = this.handlerByType.get(event.type);
+    try {
+      const outcome = handler ? await handler.handle(event) : 'ignored';
+      await this.events.complete(id, outcome);
+      this.metrics.countWebhookEvent(event.type, outcome);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retryAt = event.attempts < this.config.webhooks.maxAttempts ? this.backoff(event.attempts) : null;
+      await this.events.fail(id, message, retryAt);
+      this.metrics.countWebhookEvent(event.type, retryAt ? 'failed' : 'dead');
+      this.logger.warn({ eventId: id, type: event.type, attempts: event.attempts, retryAt }, `webhook event processing failed: ${message}`);
+    }
+  }
+
+  /** One sweep of the events whose retry time has come (also picks up expired claims). */
+  async retryDue(): Promise<number> {
+    const due = await this.events.dueForRetry(50);
+    for (const id of due) await this.process(id);
+    return due.length;
+  }
+
+  private backoff(attempts: number): Date {
+    const base = this.config.webhooks.retryBaseSeconds;
+    const seconds = Math.min(MAX_BACKOFF_SECONDS, base * 2 ** (attempts - 1));
+    return new Date(Date.now() + seconds * 1000);
+  }
+}
