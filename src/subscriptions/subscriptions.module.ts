@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { CustomersModule } from '../customers/customers.module.js';
 import { MeteringModule } from '../metering/metering.module.js';
+import { ReportingModule } from '../reporting/reporting.module.js';
 import { BillingPeriod } from './billing-period.entity.js';
 import { SubscriptionItem } from './subscription-item.entity.js';
 import { Subscription } from './subscription.entity.js';
@@ -10,7 +11,7 @@ import { SubscriptionsRepository } from './subscriptions.repository.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Subscription, SubscriptionItem, BillingPeriod]), CustomersModule, MeteringModule],
+  imports: [MikroOrmModule.forFeature([Subscription, SubscriptionItem, BillingPeriod]), CustomersModule, MeteringModule, ReportingModule],
   controllers: [SubscriptionsController],
   providers: [SubscriptionsRepository, SubscriptionsService],
   exports: [SubscriptionsService],

@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { CustomersService } from '../customers/customers.service.js';
 import type { Meter } from '../metering/meter.entity.js';
 import { MeterCatalogueService } from '../metering/meter-catalogue.service.js';
+import { ReportingService } from '../reporting/reporting.service.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
 import type { CancelMoment, CreateSubscriptionDto } from './subscription.dto.js';
@@ -23,6 +24,7 @@ export class SubscriptionsService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly customers: CustomersService,
     private readonly catalogue: MeterCatalogueService,
+    private readonly reporting: ReportingService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
@@ -48,6 +50,8 @@ export class SubscriptionsService {
     const stripeId = subscription.stripeSubscriptionId;
     if (!stripeId) throw new DomainError(409, 'SUBSCRIPTION_NOT_CREATED', 'The subscription was never created in Stripe; create it again first');
     if (subscription.status === 'canceled') throw new DomainError(409, 'SUBSCRIPTION_ALREADY_CANCELED', `Subscription ${subscriptionId} is already canceled`);
+    // invoice_now bills at once: everything recorded up to this moment must reach Stripe first
+    if (at === 'now') await this.flushOpenPeriods(subscription);
     const idempotencyKey = `meterbridge:subscription:${subscription.id}:cancel-${at}`;
     const updated =
       at === 'now'
@@ -55,6 +59,11 @@ export class SubscriptionsService {
         : await callStripe('schedule the cancellation', () => this.stripe.subscriptions.update(stripeId, { cancel_at_period_end: true }, { idempotencyKey }));
     await this.recordStripeState(subscription.id, updated);
     return { subscription: await this.requireSubscription(subscription.id), clientSecret: null };
+  }
+
+  private async flushOpenPeriods(subscription: Subscription): Promise<void> {
+    const periodEnds = new Set(subscription.items.getItems().map((item) => item.currentPeriodEnd.getTime()));
+    for (const periodEnd of periodEnds) await this.reporting.flushPeriod(subscription.id, new Date(periodEnd));
   }
 
   async requireSubscription(id: string): Promise<Subscription> {

@@ -36,15 +36,15 @@ const UNLIMITED_RATES = { RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000', RATE_LIMIT_U
 
 /**
  * The real application on its own fresh database (or on `options.database`, which it then leaves
- * in place), migrated, with a bootstrap admin key, listening on a random port.
+ * in place), migrated, with a bootstrap admin key, listening on a random port (or `options.port`).
  */
-export async function startTestApp(environment: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestApp> {
+export async function startTestApp(environment: Record<string, string> = {}, options: { database?: TestDatabase; port?: number } = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const config = testConfig({ DATABASE_URL: database.url, BOOTSTRAP_ADMIN_API_KEY: generateApiKeyToken().token, ...UNLIMITED_RATES, ...environment });
   const app = await createApp(config);
   await app.get(MigrationService).migrateUnderLock();
   await app.get(ApiKeysService).ensureBootstrapKey();
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   return {
     app,
     config,

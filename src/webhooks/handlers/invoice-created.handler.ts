@@ -7,7 +7,9 @@ import { fromUnixSeconds, invoiceSubscriptionId } from './invoice-subject.js';
 
 /**
  * The draft invoice of a closing period exists: the last moment to get that period's usage onto
- * it. Flush everything pending for the period now, before Stripe finalizes the invoice.
+ * it. Flush everything pending for the period now, before Stripe finalizes the invoice. Only
+ * period-end invoices: a subscription's first invoice bills no usage, and an `invoice_now`
+ * cancellation is flushed by the cancellation itself (that invoice is finalized at once).
  */
 @Injectable()
 export class InvoiceCreatedHandler implements WebhookHandler {
@@ -18,7 +20,7 @@ export class InvoiceCreatedHandler implements WebhookHandler {
   async handle(event: ClaimedEvent): Promise<HandlerOutcome> {
     const invoice = eventObject<Stripe.Invoice>(event);
     const subscriptionId = invoiceSubscriptionId(invoice);
-    if (!subscriptionId || invoice.status !== 'draft') return 'ignored';
+    if (!subscriptionId || invoice.status !== 'draft' || invoice.billing_reason !== 'subscription_cycle') return 'ignored';
     await this.reporting.flushPeriod(subscriptionId, fromUnixSeconds(invoice.period_end));
     return 'processed';
   }
