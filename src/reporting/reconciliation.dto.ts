@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
-import type { DriftCell, ReconciliationRunRecord } from './reconciliation.repository.js';
+import type { ReconciliationRunRecord, StoredDrift } from './reconciliation.repository.js';
 
 export class ReconciliationRequest {
   @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z', description: 'first UTC day compared (rounded down to the day); default: RECONCILIATION_LOOKBACK_DAYS days ending today' })
@@ -36,23 +36,7 @@ export class ReconciliationRunResponse {
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
-/** Exact decimal difference of two decimal strings (units are whole numbers; Stripe's may carry a fraction). */
-function difference(stripe: string, local: string): string {
-  const scale = 1_000_000n;
-  const toScaled = (value: string) => {
-    const [whole = '0', fraction = ''] = value.split('.');
-    const negative = whole.startsWith('-');
-    const magnitude = BigInt(whole.replace('-', '')) * scale + BigInt((fraction + '000000').slice(0, 6));
-    return negative ? -magnitude : magnitude;
-  };
-  const diff = toScaled(stripe) - toScaled(local);
-  const sign = diff < 0n ? '-' : '';
-  const absolute = diff < 0n ? -diff : diff;
-  const fraction = (absolute % scale).toString().padStart(6, '0').replace(/0+$/, '');
-  return `${sign}${absolute / scale}${fraction ? `.${fraction}` : ''}`;
-}
-
-export function toReconciliationResponse(run: ReconciliationRunRecord, drifts: DriftCell[]): ReconciliationRunResponse {
+export function toReconciliationResponse(run: ReconciliationRunRecord, drifts: StoredDrift[]): ReconciliationRunResponse {
   return {
     id: run.id,
     from: iso(run.rangeFrom),
@@ -67,7 +51,7 @@ export function toReconciliationResponse(run: ReconciliationRunRecord, drifts: D
       day: iso(drift.day),
       localUnits: drift.localUnits,
       stripeUnits: drift.stripeUnits,
-      difference: difference(drift.stripeUnits, drift.localUnits),
+      difference: drift.difference,
     })),
   };
 }

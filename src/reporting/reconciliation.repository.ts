@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { NativeSql } from './native-sql.js';
 
 /** One customer × meter to compare, with what local state says reached Stripe per UTC day. */
 export interface ReconciliationPair {
@@ -17,6 +17,11 @@ export interface DriftCell {
   day: Date;
   localUnits: string;
   stripeUnits: string;
+}
+
+export interface StoredDrift extends DriftCell {
+  /** stripeUnits − localUnits, exact. */
+  difference: string;
 }
 
 export interface ReconciliationRunRecord {
@@ -41,13 +46,13 @@ WITH delivered AS (
   SELECT r.customer_id, r.meter_id, date_trunc('day', r.report_time, 'UTC') AS day,
          CASE WHEN min(m.aggregation) = 'last' THEN (array_agg(r.units ORDER BY r.report_time DESC, r.id DESC))[1] ELSE sum(r.units) END AS units
   FROM usage_reports r JOIN meters m ON m.id = r.meter_id
-  WHERE r.status IN ('sent', 'confirmed') AND r.report_time >= ? AND r.report_time < ?
+  WHERE r.status IN ('sent', 'confirmed') AND r.report_time >= $1 AND r.report_time < $2
   GROUP BY r.customer_id, r.meter_id, date_trunc('day', r.report_time, 'UTC')
 ),
 pairs AS (
   SELECT customer_id, meter_id FROM delivered
   UNION
-  SELECT customer_id, meter_id FROM billing_periods WHERE period_start < ? AND period_end > ?
+  SELECT customer_id, meter_id FROM billing_periods WHERE period_start < $2 AND period_end > $1
 )
 SELECT p.customer_id AS "customerId", p.meter_id AS "meterId", c.stripe_customer_id AS "stripeCustomerId", m.stripe_meter_id AS "stripeMeterId",
        coalesce((SELECT json_object_agg(to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), d.units::text)
@@ -60,57 +65,64 @@ ORDER BY p.customer_id, p.meter_id`;
 const RUN_COLUMNS = `id::text AS id, trigger, range_from AS "rangeFrom", range_to AS "rangeTo", started_at AS "startedAt",
   finished_at AS "finishedAt", compared, drift_count AS "driftCount", error`;
 
+/** Stores the drifts and closes the run in one statement, so a run never shows half its drifts. */
+const FINISH_RUN_SQL = `
+WITH drifts AS (
+  INSERT INTO reconciliation_drifts (run_id, customer_id, meter_id, day, local_units, stripe_units)
+  SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::numeric[], $6::numeric[])
+)
+UPDATE reconciliation_runs SET finished_at = now(), compared = $7, drift_count = cardinality($2::uuid[]), error = $8
+WHERE id = $1
+RETURNING ${RUN_COLUMNS}`;
+
 @Injectable()
 export class ReconciliationRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: NativeSql) {}
 
   localTotals(from: Date, to: Date): Promise<ReconciliationPair[]> {
-    return this.em.getConnection().execute<ReconciliationPair[]>(LOCAL_TOTALS_SQL, [from, to, to, from]);
+    return this.sql.query<ReconciliationPair>(LOCAL_TOTALS_SQL, [from, to]);
   }
 
   async start(trigger: string, from: Date, to: Date): Promise<string> {
-    const [row] = await this.em
-      .getConnection()
-      .execute<{ id: string }[]>(`INSERT INTO reconciliation_runs (trigger, range_from, range_to, started_at) VALUES (?, ?, ?, now()) RETURNING id::text AS id`, [trigger, from, to]);
+    const [row] = await this.sql.query<{ id: string }>(
+      `INSERT INTO reconciliation_runs (trigger, range_from, range_to, started_at) VALUES ($1, $2, $3, now()) RETURNING id::text AS id`,
+      [trigger, from, to],
+    );
     return row!.id;
   }
 
-  /** Stores every drift and closes the run, in one transaction. */
-  finish(runId: string, compared: number, drifts: DriftCell[], error: string | null): Promise<ReconciliationRunRecord> {
-    return this.em.fork().transactional(async (em) => {
-      await em.execute(
-        `INSERT INTO reconciliation_drifts (run_id, customer_id, meter_id, day, local_units, stripe_units)
-         SELECT ?, * FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[], ?::numeric[], ?::numeric[])`,
-        [runId, drifts.map((d) => d.customerId), drifts.map((d) => d.meterId), drifts.map((d) => d.day), drifts.map((d) => d.localUnits), drifts.map((d) => d.stripeUnits)],
-      );
-      const [row] = await em.execute<ReconciliationRunRecord[]>(
-        `UPDATE reconciliation_runs SET finished_at = now(), compared = ?, drift_count = ?, error = ? WHERE id = ? RETURNING ${RUN_COLUMNS}`,
-        [compared, drifts.length, error, runId],
-      );
-      return row!;
-    });
+  async finish(runId: string, compared: number, drifts: DriftCell[], error: string | null): Promise<ReconciliationRunRecord> {
+    const [row] = await this.sql.query<ReconciliationRunRecord>(FINISH_RUN_SQL, [
+      runId,
+      drifts.map((drift) => drift.customerId),
+      drifts.map((drift) => drift.meterId),
+      drifts.map((drift) => drift.day),
+      drifts.map((drift) => drift.localUnits),
+      drifts.map((drift) => drift.stripeUnits),
+      compared,
+      error,
+    ]);
+    return row!;
   }
 
-  /**
-   * Sent reports of cells where Stripe agreed become confirmed. `cells` are customer × meter ×
-   * day triples, matched in one statement.
-   */
+  /** Sent reports of the customer × meter × day cells where Stripe agreed become confirmed, in one statement. */
   async confirmMatched(cells: { customerId: string; meterId: string; day: Date }[], from: Date, to: Date): Promise<void> {
     if (!cells.length) return;
-    await this.em.getConnection().execute(
+    await this.sql.query(
       `UPDATE usage_reports r SET status = 'confirmed', confirmed_at = now()
-       FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[]) AS cell(customer_id, meter_id, day)
+       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS cell(customer_id, meter_id, day)
        WHERE r.status = 'sent' AND r.customer_id = cell.customer_id AND r.meter_id = cell.meter_id
          AND r.report_time >= cell.day AND r.report_time < cell.day + interval '24 hours'
-         AND r.report_time >= ? AND r.report_time < ?`,
-      [cells.map((c) => c.customerId), cells.map((c) => c.meterId), cells.map((c) => c.day), from, to],
+         AND r.report_time >= $4 AND r.report_time < $5`,
+      [cells.map((cell) => cell.customerId), cells.map((cell) => cell.meterId), cells.map((cell) => cell.day), from, to],
     );
   }
 
-  async drifts(runId: string): Promise<DriftCell[]> {
-    return this.em.getConnection().execute<DriftCell[]>(
-      `SELECT customer_id AS "customerId", meter_id AS "meterId", day, local_units::text AS "localUnits", stripe_units::text AS "stripeUnits"
-       FROM reconciliation_drifts WHERE run_id = ? ORDER BY day, customer_id, meter_id`,
+  drifts(runId: string): Promise<StoredDrift[]> {
+    return this.sql.query<StoredDrift>(
+      `SELECT customer_id AS "customerId", meter_id AS "meterId", day, trim_scale(local_units)::text AS "localUnits",
+              trim_scale(stripe_units)::text AS "stripeUnits", trim_scale(stripe_units - local_units)::text AS difference
+       FROM reconciliation_drifts WHERE run_id = $1 ORDER BY day, customer_id, meter_id`,
       [runId],
     );
   }

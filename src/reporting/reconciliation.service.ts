@@ -6,13 +6,13 @@ import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database
 import { MetricsService } from '../metrics/metrics.service.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { RateLimiter } from './rate-limiter.js';
-import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord } from './reconciliation.repository.js';
+import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord, type StoredDrift } from './reconciliation.repository.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface ReconciliationOutcome {
   run: ReconciliationRunRecord;
-  drifts: DriftCell[];
+  drifts: StoredDrift[];
 }
 
 export interface ReconciliationRange {

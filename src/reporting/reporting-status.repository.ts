@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { NativeSql } from './native-sql.js';
 
 export interface StatusTotals {
   reports: number;
@@ -61,19 +61,19 @@ FROM mark, unclaimed, waiting`;
 
 @Injectable()
 export class ReportingStatusRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: NativeSql) {}
 
   async backlog(): Promise<BacklogRow> {
-    const [row] = await this.em.getConnection().execute<BacklogRow[]>(BACKLOG_SQL);
+    const [row] = await this.sql.query<BacklogRow>(BACKLOG_SQL);
     return row!;
   }
 
   /** The most recent failed reports, with Stripe's reason. */
   recentFailures(limit: number): Promise<FailedReportRow[]> {
-    return this.em.getConnection().execute<FailedReportRow[]>(
+    return this.sql.query<FailedReportRow>(
       `SELECT id::text AS id, identifier, customer_id AS "customerId", meter_id AS "meterId", window_start AS "windowStart",
               window_end AS "windowEnd", units::text AS units, event_count::int AS "eventCount", attempts, failure_reason AS reason
-       FROM usage_reports WHERE status = 'failed' ORDER BY id DESC LIMIT ?`,
+       FROM usage_reports WHERE status = 'failed' ORDER BY id DESC LIMIT $1`,
       [limit],
     );
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MeterEventSender } from './meter-event.sender.js';
+import { NativeSql } from './native-sql.js';
 import { ReconciliationController } from './reconciliation.controller.js';
 import { ReconciliationDrift } from './reconciliation-drift.entity.js';
 import { ReconciliationRun } from './reconciliation-run.entity.js';
@@ -22,6 +23,7 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
   imports: [ScheduleModule.forRoot(), MikroOrmModule.forFeature([UsageReport, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
   controllers: [ReportingController, ReconciliationController],
   providers: [
+    NativeSql,
     UsageReportsRepository,
     ReporterRunsRepository,
     ReportingStatusRepository,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/app-config.js';
+import { NativeSql } from './native-sql.js';
 import { sleep } from './rate-limiter.js';
 import { CLASSIFY_AND_INSERT, periodClosed, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
 
@@ -128,14 +128,12 @@ RETURNING r.id::text AS id, r.identifier, m.event_name AS "eventName", c.stripe_
 @Injectable()
 export class UsageReportsRepository {
   constructor(
-    private readonly orm: MikroORM,
+    private readonly sql: NativeSql,
     private readonly config: AppConfig,
   ) {}
 
-  private async query<T>(text: string, values: unknown[]): Promise<T[]> {
-    const pool = await this.orm.em.getConnection().getNativeClient();
-    const result = await pool.query({ text, values });
-    return result.rows as T[];
+  private query<T>(text: string, values: unknown[]): Promise<T[]> {
+    return this.sql.query<T>(text, values);
   }
 
   private get claimParameters(): [string, number] {

@@ -33,6 +33,7 @@ export interface CatalogueMeter {
   id: string;
   key: string;
   stripeMeterId: string;
+  stripePriceId: string;
 }
 
 export function billedCustomer(testApp: TestApp, name = `rep-${randomUUID().slice(0, 8)}`): Promise<BilledCustomer> {
@@ -80,6 +81,36 @@ export async function subscribeWithPeriods(testApp: TestApp, customerId: string,
 /** Records one usage event through POST /v1/usage. */
 export async function recordUsage(testApp: TestApp, customerId: string, meter: string, value: number, at: Date): Promise<void> {
   await testApp.http.post('/v1/usage').send({ customerId, meter, value, timestamp: at.toISOString(), idempotencyKey: randomUUID() }).expect(202);
+}
+
+export interface UsageInput {
+  customerId: string;
+  meter: string;
+  value: number;
+  at: Date;
+}
+
+/** Records many events through POST /v1/usage/batch, 1000 per request. */
+export async function recordUsageBatch(testApp: TestApp, events: UsageInput[]): Promise<void> {
+  for (let start = 0; start < events.length; start += 1000) {
+    const batch = events.slice(start, start + 1000).map((event) => ({
+      customerId: event.customerId,
+      meter: event.meter,
+      value: event.value,
+      timestamp: event.at.toISOString(),
+      idempotencyKey: randomUUID(),
+    }));
+    const response = await testApp.http.post('/v1/usage/batch').send({ events: batch }).expect(207);
+    const refused = (response.body.results as { status: string }[]).filter((result) => result.status !== 'accepted');
+    if (refused.length) throw new Error(`usage refused: ${JSON.stringify(refused[0])}`);
+  }
+}
+
+/** How many Stripe calls of this operation the service made (its own metrics, every try counted). */
+export async function stripeCalls(testApp: TestApp, operation: string): Promise<number> {
+  const metrics = await testApp.anonymous.get('/metrics').expect(200);
+  const line = (metrics.text as string).split('\n').find((candidate) => candidate.startsWith(`meterbridge_stripe_request_duration_seconds_count{operation="${operation}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 export interface RunBody {
