@@ -35,6 +35,9 @@ export async function startService(databaseUrl: string, port: number, apiKey: st
       RATE_LIMIT_USAGE_WRITE_PER_MINUTE: '1000000',
       RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000',
       STRIPE_SUPPRESS_NOTICES: 'true',
+      // the production rate limiter (shared fixed windows in Redis, failing open when Redis is absent);
+      // the in-memory fallback keeps every hit of the window and filters them per request
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       // ingestion alone is measured: the reporter's minute cron would otherwise read the table mid-phase
       REPORTER_ENABLED: 'false',
       RECONCILIATION_ENABLED: 'false',
