@@ -23,7 +23,7 @@ export type CommandRegistrar = (program: Command, getApp: AppContextProvider) =>
 
 /** The whole application without HTTP, on the same database the service would use (see src/main.ts). */
 export async function openAppContext(announce: (line: string) => void): Promise<OpenedAppContext> {
-  const { config, embedded } = await resolveDatabase(loadAppConfig(), announce);
+  const { config, embedded } = await resolveDatabase(loadAppConfig().withoutBackgroundJobs(), announce);
   try {
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
     return {

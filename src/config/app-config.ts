@@ -66,6 +66,8 @@ export interface ReportingConfig {
 
 /** Stripe webhook processing (src/webhooks): failed events are retried with exponential backoff. */
 export interface WebhookConfig {
+  /** The retry sweep runs (off in the CLI). */
+  retryEnabled: boolean;
   maxAttempts: number;
   retryBaseSeconds: number;
   retrySweepSeconds: number;
@@ -147,6 +149,7 @@ export class AppConfig {
       lookbackDays: env.RECONCILIATION_LOOKBACK_DAYS,
     };
     this.webhooks = {
+      retryEnabled: true,
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
       retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
       retrySweepSeconds: env.WEBHOOK_RETRY_SWEEP_SECONDS,
@@ -163,7 +166,20 @@ export class AppConfig {
   }
 
   withDatabaseUrl(url: string): AppConfig {
-    return Object.assign(Object.create(AppConfig.prototype) as AppConfig, this, { database: { ...this.database, url } });
+    return this.with({ database: { ...this.database, url } });
+  }
+
+  /** For one-shot processes (the CLI): no cron or sweep may start beside the command. */
+  withoutBackgroundJobs(): AppConfig {
+    return this.with({
+      reporting: { ...this.reporting, enabled: false },
+      reconciliation: { ...this.reconciliation, enabled: false },
+      webhooks: { ...this.webhooks, retryEnabled: false },
+    });
+  }
+
+  private with(changes: Partial<AppConfig>): AppConfig {
+    return Object.assign(Object.create(AppConfig.prototype) as AppConfig, this, changes);
   }
 }
 

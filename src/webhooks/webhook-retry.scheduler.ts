@@ -16,6 +16,7 @@ export class WebhookRetryScheduler implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.webhooks.retryEnabled) return;
     // the registry clears its intervals when the application shuts down
     this.scheduler.addInterval('webhook-retry', setInterval(() => void this.sweep(), this.config.webhooks.retrySweepSeconds * 1000));
   }
