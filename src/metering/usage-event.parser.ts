@@ -1,4 +1,5 @@
 import { DomainError, type ErrorDetail } from '../common/errors/domain-error.js';
+import { METER_KEY_PATTERN } from './create-meter.dto.js';
 import { eventTimeOutOfRange, INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
 
 /**
@@ -30,7 +31,6 @@ export interface UsageEventInput {
 export type ParsedUsageEvent = { ok: true; event: UsageEventInput } | { ok: false; error: DomainError };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const METER_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 // eslint-disable-next-line no-control-regex -- PostgreSQL text cannot hold NUL, and control characters in a key are a bug
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** After JSON.stringify, a NUL or a lone surrogate is an escape that jsonb refuses (an odd run of backslashes before it). */
@@ -97,7 +97,7 @@ export function parseUsageEvent(body: unknown, receivedAt: number): ParsedUsageE
     .filter((field) => !(USAGE_EVENT_FIELDS as readonly string[]).includes(field))
     .map((field) => ({ field, problems: [`property ${field} should not exist`] }));
   const customer = parseCustomer(body, problems);
-  if (!(typeof body.meter === 'string' && METER_KEY.test(body.meter))) {
+  if (!(typeof body.meter === 'string' && METER_KEY_PATTERN.test(body.meter))) {
     problems.push({ field: 'meter', problems: ['meter must be a meter key (a lowercase letter, then up to 62 lowercase letters, digits, _ or -)'] });
   }
   const value = parseValue(body.value, problems);
