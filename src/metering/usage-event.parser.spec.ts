@@ -72,6 +72,10 @@ describe('parseUsageEvent', () => {
     expect(problemsOf({ customerId, meter: 'm', idempotencyKey: 'k', properties }).properties).toHaveLength(1);
   });
 
+  it('refuses keys and customer references with an unpaired surrogate, which PostgreSQL cannot read', () => {
+    expect(Object.keys(problemsOf({ externalCustomerId: 'a\udc00', meter: 'm', idempotencyKey: '\ud800' }))).toEqual(['externalCustomerId', 'idempotencyKey']);
+  });
+
   it('accepts a backslash followed by u0000 as plain text, and a surrogate pair', () => {
     expect(parseUsageEvent({ customerId, meter: 'm', idempotencyKey: 'k', properties: { s: '\\u0000 😀' } }, receivedAt).ok).toBe(true);
   });

@@ -45,8 +45,9 @@ function validationFailed(message: string, details: ErrorDetail[]): DomainError 
   return new DomainError(400, 'VALIDATION_FAILED', message, details);
 }
 
+/** Well-formed too: the batch travels to PostgreSQL as JSON, whose parser refuses an unpaired surrogate. */
 function text(value: unknown, maxLength: number): string | undefined {
-  return typeof value === 'string' && value.length >= 1 && value.length <= maxLength && !CONTROL_CHARACTERS.test(value) ? value : undefined;
+  return typeof value === 'string' && value.length >= 1 && value.length <= maxLength && !CONTROL_CHARACTERS.test(value) && value.isWellFormed() ? value : undefined;
 }
 
 function parseProperties(value: unknown, problems: ErrorDetail[]): Record<string, unknown> | null {
@@ -74,7 +75,7 @@ function parseCustomer(body: Record<string, unknown>, problems: ErrorDetail[]): 
     problems.push({ field: 'customerId', problems: ['customerId must be a UUID'] });
   }
   if (!isAbsent(externalCustomerId) && text(externalCustomerId, 255) === undefined) {
-    problems.push({ field: 'externalCustomerId', problems: ['externalCustomerId must be a string of 1 to 255 characters without control characters'] });
+    problems.push({ field: 'externalCustomerId', problems: ['externalCustomerId must be a string of 1 to 255 characters without control characters or unpaired surrogates'] });
   }
   return {
     customerId: typeof customerId === 'string' ? customerId.toLowerCase() : null,
@@ -105,7 +106,7 @@ export function parseUsageEvent(body: unknown, receivedAt: number): ParsedUsageE
   if (eventTime === undefined) problems.push({ field: 'timestamp', problems: [`timestamp ${INSTANT_FORMAT_PROBLEM}`] });
   const idempotencyKey = text(body.idempotencyKey, 255);
   if (idempotencyKey === undefined) {
-    problems.push({ field: 'idempotencyKey', problems: ['idempotencyKey must be a string of 1 to 255 characters without control characters'] });
+    problems.push({ field: 'idempotencyKey', problems: ['idempotencyKey must be a string of 1 to 255 characters without control characters or unpaired surrogates'] });
   }
   const properties = parseProperties(body.properties, problems);
   if (problems.length > 0 || eventTime === undefined) return { ok: false, error: validationFailed('The usage event is invalid', problems) };
