@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 
 /** Every PostgreSQL advisory lock id the service takes, in one place so two features never share one. */
@@ -7,13 +8,27 @@ export enum AdvisoryLock {
   Reconciliation = 7_001_003,
 }
 
+const logger = new Logger('AdvisoryLock');
+
+/**
+ * The dedicated connection a lock is held on. PostgreSQL may drop it while the work runs (a
+ * restart, a failover): pg then emits 'error' on the idle client, and an 'error' nobody listens
+ * to crashes the process. The lock goes with the session; the work under way finishes on its own
+ * connections, and `end()` on the dead client resolves at once.
+ */
+async function lockConnection(databaseUrl: string, lock: AdvisoryLock): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', (error) => logger.warn(`lost the connection holding advisory lock ${AdvisoryLock[lock]}: ${error.message}`));
+  await client.connect();
+  return client;
+}
+
 /**
  * Holds a session-level advisory lock on a dedicated connection while `work` runs, so the lock
  * is held by one connection from acquire to release (a pooled connection could differ).
  */
 export async function withAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await lockConnection(databaseUrl, lock);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [lock]);
     return await work();
@@ -26,8 +41,7 @@ export type TryLockResult<T> = { acquired: true; result: T } | { acquired: false
 
 /** Like withAdvisoryLock, but gives up at once when another session holds the lock (scheduled work skips a beat). */
 export async function tryWithAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: () => Promise<T>): Promise<TryLockResult<T>> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await lockConnection(databaseUrl, lock);
   try {
     const { rows } = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1) AS acquired', [lock]);
     if (!rows[0]?.acquired) return { acquired: false };
