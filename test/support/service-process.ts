@@ -1,8 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const ROOT = resolve(__dirname, '../..');
+/** The repository: found by walking up, because `npm run chaos` runs this file compiled under node_modules/.cache. */
+function repositoryRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'tsconfig.build.json'))) return dir;
+  }
+  throw new Error(`no tsconfig.build.json above ${__dirname}`);
+}
+
+const ROOT = repositoryRoot();
 
 export interface ServiceBuild {
   /** The compiled tree: `<dir>/src/main.js`, `<dir>/src/cli/cli.main.js`. */
