@@ -7,6 +7,7 @@ import { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { hardenHttp } from './common/http/hardening.js';
+import { limitJsonDepth } from './common/http/json-depth.js';
 
 /** Builds the HTTP application exactly as production runs it; tests call this too. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -19,6 +20,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   hardenHttp(app, config);
   app.useBodyParser('json', { limit: config.httpBodyLimit });
+  app.use(limitJsonDepth());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.set('x-powered-by', false);

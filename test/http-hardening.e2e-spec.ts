@@ -50,6 +50,25 @@ describe('HTTP hardening (e2e)', () => {
     expect(response.body.error).toBe('VALIDATION_FAILED');
   });
 
+  it('refuses a body nested thousands deep with a 400, where class-transformer and JSON.stringify overflowed the stack (500)', async () => {
+    const deepArray = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const deepProperties = `{"externalCustomerId":"x","meter":"api_calls","idempotencyKey":"k","properties":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    for (const [path, body] of [['/v1/customers', deepArray], ['/v1/usage', deepProperties]]) {
+      const response = await testApp.http.post(path).set('content-type', 'application/json').send(body);
+      expect({ path, status: response.status, body: response.body }).toEqual({ path, status: 400, body: { statusCode: 400, error: 'JSON_TOO_DEEP', message: expect.any(String) } });
+    }
+  });
+
+  it('refuses NUL in a path parameter or query value with a 400, where PostgreSQL refused the statement (500)', async () => {
+    for (const call of [testApp.http.delete('/v1/api-keys/%00'), testApp.http.post('/v1/webhooks/events/evt_%00/retry'), testApp.http.get('/v1/customers?externalId=a%00')]) {
+      const response = await call;
+      expect({ status: response.status, error: response.body.error }).toEqual({ status: 400, error: 'VALIDATION_FAILED' });
+    }
+    const body = await testApp.http.post('/v1/customers').send({ externalId: 'a\u0000b', email: 'nul@example.com' }).expect(400);
+    expect(body.body.details).toEqual([{ field: 'externalId', problems: ['externalId must not contain NUL characters or unpaired UTF-16 surrogates'] }]);
+    expect(await testApp.sql('select id from customers')).toEqual([]);
+  });
+
   it('turns readiness 503 as soon as shutdown begins, while liveness stays 200', async () => {
     await testApp.anonymous.get('/health/ready').expect(200);
     testApp.app.get(ShutdownState).begin();

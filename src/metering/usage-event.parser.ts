@@ -1,4 +1,5 @@
 import { DomainError, type ErrorDetail } from '../common/errors/domain-error.js';
+import { isStorableJson } from '../common/http/storable-text.js';
 import { METER_KEY_PATTERN } from './create-meter.dto.js';
 import { eventTimeOutOfRange, INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
 
@@ -33,8 +34,6 @@ export type ParsedUsageEvent = { ok: true; event: UsageEventInput } | { ok: fals
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex -- PostgreSQL text cannot hold NUL, and control characters in a key are a bug
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-/** After JSON.stringify, a NUL or a lone surrogate is an escape that jsonb refuses (an odd run of backslashes before it). */
-const JSONB_UNSAFE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -59,7 +58,7 @@ function parseProperties(value: unknown, problems: ErrorDetail[]): Record<string
   const json = JSON.stringify(value);
   if (json.length > MAX_PROPERTIES_JSON_LENGTH) {
     problems.push({ field: 'properties', problems: [`properties must be at most ${MAX_PROPERTIES_JSON_LENGTH} characters of JSON`] });
-  } else if (JSONB_UNSAFE_ESCAPE.test(json)) {
+  } else if (!isStorableJson(json)) {
     problems.push({ field: 'properties', problems: ['properties must not contain NUL characters or unpaired UTF-16 surrogates'] });
   }
   // an empty object says nothing more than no properties; normalising keeps retries comparable

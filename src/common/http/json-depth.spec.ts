@@ -1,0 +1,28 @@
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
+
+const nested = (depth: number, open: (inner: unknown) => unknown) => {
+  let value: unknown = 1;
+  for (let level = 0; level < depth; level++) value = open(value);
+  return value;
+};
+
+describe('nestsDeeperThan', () => {
+  it('counts arrays and objects alike, a scalar as no level', () => {
+    expect(nestsDeeperThan('text', 0)).toBe(false);
+    expect(nestsDeeperThan({ a: [1] }, 2)).toBe(false);
+    expect(nestsDeeperThan({ a: [1] }, 1)).toBe(true);
+    expect(nestsDeeperThan([[], { b: { c: null } }], 3)).toBe(false);
+    expect(nestsDeeperThan([[], { b: { c: {} } }], 3)).toBe(true);
+  });
+
+  it('accepts exactly MAX_JSON_DEPTH levels and refuses one more', () => {
+    expect(nestsDeeperThan(nested(MAX_JSON_DEPTH, (inner) => ({ a: inner })), MAX_JSON_DEPTH)).toBe(false);
+    expect(nestsDeeperThan(nested(MAX_JSON_DEPTH + 1, (inner) => ({ a: inner })), MAX_JSON_DEPTH)).toBe(true);
+  });
+
+  it('answers for a body nested 100 000 levels deep without overflowing the stack itself', () => {
+    expect(nestsDeeperThan(JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), MAX_JSON_DEPTH)).toBe(true);
+    // JSON.parse makes `__proto__` an own key, which counts like any other
+    expect(nestsDeeperThan(JSON.parse(`${'{"__proto__":'.repeat(100_000)}1${'}'.repeat(100_000)}`), MAX_JSON_DEPTH)).toBe(true);
+  });
+});
