@@ -48,6 +48,24 @@ describe('Stripe webhooks: verification, de-duplication, ordering (e2e)', () => 
     expect(response.body.error).toBe('WEBHOOK_SIGNATURE_MISSING');
   });
 
+  it('refuses a Stripe-Signature with an empty v1= with a 400, where the SDK threw a plain Error (500)', async () => {
+    for (const signature of ['t=1,v1=', `t=${now()},v1=`, `t=${now()},v1`]) {
+      const response = await testApp.anonymous.post('/webhooks/stripe').set('stripe-signature', signature).send(stripeEvent('product.created', {}, now())).expect(400);
+      expect(response.body.error).toBe('WEBHOOK_SIGNATURE_INVALID');
+    }
+  });
+
+  it.each([
+    ['a NUL character in the payload (jsonb refused it: 500)', stripeEvent('product.created', { name: 'a\u0000b' }, now())],
+    ['a NUL character in the event id (text refused it: 500)', stripeEvent('product.created', {}, now(), 'evt_\u0000')],
+    ['a created time before year 4713 BC (timestamptz refused it: 500)', stripeEvent('product.created', {}, -8_640_000_000_000)],
+  ])('refuses a genuinely signed event with %s with a 400, storing nothing', async (_name, event) => {
+    const before = await eventCount();
+    const response = await deliver(testApp.anonymous, event, { secret: CURRENT }).expect(400);
+    expect(response.body.error).toBe('WEBHOOK_EVENT_MALFORMED');
+    expect(await eventCount()).toBe(before);
+  });
+
   it('processes a repeated delivery once', async () => {
     const customer = await createCustomer(testApp.http, 'dup-delivery');
     const event = stripeEvent('invoice.payment_failed', { id: 'in_dup', object: 'invoice', customer: customer.stripeCustomerId }, now());

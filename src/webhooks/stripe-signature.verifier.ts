@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import { isStorableJson, isStorableText } from '../common/http/storable-text.js';
 import { AppConfig } from '../config/app-config.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 
@@ -10,6 +11,10 @@ export interface VerifiedEvent {
   created: Date;
   payload: Record<string, unknown>;
 }
+
+const isEventText = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && isStorableText(value);
+
+const malformed = (message: string) => new DomainError(400, 'WEBHOOK_EVENT_MALFORMED', message);
 
 /**
  * Checks the Stripe-Signature header against the exact raw bytes with each configured secret (several
@@ -33,25 +38,32 @@ export class StripeSignatureVerifier {
     throw new DomainError(400, 'WEBHOOK_SIGNATURE_INVALID', 'The Stripe-Signature header does not match the body, or its timestamp is outside the tolerance');
   }
 
+  /**
+   * Only the signature check (parse reads the body). Its inputs are the sender's header and body
+   * and a secret validated at boot, so whatever it throws means this header does not prove this
+   * body: the SDK's own comparison throws a plain Error, not a verification error, on an empty `v1=`.
+   */
   private matches(rawBody: Buffer, signature: string, secret: string): boolean {
+    const { signature: verifier } = this.stripe.webhooks;
+    if (!verifier) throw new Error('the Stripe SDK offers no webhook signature verifier');
     try {
-      this.stripe.webhooks.constructEvent(rawBody, signature, secret);
-      return true;
-    } catch (error) {
-      if ((error as { type?: string }).type === 'StripeSignatureVerificationError') return false;
-      throw error;
+      return verifier.verifyHeader(rawBody, signature, secret);
+    } catch {
+      return false;
     }
   }
 
+  /** The body parser has already checked that the raw body is JSON; what is stored must also be storable text. */
   private parse(rawBody: Buffer): VerifiedEvent {
     const payload = JSON.parse(rawBody.toString('utf8')) as Record<string, unknown>;
     const { id, type, created } = payload;
-    if (typeof id !== 'string' || typeof type !== 'string' || (typeof created !== 'number' && typeof created !== 'string')) {
-      throw new DomainError(400, 'WEBHOOK_EVENT_MALFORMED', 'The signed body is not a Stripe event (id, type and created are required)');
+    if (!isEventText(id) || !isEventText(type) || (typeof created !== 'number' && typeof created !== 'string')) {
+      throw malformed('The signed body is not a Stripe event (id, type and created are required, id and type as text without NUL characters)');
     }
     // v1 events carry unix seconds; v2 thin events an ISO-8601 string
     const createdAt = typeof created === 'number' ? new Date(created * 1000) : new Date(created);
-    if (Number.isNaN(createdAt.getTime())) throw new DomainError(400, 'WEBHOOK_EVENT_MALFORMED', 'The event has an invalid created time');
+    if (!(createdAt.getTime() >= 0 && createdAt.getUTCFullYear() <= 9999)) throw malformed('The event has an invalid created time');
+    if (!isStorableJson(JSON.stringify(payload))) throw malformed('The event holds NUL characters or unpaired UTF-16 surrogates, which cannot be stored');
     return { id, type, created: createdAt, payload };
   }
 }

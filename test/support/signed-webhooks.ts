@@ -14,10 +14,15 @@ export function stripeEvent(type: string, object: Record<string, unknown>, creat
   return { id, object: 'event', api_version: '2026-10-28.endive', type, created, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
 }
 
-/** POSTs `event` to the webhook route with a Stripe-Signature made by the real SDK's test helper. */
+/** The Stripe-Signature header Stripe would send with `payload`, made by the real SDK's test helper. */
+export function stripeSignature(payload: string, options: SignOptions): string {
+  return signer.webhooks.generateTestHeaderString({ payload, secret: options.secret, timestamp: options.timestamp });
+}
+
+/** POSTs `event` to the webhook route with a valid Stripe-Signature. */
 export function deliver(http: TestAgent, event: unknown, options: SignOptions, tamper?: (payload: string) => string) {
   const payload = JSON.stringify(event);
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret: options.secret, timestamp: options.timestamp });
+  const signature = stripeSignature(payload, options);
   return http
     .post('/webhooks/stripe')
     .set('content-type', 'application/json')
