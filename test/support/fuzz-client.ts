@@ -1,0 +1,56 @@
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+export interface FuzzRequest {
+  method: string;
+  /** Sent exactly as given: no URL normalisation (dot segments, encoded slashes and `%` survive). */
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  body?: string | Buffer;
+}
+
+export interface FuzzResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+const ANSWER_WITHIN_MS = 10_000;
+
+export type FuzzSend = (request: FuzzRequest) => Promise<FuzzResponse>;
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * A bare node:http client for the fuzz suites: supertest (superagent) parses the URL and sets its
+ * own content-type and length, which would hide exactly the inputs being fuzzed. Node still refuses
+ * header bytes its own server parser would refuse, so every request reaches the application.
+ */
+export function fuzzClient(app: NestExpressApplication): FuzzSend {
+  const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
+  return ({ method, path, headers = {}, body }) =>
+    new Promise<FuzzResponse>((resolve, reject) => {
+      const outgoing = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json: parseJson(text) });
+        });
+      });
+      // a request the app never answers is a finding, not a test timeout
+      outgoing.setTimeout(ANSWER_WITHIN_MS, () => outgoing.destroy(new Error(`no answer within ${ANSWER_WITHIN_MS} ms`)));
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+}
