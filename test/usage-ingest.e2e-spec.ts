@@ -40,6 +40,13 @@ describe('POST /v1/usage (e2e)', () => {
       expect(Date.parse(stored.event_time)).toBeLessThanOrEqual(Date.now());
     });
 
+    it('counts characters by code point like POST /v1/customers: a 200-emoji external id and a 255-emoji key are accepted (were 400)', async () => {
+      const emoji = '\ud83d\ude00';
+      await testApp.http.post('/v1/customers').send({ externalId: emoji.repeat(200), email: 'emoji@example.com' }).expect(201);
+      const response = await post({ externalCustomerId: emoji.repeat(200), meter: 'api_calls', idempotencyKey: emoji.repeat(255) }).expect(202);
+      expect(response.body.status).toBe('accepted');
+    });
+
     it('accepts unix seconds and an ISO offset, storing the same instant', async () => {
       const seconds = Math.floor(Date.now() / 1000) - 3600;
       const fromSeconds = await post({ customerId: customer.id, meter: 'api_calls', timestamp: seconds, idempotencyKey: 'rec-3' }).expect(202);

@@ -72,6 +72,12 @@ describe('parseUsageEvent', () => {
     expect(problemsOf({ customerId, meter: 'm', idempotencyKey: 'k', properties }).properties).toHaveLength(1);
   });
 
+  it('counts 255 characters by code point: 255 emoji (510 UTF-16 units) fit, 256 do not', () => {
+    const emoji = '\ud83d\ude00';
+    expect(parseUsageEvent({ externalCustomerId: emoji.repeat(200), meter: 'm', idempotencyKey: emoji.repeat(255) }, receivedAt).ok).toBe(true);
+    expect(Object.keys(problemsOf({ externalCustomerId: emoji.repeat(256), meter: 'm', idempotencyKey: emoji.repeat(256) }))).toEqual(['externalCustomerId', 'idempotencyKey']);
+  });
+
   it('refuses keys and customer references with an unpaired surrogate, which PostgreSQL cannot read', () => {
     expect(Object.keys(problemsOf({ externalCustomerId: 'a\udc00', meter: 'm', idempotencyKey: '\ud800' }))).toEqual(['externalCustomerId', 'idempotencyKey']);
   });

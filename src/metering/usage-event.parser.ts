@@ -44,9 +44,14 @@ function validationFailed(message: string, details: ErrorDetail[]): DomainError 
   return new DomainError(400, 'VALIDATION_FAILED', message, details);
 }
 
-/** Well-formed too: the batch travels to PostgreSQL as JSON, whose parser refuses an unpaired surrogate. */
+/**
+ * Well-formed too: the batch travels to PostgreSQL as JSON, whose parser refuses an unpaired surrogate.
+ * Characters are counted as the contract (JSON Schema's maxLength) and the customers DTO count them,
+ * by code point: an emoji is one character, not two UTF-16 units. Spreading is only needed past the limit.
+ */
 function text(value: unknown, maxLength: number): string | undefined {
-  return typeof value === 'string' && value.length >= 1 && value.length <= maxLength && !CONTROL_CHARACTERS.test(value) && value.isWellFormed() ? value : undefined;
+  const fits = typeof value === 'string' && value.length >= 1 && (value.length <= maxLength || [...value].length <= maxLength);
+  return fits && !CONTROL_CHARACTERS.test(value) && value.isWellFormed() ? value : undefined;
 }
 
 function parseProperties(value: unknown, problems: ErrorDetail[]): Record<string, unknown> | null {
