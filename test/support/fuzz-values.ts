@@ -9,11 +9,20 @@ import fc from 'fast-check';
 /** A JSON token written as is: numbers JavaScript cannot hold exactly, or a deliberately broken fragment. */
 export class RawJson {
   constructor(readonly text: string) {}
+
+  /** How fast-check prints it in a counterexample: as the JSON it is. */
+  [fc.toStringMethod](): string {
+    return this.text;
+  }
 }
 
 /** An object as its list of members: keys may repeat and may be `__proto__`. */
 export class JsonMembers {
   constructor(readonly members: [string, FuzzJson][]) {}
+
+  [fc.toStringMethod](): string {
+    return toJsonText(this);
+  }
 }
 
 export type FuzzJson = null | boolean | number | string | RawJson | JsonMembers | FuzzJson[];
