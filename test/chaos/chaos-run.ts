@@ -3,21 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { generateApiKeyToken } from '../../src/auth/api-key-token';
-import { startStripeEmulator } from '../../src/stripe/emulator/emulator';
+import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
 import { freePort } from '../support/free-port';
-import { buildService } from '../support/service-process';
+import { buildService, type ServiceBuild } from '../support/service-process';
 import { closeUsagePeriods, FINALIZATION_GRACE_SECONDS, setUpBilling, type AdminAccess } from './billing-setup';
 import { ChaosApp, type AppExit } from './chaos-apps';
-import { startChaosDatabase } from './chaos-database';
+import { startChaosDatabase, type ChaosDatabase } from './chaos-database';
 import { ChaosMonkey } from './chaos-monkey';
 import type { ChaosOptions } from './chaos-options';
 import { billingLayout, planChaos, planEvents } from './chaos-plan';
 import { formatSummary } from './chaos-summary';
-import { reportUntilDrained, reporterActivity, type ReporterActivity } from './final-report';
-import { compareLedgers, driftTable, type LedgerComparison, type LedgerRow } from './ledger-check';
+import { reportUntilDrained, reporterActivity } from './final-report';
+import { compareLedgers, driftTable, type LedgerRow } from './ledger-check';
 import { SeededRandom } from './seeded-random';
 import { UsageClients } from './usage-clients';
-import { startWebhookForwarder } from './webhook-forwarder';
+import { startWebhookForwarder, type WebhookForwarder } from './webhook-forwarder';
 
 export interface ChaosResult {
   passed: boolean;
@@ -56,6 +56,59 @@ function appEnvironment(options: ChaosOptions, databaseUrl: string, emulatorUrl:
   };
 }
 
+type Cleanups = (() => Promise<unknown> | void)[];
+
+interface Fleet {
+  database: ChaosDatabase;
+  emulator: StripeEmulator;
+  stripe: Stripe;
+  apps: ChaosApp[];
+  forwarder: WebhookForwarder;
+  admin: AdminAccess;
+}
+
+/** PostgreSQL, the emulator with a webhook endpoint at the forwarder, and the apps, all ready; each registers its cleanup. */
+async function startFleet(options: ChaosOptions, build: ServiceBuild, runDir: string, onCrash: (exit: AppExit) => void, cleanups: Cleanups): Promise<Fleet> {
+  const database = await startChaosDatabase(runDir);
+  cleanups.push(() => database.stop());
+  const emulator = await startStripeEmulator();
+  cleanups.push(() => emulator.close());
+  emulator.state.billing.finalizationGraceSeconds = FINALIZATION_GRACE_SECONDS;
+  const stripe = new Stripe(STRIPE_KEY, { host: emulator.host, port: emulator.port, protocol: 'http' });
+  const apps: ChaosApp[] = [];
+  const forwarder = await startWebhookForwarder(() => apps.map((app) => app.baseUrl));
+  cleanups.push(() => forwarder.close());
+  const endpoint = await stripe.webhookEndpoints.create({ url: `${forwarder.url}/webhooks/stripe`, enabled_events: ['*'] });
+  const adminKey = generateApiKeyToken().token;
+  const env = appEnvironment(options, database.url, emulator.url, endpoint.secret as string, adminKey);
+  for (let index = 0; index < options.apps; index += 1) apps.push(new ChaosApp(index, await freePort(), build, env, runDir, onCrash));
+  cleanups.push(() => Promise.all(apps.map((app) => app.stop())));
+  await Promise.all(apps.map((app) => app.start()));
+  return { database, emulator, stripe, apps, forwarder, admin: { baseUrl: apps[0]!.baseUrl, adminKey } };
+}
+
+/** Everything besides drift that fails the run: crashes, a harness action that failed, answers no correct service gives, events never acknowledged. */
+function runProblems(crashes: AppExit[], monkey: ChaosMonkey, clients: UsageClients): string[] {
+  const unacknowledged = clients.unacknowledged;
+  return [
+    ...crashes.map((crash) => `app ${crash.app} exited by itself (code ${crash.code}, signal ${crash.signal}):\n${crash.tail}`),
+    ...monkey.problems,
+    ...clients.unexpected.slice(0, 20),
+    ...(clients.unexpected.length > 20 ? [`… and ${clients.unexpected.length - 20} more unexpected answers`] : []),
+    ...(unacknowledged.length > 0 ? [`${unacknowledged.length} events never acknowledged, e.g. ${unacknowledged.slice(0, 5).map((event) => event.idempotencyKey).join(', ')}`] : []),
+  ];
+}
+
+function details(drift: LedgerRow[], problems: string[], runDir: string): string[] {
+  if (drift.length === 0 && problems.length === 0) return [];
+  return [
+    ...(drift.length > 0 ? ['', 'Drift (every customer × meter × period whose counts differ):', driftTable(drift)] : []),
+    ...(problems.length > 0 ? ['', 'Problems:', ...problems.map((problem) => `  - ${problem}`)] : []),
+    '',
+    `Logs kept in ${runDir}`,
+  ];
+}
+
 /**
  * One chaos run, start to finish: its own PostgreSQL, a Stripe emulator, the compiled service as
  * `options.apps` processes; billing set up through the API; then the known usage stream from the
@@ -73,43 +126,24 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       durations.push([name, Date.now() - started]);
     }
   };
-  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const cleanups: Cleanups = [];
   const runDir = mkdtempSync(join(tmpdir(), 'meterbridge-chaos-'));
   // as root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder
   chmodSync(runDir, 0o755);
   const random = new SeededRandom(options.seed);
   const crashes: AppExit[] = [];
-  const problems: string[] = [];
-  let comparison: LedgerComparison = { rows: [], drift: [], problems: [] };
-  let reporter: ReporterActivity | null = null;
+  let passed = false;
   log(`chaos run: seed ${options.seed} (replay with CHAOS_SEED=${options.seed}), logs in ${runDir}`);
   try {
     const build = await phase('build', async () => buildService());
     cleanups.push(() => build.remove());
-    const { database, emulator, stripe, apps, forwarder, adminKey } = await phase('start', async () => {
-      const database = await startChaosDatabase(runDir);
-      cleanups.push(() => database.stop());
-      const emulator = await startStripeEmulator();
-      cleanups.push(() => emulator.close());
-      emulator.state.billing.finalizationGraceSeconds = FINALIZATION_GRACE_SECONDS;
-      const stripe = new Stripe(STRIPE_KEY, { host: emulator.host, port: emulator.port, protocol: 'http' });
-      const apps: ChaosApp[] = [];
-      const forwarder = await startWebhookForwarder(() => apps.map((app) => app.baseUrl));
-      cleanups.push(() => forwarder.close());
-      const endpoint = await stripe.webhookEndpoints.create({ url: `${forwarder.url}/webhooks/stripe`, enabled_events: ['*'] });
-      const adminKey = generateApiKeyToken().token;
-      const env = appEnvironment(options, database.url, emulator.url, endpoint.secret as string, adminKey);
-      for (let index = 0; index < options.apps; index += 1) apps.push(new ChaosApp(index, await freePort(), build, env, runDir, (exit) => crashes.push(exit)));
-      cleanups.push(() => Promise.all(apps.map((app) => app.stop())));
-      await Promise.all(apps.map((app) => app.start()));
-      return { database, emulator, stripe, apps, forwarder, adminKey };
-    });
-    const admin: AdminAccess = { baseUrl: apps[0]!.baseUrl, adminKey };
+    const { database, emulator, stripe, apps, forwarder, admin } = await phase('start', () => startFleet(options, build, runDir, (exit) => crashes.push(exit), cleanups));
     const layout = billingLayout(Math.floor(Date.now() / 1000));
     const catalogue = await phase('setup', () => setUpBilling(admin, stripe, database, layout, options.customers));
     const events = planEvents(options, catalogue.meters.length, layout, random.fork(1));
     const clients = new UsageClients(events, catalogue, apps, options.workers);
-    const monkey = new ChaosMonkey(planChaos(options, random.fork(2)), apps, emulator.faults, database, adminKey, options.useV2Stream ? '/v2/billing/meter_event' : '/v1/billing/meter_events', log);
+    const faultPath = options.useV2Stream ? '/v2/billing/meter_event' : '/v1/billing/meter_events';
+    const monkey = new ChaosMonkey(planChaos(options, random.fork(2)), apps, emulator.faults, database, admin.adminKey, faultPath, log);
     const chaosStarted = Date.now();
     const sending = clients.run(random.fork(3), chaosStarted + (options.chaosSeconds + options.settleSeconds) * 1000);
     await phase('chaos', async () => {
@@ -122,31 +156,22 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     });
     log(`chaos over: ${clients.acknowledged.size} of ${events.length} events acknowledged; final report`);
     const drained = await phase('final report', () => reportUntilDrained(admin));
-    problems.push(...drained.problems);
-    await phase('billing close', () => closeUsagePeriods(stripe, database, catalogue, layout.usagePeriods)).catch((error: unknown) => problems.push(`closing the periods: ${String(error)}`));
-    comparison = await phase('compare', () => compareLedgers(clients.acknowledged.values(), catalogue, layout.usagePeriods, database, stripe));
-    reporter = await reporterActivity(database);
-    const unacknowledged = clients.unacknowledged;
-    problems.push(
-      ...crashes.map((crash) => `app ${crash.app} exited by itself (code ${crash.code}, signal ${crash.signal}):\n${crash.tail}`),
-      ...monkey.problems,
-      ...clients.unexpected.slice(0, 20),
-      ...(clients.unexpected.length > 20 ? [`… and ${clients.unexpected.length - 20} more unexpected answers`] : []),
-      ...(unacknowledged.length > 0 ? [`${unacknowledged.length} events never acknowledged, e.g. ${unacknowledged.slice(0, 5).map((event) => event.idempotencyKey).join(', ')}`] : []),
-      ...comparison.problems,
-    );
+    const closing = await phase('billing close', () => closeUsagePeriods(stripe, database, catalogue, layout.usagePeriods).then(() => [], (error: unknown) => [`closing the periods: ${String(error)}`]));
+    const comparison = await phase('compare', () => compareLedgers(clients.acknowledged.values(), catalogue, layout.usagePeriods, database, stripe));
+    const problems = [...runProblems(crashes, monkey, clients), ...drained.problems, ...closing, ...comparison.problems];
+    passed = comparison.drift.length === 0 && problems.length === 0;
     const summary = formatSummary({
       options,
       meters: catalogue.meters.length,
       periods: layout.usagePeriods.length,
       clients: clients.stats,
       acknowledged: clients.acknowledged.size,
-      unacknowledged: unacknowledged.length,
+      unacknowledged: clients.unacknowledged.length,
       monkey: monkey.stats,
       restarts: apps.reduce((sum, app) => sum + app.starts, 0),
       failedStarts: apps.reduce((sum, app) => sum + app.failedStarts, 0),
       crashes: crashes.length,
-      reporter,
+      reporter: await reporterActivity(database),
       finalReportRuns: drained.runs,
       webhooksForwarded: forwarder.forwarded,
       rows: comparison.rows,
@@ -154,15 +179,10 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       problems: problems.length,
       durations,
     });
-    const passed = comparison.drift.length === 0 && problems.length === 0;
-    const details = [
-      ...(comparison.drift.length > 0 ? ['', 'Drift (every customer × meter × period whose counts differ):', driftTable(comparison.drift)] : []),
-      ...(problems.length > 0 ? ['', 'Problems:', ...problems.map((problem) => `  - ${problem}`)] : []),
-      ...(passed ? [] : ['', `Logs kept in ${runDir}`]),
-    ];
-    return { passed, summary: [summary, ...details].join('\n'), drift: comparison.drift, problems, runDir };
+    return { passed, summary: [summary, ...details(comparison.drift, problems, runDir)].join('\n'), drift: comparison.drift, problems, runDir };
   } finally {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error: unknown) => log(`cleanup: ${String(error)}`));
-    if (comparison.drift.length === 0 && problems.length === 0 && reporter !== null) rmSync(runDir, { recursive: true, force: true });
+    // a failed run keeps its logs
+    if (passed) rmSync(runDir, { recursive: true, force: true });
   }
 }
