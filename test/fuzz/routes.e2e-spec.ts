@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { fuzzClient, type FuzzRequest, type FuzzSend } from '../support/fuzz-client';
 import { expectAlive, fuzzParameters, sendChecked, stateProbe, type StateProbe } from '../support/fuzz-invariants';
-import { concretePath, fuzzRoutes, headerSet, pathSegment, queryString, requestBody, type FuzzRoute, type OpenApiDocument } from '../support/fuzz-requests';
+import { fuzzRoutes, headerSet, pathSegment, queryString, requestBody, routePath, type FuzzRoute, type OpenApiDocument } from '../support/fuzz-requests';
 import { createCustomer, createMeter } from '../support/catalogue';
 import { liveRoutes } from '../support/route-table';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -26,10 +26,7 @@ describe('fuzzing every route (e2e)', () => {
   let knownIds: Record<string, string[]>;
 
   const idsFor = (name: string) => knownIds[name] ?? Object.values(knownIds).flat();
-  const plausiblePath = (route: FuzzRoute) => fc.tuple(...route.params.map((name) => fc.constantFrom(...idsFor(name)))).map((ids) => {
-    const byName = new Map(route.params.map((name, index) => [name, ids[index] as string]));
-    return concretePath(route, (name) => encodeURIComponent(byName.get(name) as string));
-  });
+  const plausiblePath = (route: FuzzRoute) => routePath(route, (name) => fc.constantFrom(...idsFor(name).map(encodeURIComponent)));
   const templateBody = (route: FuzzRoute) => JSON.stringify(route.bodyTemplate);
   const jsonHeaders = () => ({ authorization, 'content-type': 'application/json' });
 
@@ -38,7 +35,7 @@ describe('fuzzing every route (e2e)', () => {
     expect(selected.length).toBeGreaterThan(0);
     for (const route of selected) {
       await fc.assert(fc.asyncProperty(build(route), async (request) => void (await sendChecked(send, probe, request))), fuzzParameters(RUNS));
-      await expectAlive(send);
+      await expectAlive(send, probe);
     }
   }
 
@@ -86,10 +83,7 @@ describe('fuzzing every route (e2e)', () => {
     await fuzzEachRoute(parameterised, (route) =>
       fc.record({
         method: fc.constant(route.method),
-        path: fc.tuple(...route.params.map((name) => pathSegment(idsFor(name).map(encodeURIComponent)))).map((segments) => {
-          const byName = new Map(route.params.map((name, index) => [name, segments[index] as string]));
-          return concretePath(route, (name) => byName.get(name) as string);
-        }),
+        path: routePath(route, (name) => pathSegment(idsFor(name).map(encodeURIComponent))),
         headers: fc.constant(jsonHeaders()),
         body: fc.constant(templateBody(route)),
       }),

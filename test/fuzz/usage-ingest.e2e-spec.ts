@@ -67,7 +67,7 @@ describe('fuzzing usage ingestion against its contract (e2e)', () => {
       }),
       fuzzParameters(200),
     );
-    await expectAlive(send);
+    await expectAlive(send, probe);
   });
 
   it('answers each event of POST /v1/usage/batch as the single route would, in request order', async () => {
@@ -91,6 +91,6 @@ describe('fuzzing usage ingestion against its contract (e2e)', () => {
       }),
       fuzzParameters(60),
     );
-    await expectAlive(send);
+    await expectAlive(send, probe);
   });
 });

@@ -81,7 +81,7 @@ describe('fuzzing the Stripe webhook route (e2e)', () => {
       ),
       fuzzParameters(RUNS),
     );
-    await expectAlive(send);
+    await expectAlive(send, probe);
   });
 
   it('answers any genuinely signed body without a 5xx, storing nothing when it refuses it', async () => {
@@ -95,6 +95,6 @@ describe('fuzzing the Stripe webhook route (e2e)', () => {
       ),
       fuzzParameters(RUNS),
     );
-    await expectAlive(send);
+    await expectAlive(send, probe);
   });
 });

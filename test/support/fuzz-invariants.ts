@@ -44,7 +44,13 @@ export interface StoredState {
 export interface StateProbe {
   tables: string[];
   snapshot(): Promise<StoredState>;
+  /** Keys added to or removed from a built-in prototype since the probe was made (a polluting merge of `__proto__`). */
+  prototypeChanges(): string[];
 }
+
+const PROTOTYPES = { Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype };
+
+const prototypeKeys = () => Object.entries(PROTOTYPES).flatMap(([name, prototype]) => Reflect.ownKeys(prototype).map((key) => `${name}.prototype.${String(key)}`));
 
 function emulatorCounts(emulator: StripeEmulator): Record<string, number> {
   const { state } = emulator;
@@ -77,8 +83,13 @@ export async function stateProbe(testApp: TestApp): Promise<StateProbe> {
   const missing = REQUIRED_TABLES.filter((table) => !tables.includes(table));
   if (missing.length > 0) throw new Error(`tables the fuzz suite must watch are gone: ${missing.join(', ')}`);
   const countQuery = tables.map((table) => `select '${table}' as name, count(*)::int as count from "${table}"`).join(' union all ');
+  const pristine = prototypeKeys();
   return {
     tables,
+    prototypeChanges: () => {
+      const now = prototypeKeys();
+      return [...now.filter((key) => !pristine.includes(key)), ...pristine.filter((key) => !now.includes(key)).map((key) => `${key} removed`)];
+    },
     snapshot: async () => ({
       rows: Object.fromEntries((await testApp.sql<{ name: string; count: number }>(countQuery)).map((row) => [row.name, row.count])),
       stripe: emulatorCounts(emulator),
@@ -123,8 +134,9 @@ export async function sendChecked(send: FuzzSend, probe: StateProbe, request: Fu
   return response;
 }
 
-/** Property 1's other half: the process still serves after a run of fuzzed requests. */
-export async function expectAlive(send: FuzzSend): Promise<void> {
+/** Property 1's other half: after a run of fuzzed requests the process still serves, its prototypes untouched. */
+export async function expectAlive(send: FuzzSend, probe: StateProbe): Promise<void> {
   const response = await send({ method: 'GET', path: '/health/live' });
   if (response.status !== 200) throw new Error(`/health/live answered ${response.status} after fuzzing: ${response.text.slice(0, 300)}`);
+  expect(probe.prototypeChanges()).toEqual([]);
 }

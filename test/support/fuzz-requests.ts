@@ -108,8 +108,9 @@ export function pathSegment(knownIds: string[]): fc.Arbitrary<string> {
   );
 }
 
-export function concretePath(route: FuzzRoute, segment: (name: string) => string): string {
-  return route.path.replace(/:(\w+)/g, (_match, name: string) => segment(name));
+/** The route's path with each parameter drawn from `segment(name)`, written into the path as drawn. */
+export function routePath(route: FuzzRoute, segment: (name: string) => fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.tuple(...route.params.map(segment)).map((segments) => route.path.replace(/:(\w+)/g, (_match, name: string) => segments[route.params.indexOf(name)] as string));
 }
 
 /** A query string: the route's own names (repeated, as arrays, nested), empty values, bare keys, broken escapes. */
