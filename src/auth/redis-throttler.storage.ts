@@ -29,14 +29,18 @@ const KEY_PREFIX = 'meterbridge:ratelimit:';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
+/** The script as a command: ioredis sends its SHA (EVALSHA) instead of the script text on every request. */
+type RateLimitRedis = Redis & { rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number): Promise<number[]> };
+
 export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
-  private readonly redis: Redis;
+  private readonly redis: RateLimitRedis;
   private failing = false;
 
   constructor(url: string) {
     // a slow or absent Redis must not hold requests: commands fail fast instead of queueing
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, disconnectTimeout: 200 });
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, disconnectTimeout: 200 }) as RateLimitRedis;
+    this.redis.defineCommand('rateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT });
     this.redis.on('error', (error: Error) => this.reportFailure(error));
   }
 
@@ -46,7 +50,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
    */
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
     try {
-      const [hits, ttlMs, blocked, blockMs] = (await this.redis.eval(INCREMENT, 2, KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration)) as number[];
+      const [hits, ttlMs, blocked, blockMs] = await this.redis.rateLimitIncrement(KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration);
       this.failing = false;
       return { totalHits: hits, timeToExpire: Math.ceil(ttlMs / 1000), isBlocked: blocked === 1, timeToBlockExpire: Math.ceil(blockMs / 1000) };
     } catch (error) {
