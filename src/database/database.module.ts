@@ -13,7 +13,9 @@ import { ormOptions } from './orm-options.js';
       useFactory: (config: AppConfig) => ({
         ...ormOptions(config.database.url ?? '', config.database.poolMax),
         autoLoadEntities: true,
-        registerRequestContext: true,
+        // every repository forks its own EntityManager (or runs SQL), so no per-request context
+        // middleware is needed on the hot path (it cost ~4% of ingest CPU)
+        registerRequestContext: false,
       }),
     }),
   ],
