@@ -1,4 +1,5 @@
 import { MetricsService } from '../src/metrics/metrics.service';
+import { insertCustomerRow, insertMeterRow } from './support/billing-rows';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** The value of one sample line (`name{labels} value`) in a Prometheus text scrape. */
@@ -63,6 +64,29 @@ describe('GET /metrics (e2e)', () => {
     expect(sample(text, 'meterbridge_stripe_errors_total', { operation: 'meterEvents.create', code: 'rate_limit' })).toBe(1);
     expect(sample(text, 'meterbridge_lock_wait_seconds_count', { lock: 'reporter' })).toBe(1);
     expect(sample(text, 'meterbridge_webhook_events_total', { type: 'invoice.created', outcome: 'processed' })).toBe(1);
+  });
+});
+
+describe('usage ingestion metrics (e2e)', () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+  });
+  afterAll(() => testApp.close());
+
+  it('counts events accepted, duplicate and rejected on both usage routes', async () => {
+    const customer = await insertCustomerRow(testApp);
+    const meter = await insertMeterRow(testApp);
+    const event = (idempotencyKey: string) => ({ customerId: customer.id, meter: meter.key, idempotencyKey });
+    await testApp.http.post('/v1/usage').send(event('a')).expect(202);
+    await testApp.http.post('/v1/usage').send(event('a')).expect(202);
+    await testApp.http.post('/v1/usage').send({ ...event('b'), value: -1 }).expect(400);
+    await testApp.http.post('/v1/usage/batch').send({ events: [event('c'), event('a'), { ...event('d'), meter: 'nope' }] }).expect(207);
+    const { text } = await testApp.anonymous.get('/metrics').expect(200);
+    expect(sample(text, 'meterbridge_usage_events_total', { outcome: 'accepted' })).toBe(2);
+    expect(sample(text, 'meterbridge_usage_events_total', { outcome: 'duplicate' })).toBe(2);
+    expect(sample(text, 'meterbridge_usage_events_total', { outcome: 'rejected' })).toBe(2);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { toErrorBody } from '../common/errors/error-body.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { RecordUsageResponse } from './record-usage.dto.js';
 import type { UsageBatchResult } from './usage-batch.dto.js';
 import { parseUsageBatch, parseUsageEvent } from './usage-event.parser.js';
@@ -15,13 +16,14 @@ export class UsageService {
   constructor(
     private readonly groupCommit: UsageGroupCommit,
     private readonly recorder: UsageRecorder,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Throws the event's DomainError (400, 404, 409, 422) when it is rejected. */
   async recordOne(body: unknown, receivedAt: number): Promise<RecordUsageResponse> {
     const parsed = parseUsageEvent(body, receivedAt);
-    if (!parsed.ok) throw parsed.error;
-    const outcome = await this.groupCommit.record(parsed.event);
+    const outcome = parsed.ok ? await this.groupCommit.record(parsed.event) : ({ status: 'rejected', error: parsed.error } as const);
+    this.metrics.countUsageEvents(outcome.status);
     if (outcome.status === 'rejected') throw outcome.error;
     return { id: outcome.id, status: outcome.status };
   }
@@ -34,6 +36,7 @@ export class UsageService {
     let next = 0;
     return parsed.map((result, index): UsageBatchResult => {
       const outcome = result.ok ? outcomes[next++]! : { status: 'rejected' as const, error: result.error };
+      this.metrics.countUsageEvents(outcome.status);
       return outcome.status === 'rejected' ? { index, status: 'rejected', error: toErrorBody(outcome.error) } : { index, status: outcome.status, id: outcome.id };
     });
   }
