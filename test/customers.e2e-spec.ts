@@ -58,6 +58,7 @@ describe('customers (e2e, Stripe emulator over HTTP)', () => {
     ['an empty externalId', { externalId: '', email: 'a@b.test' }],
     ['an unknown field', { externalId: 'x3', email: 'a@b.test', plan: 'gold' }],
     ['a non-string name', { externalId: 'x4', email: 'a@b.test', name: 42 }],
+    ['a control character in the externalId', { externalId: 'a\u0001b', email: 'a@b.test' }],
   ])('rejects %s with a 400 and creates nothing here or in Stripe', async (_name, body) => {
     const before = await customerRows();
     const stripeBefore = (await stripe.customers.list({ limit: 100 })).data.length;

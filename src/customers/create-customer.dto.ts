@@ -6,6 +6,9 @@ export class CreateCustomerDto {
   @IsString()
   @Length(1, 200)
   @Matches(/^\S(.*\S)?$/, { message: 'externalId must not start or end with whitespace' })
+  // the usage routes refuse control characters in externalCustomerId: such a customer could never be sent usage
+  // eslint-disable-next-line no-control-regex
+  @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'externalId must not contain control characters' })
   externalId!: string;
 
   @ApiProperty({ example: 'billing@example.com' })

@@ -35,7 +35,7 @@ export class WebhookIntakeService {
     }
     const stored = await this.events.storeIfNew({ id: event.id, type: event.type, stripeCreatedAt: event.created, payload: event.payload });
     if (!stored) {
-      this.metrics.countWebhookEvent(event.type, 'duplicate');
+      this.metrics.countWebhookEvent(this.processor.typeLabel(event.type), 'duplicate');
       return { received: true, duplicate: true };
     }
     setImmediate(() => {

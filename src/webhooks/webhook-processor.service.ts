@@ -33,12 +33,12 @@ export class WebhookProcessor {
     try {
       const outcome = handler ? await handler.handle(event) : 'ignored';
       await this.events.complete(id, outcome);
-      this.metrics.countWebhookEvent(event.type, outcome);
+      this.metrics.countWebhookEvent(this.typeLabel(event.type), outcome);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const retryAt = event.attempts < this.config.webhooks.maxAttempts ? this.backoff(event.attempts) : null;
       await this.events.fail(id, message, retryAt);
-      this.metrics.countWebhookEvent(event.type, retryAt ? 'failed' : 'dead');
+      this.metrics.countWebhookEvent(this.typeLabel(event.type), retryAt ? 'failed' : 'dead');
       this.logger.warn({ eventId: id, type: event.type, attempts: event.attempts, retryAt }, `webhook event processing failed: ${message}`);
     }
   }
@@ -48,6 +48,11 @@ export class WebhookProcessor {
     const due = await this.events.dueForRetry(50);
     for (const id of due) await this.process(id);
     return due.length;
+  }
+
+  /** The metric label of an event type: the types we handle, else `other` (Stripe's type list must not become unbounded labels). */
+  typeLabel(type: string): string {
+    return this.handlerByType.has(type) ? type : 'other';
   }
 
   private backoff(attempts: number): Date {
