@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { StripeSignatureVerifier } from './stripe-signature.verifier.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
@@ -15,8 +15,9 @@ export interface IntakeResult {
  * slow or failing handler never makes Stripe redeliver.
  */
 @Injectable()
-export class WebhookIntakeService {
+export class WebhookIntakeService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookIntakeService.name);
+  private readonly processing = new Set<Promise<void>>();
 
   constructor(
     private readonly verifier: StripeSignatureVerifier,
@@ -38,9 +39,16 @@ export class WebhookIntakeService {
       this.metrics.countWebhookEvent(this.processor.typeLabel(event.type), 'duplicate');
       return { received: true, duplicate: true };
     }
-    setImmediate(() => {
-      this.processor.process(event.id).catch((error: unknown) => this.logger.error({ err: error, eventId: event.id }, 'webhook processing crashed; the retry sweep picks it up'));
-    });
+    const processing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.processor.process(event.id))
+      .catch((error: unknown) => this.logger.error({ err: error, eventId: event.id }, 'webhook processing crashed; the retry sweep picks it up'))
+      .finally(() => this.processing.delete(processing));
+    this.processing.add(processing);
     return { received: true, duplicate: false };
+  }
+
+  /** Shutdown: events being processed finish before the database closes (the HTTP server is already closed). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.processing);
   }
 }
