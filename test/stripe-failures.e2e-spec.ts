@@ -44,6 +44,26 @@ describe('Stripe failures on the catalogue and customer routes (e2e, fault injec
     expect(await metersNamed('meterbridge_lost_answer')).toHaveLength(1);
   });
 
+  it('keeps no local meter when Stripe refuses its price, and registers the corrected meter with the same Stripe meter', async () => {
+    emulator.faults.add({ kind: 'invalid_request', count: 1, method: 'POST', pathPrefix: '/v1/prices' });
+    const refused = await testApp.http.post('/v1/meters').send(meterDefinition({ key: 'refused_price', currency: 'xts' })).expect(422);
+    expect(refused.body.error).toBe('STRIPE_REJECTED');
+    expect(await testApp.sql(`select id from meters where key = 'refused_price'`)).toHaveLength(0);
+    const [orphan] = await metersNamed('meterbridge_refused_price');
+
+    const corrected = await testApp.http.post('/v1/meters').send(meterDefinition({ key: 'refused_price', currency: 'usd' })).expect(201);
+    expect(corrected.body.stripeMeterId).toBe(orphan?.id);
+    expect(await metersNamed('meterbridge_refused_price')).toHaveLength(1);
+    expect((await stripe.prices.retrieve(corrected.body.stripePriceId)).currency).toBe('usd');
+  });
+
+  it('adopts the Stripe meter of an earlier attempt whose idempotency key has expired', async () => {
+    const leftover = await stripe.billing.meters.create({ display_name: 'Left over', event_name: 'meterbridge_leftover', default_aggregation: { formula: 'sum' } });
+    const registered = await testApp.http.post('/v1/meters').send(meterDefinition({ key: 'leftover' })).expect(201);
+    expect(registered.body.stripeMeterId).toBe(leftover.id);
+    expect(await metersNamed('meterbridge_leftover')).toHaveLength(1);
+  });
+
   it('answers 503 while Stripe is down and completes the same customer on retry', async () => {
     emulator.faults.add({ kind: 'server_error', count: 2, method: 'POST', pathPrefix: '/v1/customers' });
     await testApp.http.post('/v1/customers').send({ externalId: 'flaky', email: 'flaky@example.test' }).expect(503);

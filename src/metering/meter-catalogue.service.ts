@@ -42,7 +42,14 @@ export class MeterCatalogueService {
     const created = await this.meters.insertIfAbsent(definition, stripeEventName(definition.key));
     const meter = await this.requireMeter(definition.key);
     if (!created) await this.reconcileDefinition(meter, definition);
-    await this.provisionInStripe(meter);
+    try {
+      await this.provisionInStripe(meter);
+    } catch (error) {
+      // Stripe refused the definition (a currency the account cannot bill, say): keep no local meter
+      // without a price, so the corrected definition can be registered under the same key
+      if (error instanceof DomainError && error.code === 'STRIPE_REJECTED') await this.meters.deleteUnpriced(meter.id);
+      throw error;
+    }
     return { meter: await this.requireMeter(definition.key), created };
   }
 
@@ -99,7 +106,20 @@ export class MeterCatalogueService {
     if (!meter.stripePriceId) await this.createPrice(meter, stripeProductId, stripeMeterId);
   }
 
+  /** An active Stripe meter with this event name: left by an earlier attempt whose idempotency key has expired. */
+  private async findBillingMeter(eventName: string): Promise<string | null> {
+    return callStripe('look up the billing meter', async () => {
+      for await (const existing of this.stripe.billing.meters.list({ status: 'active', limit: 100 })) if (existing.event_name === eventName) return existing.id;
+      return null;
+    });
+  }
+
   private async createBillingMeter(meter: Meter): Promise<string> {
+    const adopted = await this.findBillingMeter(meter.eventName);
+    if (adopted) {
+      await this.meters.recordStripeIds(meter.id, { stripeMeterId: adopted });
+      return adopted;
+    }
     const created = await callStripe('create the billing meter', () =>
       this.stripe.billing.meters.create(
         {

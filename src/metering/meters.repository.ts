@@ -42,6 +42,14 @@ export class MetersRepository {
     await this.em.fork().nativeUpdate(Meter, { id: meterId }, { ...ids, updatedAt: new Date() });
   }
 
+  /** Removes a meter Stripe never priced, unless usage already names it (that usage must keep its meter). */
+  async deleteUnpriced(meterId: string): Promise<void> {
+    await this.em.execute(
+      `delete from meters m where m.id = ? and m.stripe_price_id is null and not exists (select 1 from usage_events e where e.meter_id = m.id)`,
+      [meterId],
+    );
+  }
+
   async renameMeter(meterId: string, displayName: string): Promise<void> {
     await this.em.fork().nativeUpdate(Meter, { id: meterId }, { displayName, updatedAt: new Date() });
   }

@@ -151,6 +151,7 @@ async function handle(deps: EmulatorServerDependencies, request: IncomingMessage
     const limited = new StripeApiError(429, 'invalid_request_error', 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', { code: 'rate_limit' });
     return write(response, errorAnswer(limited), request.headers);
   }
+  if (fault === 'invalid_request') return write(response, errorAnswer(new StripeApiError(400, 'invalid_request_error', 'The request was refused (injected by the Stripe emulator).')), request.headers);
   const answer = await executeApiRequest(deps, method, url, request.headers, rawBody);
   // applied and kept, but the client never hears back
   if (fault === 'drop_connection') return void request.socket.destroy();

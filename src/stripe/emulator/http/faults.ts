@@ -5,9 +5,11 @@ import { invalidParameter } from './stripe-api-error.js';
  * - `server_error`: 500 api_error, nothing applied (the SDK retries it);
  * - `rate_limit`: 429 rate_limit, nothing applied (the SDK does not retry it);
  * - `hang`: no answer at all, until the client gives up (its timeout);
- * - `drop_connection`: the request is applied, then the connection is destroyed instead of answered.
+ * - `drop_connection`: the request is applied, then the connection is destroyed instead of answered;
+ * - `invalid_request`: 400 invalid_request_error, nothing applied: Stripe refusing what it was sent
+ *   (a currency or parameter the account does not support, which this emulator otherwise accepts).
  */
-export const FAULT_KINDS = ['server_error', 'rate_limit', 'hang', 'drop_connection'] as const;
+export const FAULT_KINDS = ['server_error', 'rate_limit', 'hang', 'drop_connection', 'invalid_request'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRuleInput {
