@@ -14,7 +14,8 @@ export interface MonkeyStats {
   killsMidIngest: number;
   /** Kills skipped because no app was up to kill. */
   killsSkipped: number;
-  faultsArmed: Record<FaultKind, number>;
+  /** Rules armed, by kind. */
+  faultsArmed: Partial<Record<FaultKind, number>>;
   /** Stripe requests the armed rules failed. */
   faultsApplied: number;
   postgresRestarts: number;
@@ -38,7 +39,7 @@ export class ChaosMonkey {
     reportRunsCut: 0,
     killsMidIngest: 0,
     killsSkipped: 0,
-    faultsArmed: { server_error: 0, rate_limit: 0, hang: 0, drop_connection: 0 },
+    faultsArmed: {},
     faultsApplied: 0,
     postgresRestarts: 0,
     postgresDownMs: 0,
@@ -95,7 +96,7 @@ export class ChaosMonkey {
   private arm(action: Extract<ChaosAction, { kind: 'fault' }>): void {
     const rule = this.faults.add({ kind: action.fault, count: action.count, share: action.share, method: 'POST', pathPrefix: this.faultPath });
     this.armed.push({ id: rule.id, count: action.count });
-    this.stats.faultsArmed[action.fault] += 1;
+    this.stats.faultsArmed[action.fault] = (this.stats.faultsArmed[action.fault] ?? 0) + 1;
     this.log(`${this.at()} Stripe fault: the next ${action.count} ${action.fault}${action.share ? ` (${action.share * 100}% of requests)` : ''} on POST ${this.faultPath}`);
   }
 
