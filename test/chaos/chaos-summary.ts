@@ -47,7 +47,7 @@ export function formatSummary(input: SummaryInput): string {
     ['kills', `${monkey.kills} SIGKILL (${monkey.killsMidIngest} with ingest requests in flight, ${monkey.killsAfterReportRequest} right after a reporting run request of which ${monkey.reportRunsCut} cut mid-run), ${monkey.killsSkipped} skipped; ${input.restarts} starts, ${input.failedStarts} failed starts retried; ${input.crashes} crashes`],
     ['stripe faults', `${faults} rules armed; ${monkey.faultsApplied} requests failed by them`],
     ['postgres', `${monkey.postgresRestarts} restart (${seconds(monkey.postgresDownMs)} from stop to ready)`],
-    ['reporter', `${reporter.runs} runs (${reporter.interrupted} interrupted), ${reporter.reportsSent} of ${reporter.reportRows} reports sent; final drain took ${input.finalReportRuns} runs; ${input.webhooksForwarded} webhooks forwarded`],
+    ['reporter', `${reporter.runs} runs (${reporter.interrupted} interrupted) delivered ${reporter.sent} meter events; final drain took ${input.finalReportRuns} runs; ${input.webhooksForwarded} webhooks forwarded`],
     ['units', `${unitTotals(input.rows)} over ${input.rows.length} customer × meter × period rows; ${input.drift} drifting`],
     ['durations', input.durations.map(([phase, ms]) => `${phase} ${seconds(ms)}`).join(', ')],
     ['result', passed ? 'PASS' : `FAIL (${input.drift} drifting rows, ${input.problems} problems)`],
