@@ -8,13 +8,16 @@ import { startTestApp, type TestApp } from './support/test-app';
 const HOUR = 3600;
 
 /**
- * A subscription's first period, anchored at an odd second about a month ago, so that the period
- * ended two days ago: every event below is inside Stripe's 35-day window and in the past.
+ * A subscription's first period, anchored at a second that is not on the hour, one calendar month
+ * before its end, which is ten minutes ago: every event below is in the past and inside Stripe's
+ * 35-day window. When the previous month lacks the end's day (Stripe would clamp the period), the
+ * period ends on the 28th instead, less than 72 hours ago.
  */
 function periodAnchor(): number {
-  const base = new Date(Date.now() - 2 * 24 * HOUR * 1000);
-  const anchor = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth() - 1, Math.min(base.getUTCDate(), 28), 7, 23, 17));
-  return anchor.getTime() / 1000;
+  const end = new Date(Date.now() - 10 * 60_000);
+  const daysInPreviousMonth = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 0)).getUTCDate();
+  const day = end.getUTCDate() <= daysInPreviousMonth ? end.getUTCDate() : 28;
+  return Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, day, end.getUTCHours(), end.getUTCMinutes(), 17) / 1000 - 60;
 }
 
 /**
@@ -39,7 +42,7 @@ describe('billing cycle (e2e: API → reporter → Stripe emulator → webhooks 
         STRIPE_API_BASE_URL: emulator.url,
         STRIPE_WEBHOOK_SECRET: endpoint.secret as string,
         REPORTER_ENABLED: 'false',
-        // the period ended two days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
+        // the period may have ended up to three days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
         REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
       },
       { port },
