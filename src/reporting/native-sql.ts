@@ -15,4 +15,21 @@ export class NativeSql {
     const result = await pool.query({ text, values });
     return result.rows as T[];
   }
+
+  /** Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(work: (query: <R>(text: string, values?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
+    const pool = await this.orm.em.getConnection().getNativeClient();
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(async <R>(text: string, values: unknown[] = []) => (await client.query({ text, values })).rows as R[]);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
 }

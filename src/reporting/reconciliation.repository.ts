@@ -36,6 +36,9 @@ export interface ReconciliationRunRecord {
   error: string | null;
 }
 
+/** A report Stripe accepted: sent (no longer queued) and not kept back as late and unbillable. */
+const DELIVERED = (r: string) => `NOT ${r}.late_unbillable AND NOT EXISTS (SELECT 1 FROM report_queue q WHERE q.report_id = ${r}.id)`;
+
 /**
  * Units delivered (sent or confirmed) per customer × meter × UTC day of the meter event's
  * timestamp, aggregated the way the Stripe meter does (sum, or the latest value for `last`),
@@ -46,7 +49,7 @@ WITH delivered AS (
   SELECT r.customer_id, r.meter_id, date_trunc('day', r.report_time, 'UTC') AS day,
          CASE WHEN min(m.aggregation) = 'last' THEN (array_agg(r.units ORDER BY r.report_time DESC, r.id DESC))[1] ELSE sum(r.units) END AS units
   FROM usage_reports r JOIN meters m ON m.id = r.meter_id
-  WHERE r.status IN ('sent', 'confirmed') AND r.report_time >= $1 AND r.report_time < $2
+  WHERE r.report_time >= $1 AND r.report_time < $2 AND ${DELIVERED('r')}
   GROUP BY r.customer_id, r.meter_id, date_trunc('day', r.report_time, 'UTC')
 ),
 pairs AS (
@@ -109,9 +112,9 @@ export class ReconciliationRepository {
   async confirmMatched(cells: { customerId: string; meterId: string; day: Date }[], from: Date, to: Date): Promise<void> {
     if (!cells.length) return;
     await this.sql.query(
-      `UPDATE usage_reports r SET status = 'confirmed', confirmed_at = now()
+      `UPDATE usage_reports r SET confirmed_at = now()
        FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS cell(customer_id, meter_id, day)
-       WHERE r.status = 'sent' AND r.customer_id = cell.customer_id AND r.meter_id = cell.meter_id
+       WHERE r.confirmed_at IS NULL AND ${DELIVERED('r')} AND r.customer_id = cell.customer_id AND r.meter_id = cell.meter_id
          AND r.report_time >= cell.day AND r.report_time < cell.day + interval '24 hours'
          AND r.report_time >= $4 AND r.report_time < $5`,
       [cells.map((cell) => cell.customerId), cells.map((cell) => cell.meterId), cells.map((cell) => cell.day), from, to],

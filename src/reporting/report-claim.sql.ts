@@ -51,12 +51,22 @@ export const periodClosed = (finalizedAt: string, periodEnd: string, grace = '$2
   `(${finalizedAt} IS NOT NULL OR ${periodEnd} + make_interval(mins => ${grace}::int) <= now())`;
 
 /**
- * Given `source`, inserts the report rows and returns (status, event_count) per row.
+ * A window's report number: one more than the reports it already has. A fresh claim makes at
+ * most one report per customer × meter × window start (windows of one claim never share a start),
+ * so the plain form suffices there; released held rows may bring several for one window.
+ */
+export const NEXT_SEQUENCE = 'coalesce(previous.max_sequence, -1) + 1';
+export const NEXT_SEQUENCES_RANKED =
+  'coalesce(previous.max_sequence, -1) + row_number() OVER (PARTITION BY d.customer_id, d.meter_id, d.window_start ORDER BY d.tx_from, d.window_end)';
+
+/**
+ * Given `source`, inserts the report rows (`inserted`: id, event_count, held, late_unbillable)
+ * and queues those to send or hold.
  * Outcomes: on_time (pending, in its own period), adjust (pending, late: reported into the
  * current open period at its start), unbillable (late under record_only), held (no Stripe
  * customer, no period at or after the usage, or late with no open period to carry it).
  */
-export const CLASSIFY_AND_INSERT = `
+export const classifyAndInsert = (sequence: string) => `
 placed AS (
   SELECT s.*, seg.period_id, seg.raw_end, seg.invoice_finalized_at, seg.segment_end,
          greatest(date_trunc($1::text, s.event_time, 'UTC'), seg.segment_start, s.clamp_start) AS window_start,
@@ -70,7 +80,9 @@ grouped AS (
          min(p.raw_end) AS period_end, min(p.invoice_finalized_at) AS invoice_finalized_at, min(p.segment_end) AS segment_end,
          min(m.aggregation) AS aggregation, min(m.late_usage_policy) AS late_usage_policy,
          count(*) AS event_count, sum(p.value) AS value_sum, max(p.event_time) AS last_time, min(p.received_at) AS oldest_received_at,
-         (array_agg(p.value ORDER BY p.event_time DESC, p.id DESC) FILTER (WHERE m.aggregation = 'last'))[1] AS last_value
+         -- the latest event (by time, then id) of a last meter: arrays compare element by element, and max()
+         -- keeps the aggregation hashable where an ordered array_agg would force a sort of every event
+         (max(ARRAY[(extract(epoch FROM p.event_time) * 1000000)::bigint, p.id, p.value]) FILTER (WHERE m.aggregation = 'last'))[3] AS last_value
   FROM placed p JOIN meters m ON m.id = p.meter_id
   GROUP BY p.customer_id, p.meter_id, p.tx_from, p.tx_to, p.window_start, p.window_end, p.period_id
 ),
@@ -91,9 +103,7 @@ decided AS (
   LEFT JOIN open_periods o ON o.customer_id = g.customer_id AND o.meter_id = g.meter_id
 ),
 numbered AS (
-  SELECT d.*,
-         coalesce(previous.max_sequence, -1)
-           + row_number() OVER (PARTITION BY d.customer_id, d.meter_id, d.window_start ORDER BY d.tx_from, d.window_end) AS sequence
+  SELECT d.*, ${sequence} AS sequence
   FROM decided d
   LEFT JOIN LATERAL (
     SELECT max(r.sequence) AS max_sequence FROM usage_reports r
@@ -102,32 +112,35 @@ numbered AS (
 ),
 inserted AS (
   INSERT INTO usage_reports (customer_id, meter_id, billing_period_id, window_start, window_end, sequence, units, event_count,
-                             report_time, oldest_received_at, tx_from, tx_to, identifier, status, late_adjustment)
+                             report_time, oldest_received_at, tx_from, tx_to, late_adjustment, late_unbillable)
   SELECT customer_id, meter_id,
          CASE outcome WHEN 'adjust' THEN open_period_id WHEN 'held' THEN NULL ELSE period_id END,
          window_start, window_end, sequence,
          CASE aggregation WHEN 'count' THEN event_count WHEN 'last' THEN last_value ELSE value_sum END,
          event_count,
          CASE outcome WHEN 'adjust' THEN open_period_start ELSE last_time END,
-         oldest_received_at, tx_from, tx_to,
-         ${identifierSql('customer_id', 'meter_id', 'window_start', 'sequence')},
-         CASE outcome WHEN 'held' THEN 'held' WHEN 'unbillable' THEN 'late_unbillable' ELSE 'pending' END,
-         outcome = 'adjust'
+         oldest_received_at, tx_from, tx_to, outcome = 'adjust', outcome = 'unbillable'
   FROM numbered
-  RETURNING status, event_count
+  RETURNING id, event_count, billing_period_id IS NULL AND NOT late_unbillable AS held, late_unbillable
+),
+queued AS (
+  INSERT INTO report_queue (report_id, state)
+  SELECT id, CASE WHEN held THEN 'held' ELSE 'pending' END FROM inserted WHERE NOT late_unbillable
 )`;
 
 /**
- * The meter event identifier, in SQL; report-identifier.ts is the same rule in TypeScript:
- * `mbr_<customer id hex>_<meter id hex>_<window start, unix ms>_<sequence>` (at most 100 characters).
+ * A report's meter event identifier, computed from the columns of `table` (usage_reports) that
+ * it is a function of: `mbr_<customer id hex>_<meter id hex>_<window start, unix µs>_<sequence>`
+ * (report-identifier.ts has the same rule in TypeScript). The unique (customer, meter,
+ * window_start, sequence) constraint makes it unique, so it is not stored a second time.
  */
-export function identifierSql(customer: string, meter: string, windowStart: string, sequence: string): string {
-  return `'mbr_' || replace(${customer}::text, '-', '') || '_' || replace(${meter}::text, '-', '') || '_'
-          || floor(extract(epoch FROM ${windowStart}) * 1000)::bigint || '_' || ${sequence}`;
+export function identifierOf(table: string): string {
+  return `('mbr_' || replace(${table}.customer_id::text, '-', '') || '_' || replace(${table}.meter_id::text, '-', '') || '_'
+          || floor(extract(epoch FROM ${table}.window_start) * 1000000)::bigint || '_' || ${table}.sequence)`;
 }
 
 /** Per-outcome counts of what a claim inserted. */
 export const SUMMARIZE_INSERTED = `
 SELECT coalesce(sum(event_count), 0)::text AS events, count(*)::int AS reports,
-       count(*) FILTER (WHERE status = 'held')::int AS held
+       count(*) FILTER (WHERE held)::int AS held
 FROM inserted`;

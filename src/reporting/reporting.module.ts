@@ -12,6 +12,7 @@ import { ReporterCron } from './reporter.cron.js';
 import { ReporterRun } from './reporter-run.entity.js';
 import { ReporterRunsRepository } from './reporter-runs.repository.js';
 import { ReporterWatermark } from './reporter-watermark.entity.js';
+import { ReportQueueEntry } from './report-queue-entry.entity.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
 import { ReportingController } from './reporting.controller.js';
 import { ReportingService } from './reporting.service.js';
@@ -20,7 +21,7 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
 
 /** Usage → Stripe meter events (claim, deliver), its schedule, status and reconciliation. */
 @Module({
-  imports: [ScheduleModule.forRoot(), MikroOrmModule.forFeature([UsageReport, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
+  imports: [ScheduleModule.forRoot(), MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
   controllers: [ReportingController, ReconciliationController],
   providers: [
     NativeSql,

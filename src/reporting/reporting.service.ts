@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { MeterEventSender } from './meter-event.sender.js';
+import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js';
 import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
 import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
@@ -120,22 +120,38 @@ export class ReportingService implements OnModuleDestroy {
     }
   }
 
-  /** Pending reports in bounded pages, oldest first; each page's statuses are written in three statements at most. */
+  /**
+   * Pending reports in bounded pages, oldest first (keyset on id, so a report left pending is not
+   * seen twice in one run). The database work overlaps Stripe's: the next page is read and the
+   * previous page's statuses written while the current page is being sent, so at most three pages
+   * are in memory. Each page's statuses take three statements at most.
+   */
   private async deliverPending(periodIds: string[] | null, counts: RunCounts): Promise<void> {
-    let cursor = '0';
-    while (!this.stopping) {
-      const page = await this.reports.takePendingPage(cursor, this.config.reporting.pageSize, periodIds);
-      if (page.length === 0) return;
-      cursor = page[page.length - 1]!.id;
-      const outcome = await this.sender.send(page);
-      await this.reports.markDelivered(outcome.delivered);
-      await this.reports.markFailed(outcome.rejected);
-      await this.reports.recordRetryLater(outcome.retryLater);
-      counts.sent += outcome.delivered.length;
-      counts.failed += outcome.rejected.length;
-      counts.retryLater += outcome.retryLater.length;
-      this.metrics.countReports('sent', outcome.delivered.length);
-      this.metrics.countReports('failed', outcome.rejected.length);
+    const readAfter = (cursor: string) => this.reports.pendingPage(cursor, this.config.reporting.pageSize, periodIds);
+    let page = await readAfter('0');
+    let recording: Promise<void> = Promise.resolve();
+    try {
+      while (page.length > 0 && !this.stopping) {
+        const next = readAfter(page[page.length - 1]!.id);
+        next.catch(() => undefined);
+        const outcome = await this.sender.send(page);
+        await recording;
+        recording = this.record(outcome, counts);
+        page = await next;
+      }
+    } finally {
+      await recording;
     }
+  }
+
+  private async record(outcome: DeliveryOutcome, counts: RunCounts): Promise<void> {
+    await this.reports.markDelivered(outcome.delivered);
+    await this.reports.markUndelivered(outcome.rejected, 'failed');
+    await this.reports.markUndelivered(outcome.retryLater, 'pending');
+    counts.sent += outcome.delivered.length;
+    counts.failed += outcome.rejected.length;
+    counts.retryLater += outcome.retryLater.length;
+    this.metrics.countReports('sent', outcome.delivered.length);
+    this.metrics.countReports('failed', outcome.rejected.length);
   }
 }

@@ -1,8 +1,5 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Check, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-
-export const REPORT_STATUSES = ['held', 'pending', 'sent', 'confirmed', 'failed', 'late_unbillable'] as const;
-export type ReportStatus = (typeof REPORT_STATUSES)[number];
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 /**
  * One aggregate of usage events sent (or to be sent) to Stripe as one meter event: the events of
@@ -10,19 +7,21 @@ export type ReportStatus = (typeof REPORT_STATUSES)[number];
  * transaction is in [tx_from, tx_to) (one claim). That pair of ranges names the report's events
  * exactly, so the ledger itself is never updated.
  *
+ * A report is written once by the claim and stays as it is; what is still to be done about it
+ * lives in report_queue (pending, held, failed). Delivered = no longer queued: a delivery deletes
+ * a narrow queue row instead of rewriting this wide, indexed one. Status, as the API shows it:
+ * the queue state if queued, else `late_unbillable`, `confirmed` or `sent`.
+ *
  * Written and read by set-based SQL (usage-reports.repository.ts); the entity is the schema's
  * source of truth. customer_id and meter_id carry no foreign keys: the claim inserts millions of
  * rows at once and the ids come from usage_events, which already enforces them.
  */
 @Entity({ tableName: 'usage_reports' })
-@Unique({ name: 'usage_reports_identifier', properties: ['identifier'] })
 @Unique({ name: 'usage_reports_window_sequence', properties: ['customerId', 'meterId', 'windowStart', 'sequence'] })
-@Index({ name: 'usage_reports_status_id', properties: ['status', 'id'] })
-@Index({ name: 'usage_reports_billing_period', properties: ['billingPeriodId'] })
 @Index({ name: 'usage_reports_late_adjustments', expression: 'create index usage_reports_late_adjustments on usage_reports (id) where late_adjustment' })
-@Check({ name: 'usage_reports_status_check', expression: "status in ('held', 'pending', 'sent', 'confirmed', 'failed', 'late_unbillable')" })
+@Index({ name: 'usage_reports_late_unbillable', expression: 'create index usage_reports_late_unbillable on usage_reports (id) where late_unbillable' })
 export class UsageReport {
-  [OptionalProps]?: 'lateAdjustment' | 'attempts' | 'createdAt';
+  [OptionalProps]?: 'lateAdjustment' | 'lateUnbillable' | 'createdAt';
 
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -44,7 +43,10 @@ export class UsageReport {
   @Property({ type: 'timestamptz' })
   windowEnd!: Date;
 
-  /** 0 for a window's first report, then one more for each later claim that found usage in it. */
+  /**
+   * 0 for a window's first report, then one more for each later claim that found usage in it.
+   * With customer, meter and window start it makes the meter event identifier (report-identifier.ts).
+   */
   @Property({ type: 'integer' })
   sequence!: number;
 
@@ -69,26 +71,13 @@ export class UsageReport {
   @Property({ type: 'text', columnType: 'xid8' })
   txTo!: string;
 
-  /** The meter event identifier (see report-identifier.ts); Stripe de-duplicates on it. */
-  @Property({ type: 'text' })
-  identifier!: string;
-
-  @Property({ type: 'text' })
-  status!: ReportStatus;
-
   /** Late usage (its own period was closed) reported into the customer's current period. */
   @Property({ type: 'boolean', default: false })
   lateAdjustment = false;
 
-  @Property({ type: 'text', nullable: true })
-  failureReason?: string | null;
-
-  /** Delivery attempts: runs that picked the report up for sending. */
-  @Property({ type: 'integer', default: 0 })
-  attempts = 0;
-
-  @Property({ type: 'timestamptz', nullable: true })
-  sentAt?: Date | null;
+  /** Late usage under the record_only policy: kept, shown, never sent. */
+  @Property({ type: 'boolean', default: false })
+  lateUnbillable = false;
 
   /** Set by reconciliation once Stripe's summary for the report's day matched local state. */
   @Property({ type: 'timestamptz', nullable: true })

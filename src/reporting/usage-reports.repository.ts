@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { NativeSql } from './native-sql.js';
 import { sleep } from './rate-limiter.js';
-import { CLASSIFY_AND_INSERT, periodClosed, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
+import { classifyAndInsert, identifierOf, NEXT_SEQUENCE, NEXT_SEQUENCES_RANKED, periodClosed, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
 
 export interface ClaimSummary {
   /** Usage events aggregated (as text: may exceed 2^53 in theory). */
@@ -30,29 +30,32 @@ export interface ReportFailure {
 const TRANSACTION_POLL_MS = 20;
 
 /**
- * Claims every usage event committed below the snapshot's xmin and not yet claimed, as report
- * rows, and moves the watermark there: one statement, so aggregation and watermark advance
- * commit together (a crash redoes the whole claim) and the events themselves are never updated.
- * xmin is the lowest transaction still running: every event written by an older transaction is
- * committed (or rolled back) and visible to this statement, so nothing below it can appear later.
+ * The claim position: `lo` is where the last claim stopped; `hi` is the snapshot's xmin, the
+ * lowest transaction still running, so every event written by an older transaction is committed
+ * (or rolled back) and visible to the claim, and nothing below `hi` can appear later.
  */
-const CLAIM_NEW_EVENTS_SQL = `
-WITH bounds AS (
-  SELECT last_tx AS lo, greatest(last_tx, pg_snapshot_xmin(pg_current_snapshot())) AS hi
-  FROM reporter_watermark WHERE id = 1 FOR UPDATE
-),
-source AS (
-  SELECT e.customer_id, e.meter_id, e.value, e.event_time, e.id, e.received_at, b.lo AS tx_from, b.hi AS tx_to,
+const LOCK_WATERMARK_SQL = `
+SELECT last_tx::text AS lo, greatest(last_tx, pg_snapshot_xmin(pg_current_snapshot()))::text AS hi
+FROM reporter_watermark WHERE id = 1 FOR UPDATE`;
+
+/** Every event in [lo, hi) as report rows; $3 lo, $4 hi (bound values give the planner true row counts). */
+export const CLAIM_NEW_EVENTS_SQL = `
+WITH source AS (
+  SELECT e.customer_id, e.meter_id, e.value, e.event_time, e.id, e.received_at, $3::xid8 AS tx_from, $4::xid8 AS tx_to,
          NULL::timestamptz AS clamp_start, NULL::timestamptz AS clamp_end
-  FROM usage_events e CROSS JOIN bounds b
-  WHERE e.tx_id >= b.lo AND e.tx_id < b.hi
+  FROM usage_events e
+  WHERE e.tx_id >= $3::xid8 AND e.tx_id < $4::xid8
 ),
 ${TIMELINE_CTES},
-${CLASSIFY_AND_INSERT},
-advanced AS (
-  UPDATE reporter_watermark w SET last_tx = b.hi FROM bounds b WHERE w.id = 1 RETURNING w.last_tx
-)
+${classifyAndInsert(NEXT_SEQUENCE)}
 ${SUMMARIZE_INSERTED}`;
+
+/**
+ * The claim's aggregation is one hash aggregate over every new event: given memory it never
+ * spills to disk. Only this transaction gets it.
+ */
+const CLAIM_WORK_MEM = '256MB';
+const LARGE_CLAIM_REPORTS = 10_000;
 
 /**
  * Held reports whose customer can now be billed (a Stripe customer and a billing period at or
@@ -62,15 +65,25 @@ ${SUMMARIZE_INSERTED}`;
  */
 const RELEASE_HELD_SQL = `
 WITH ${TIMELINE_CTES},
-released AS (
-  DELETE FROM usage_reports h USING customers c, meters m
-  WHERE h.status = 'held' AND c.id = h.customer_id AND c.stripe_customer_id IS NOT NULL AND m.id = h.meter_id
+releasable AS (
+  SELECT h.id, h.customer_id, h.meter_id, h.window_start, h.window_end, h.tx_from, h.tx_to
+  FROM report_queue q
+  JOIN usage_reports h ON h.id = q.report_id
+  JOIN customers c ON c.id = h.customer_id AND c.stripe_customer_id IS NOT NULL
+  JOIN meters m ON m.id = h.meter_id
+  WHERE q.state = 'held'
     AND EXISTS (SELECT 1 FROM billing_periods p WHERE p.customer_id = h.customer_id AND p.meter_id = h.meter_id AND p.period_end > h.window_start)
     AND (m.late_usage_policy = 'record_only'
          OR EXISTS (SELECT 1 FROM open_periods o WHERE o.customer_id = h.customer_id AND o.meter_id = h.meter_id)
          OR EXISTS (SELECT 1 FROM billing_periods p
                     WHERE p.customer_id = h.customer_id AND p.meter_id = h.meter_id AND p.period_start < h.window_end
                       AND p.period_end > h.window_start AND NOT ${periodClosed('p.invoice_finalized_at', 'p.period_end')}))
+),
+unqueued AS (
+  DELETE FROM report_queue q USING releasable r WHERE q.report_id = r.id
+),
+released AS (
+  DELETE FROM usage_reports h USING releasable r WHERE h.id = r.id
   RETURNING h.customer_id, h.meter_id, h.window_start, h.window_end, h.tx_from, h.tx_to
 ),
 source AS (
@@ -80,49 +93,56 @@ source AS (
   JOIN usage_events e ON e.customer_id = r.customer_id AND e.meter_id = r.meter_id
    AND e.event_time >= r.window_start AND e.event_time < r.window_end AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
 ),
-${CLASSIFY_AND_INSERT}
+${classifyAndInsert(NEXT_SEQUENCES_RANKED)}
 ${SUMMARIZE_INSERTED}`;
 
 /**
- * Pending reports that were never tried and whose period closed meanwhile (invoice finalized,
- * grace over, or too old for Stripe) would reach Stripe but no invoice: they follow the late
- * policy now. Reports already tried keep their timestamp, since Stripe may hold them already.
+ * Pending reports whose period closed meanwhile (invoice finalized, grace over, or too old for
+ * Stripe) would reach Stripe but no invoice: they follow the late policy now, with the same
+ * identifier. If an earlier, unanswered try did reach Stripe, it did so before the period closed
+ * (so it is on that invoice) and Stripe answers the resend with "already exists".
  */
 const RECLASSIFY_STALE_SQL = `
 WITH ${TIMELINE_CTES},
 stale AS (
   SELECT r.id, m.late_usage_policy = 'record_only' AS record_only, o.period_id AS open_period_id, o.period_start AS open_period_start
-  FROM usage_reports r
+  FROM report_queue q
+  JOIN usage_reports r ON r.id = q.report_id
   JOIN billing_periods p ON p.id = r.billing_period_id
   JOIN meters m ON m.id = r.meter_id
   LEFT JOIN open_periods o ON o.customer_id = r.customer_id AND o.meter_id = r.meter_id AND o.period_id <> r.billing_period_id
-  WHERE r.status = 'pending' AND r.attempts = 0
+  WHERE q.state = 'pending'
     AND (${periodClosed('p.invoice_finalized_at', 'p.period_end', '$1')} OR r.report_time <= now() - ${STRIPE_MAX_EVENT_AGE})
+),
+moved AS (
+  UPDATE usage_reports r
+  SET late_adjustment = NOT s.record_only AND s.open_period_id IS NOT NULL,
+      late_unbillable = s.record_only,
+      billing_period_id = CASE WHEN s.record_only THEN r.billing_period_id ELSE s.open_period_id END,
+      report_time = CASE WHEN NOT s.record_only AND s.open_period_id IS NOT NULL THEN s.open_period_start ELSE r.report_time END
+  FROM stale s
+  WHERE r.id = s.id
+  RETURNING r.id
+),
+unbillable AS (
+  DELETE FROM report_queue q USING stale s WHERE q.report_id = s.id AND s.record_only
+),
+held AS (
+  UPDATE report_queue q SET state = 'held' FROM stale s WHERE q.report_id = s.id AND NOT s.record_only AND s.open_period_id IS NULL
 )
-UPDATE usage_reports r
-SET status = CASE WHEN s.record_only THEN 'late_unbillable' WHEN s.open_period_id IS NULL THEN 'held' ELSE 'pending' END,
-    late_adjustment = NOT s.record_only AND s.open_period_id IS NOT NULL,
-    billing_period_id = CASE WHEN s.record_only THEN r.billing_period_id ELSE s.open_period_id END,
-    report_time = CASE WHEN NOT s.record_only AND s.open_period_id IS NOT NULL THEN s.open_period_start ELSE r.report_time END
-FROM stale s
-WHERE r.id = s.id
-RETURNING r.status`;
+SELECT id FROM moved`;
 
-/**
- * The next page of pending reports after `cursor`, oldest first, counted as one more attempt in
- * the same statement (an attempted report is never re-timestamped by RECLASSIFY_STALE_SQL).
- */
-const TAKE_PENDING_PAGE_SQL = `
-WITH page AS (
-  SELECT id FROM usage_reports
-  WHERE status = 'pending' AND id > $1::bigint AND ($3::bigint[] IS NULL OR billing_period_id = ANY($3::bigint[]))
-  ORDER BY id LIMIT $2
-)
-UPDATE usage_reports r SET attempts = r.attempts + 1
-FROM page, customers c, meters m
-WHERE r.id = page.id AND c.id = r.customer_id AND m.id = r.meter_id
-RETURNING r.id::text AS id, r.identifier, m.event_name AS "eventName", c.stripe_customer_id AS "stripeCustomerId",
-          r.units::text AS units, floor(extract(epoch FROM r.report_time))::bigint::int AS timestamp`;
+/** The next page of pending reports after `cursor`, oldest first, with what the meter event needs. */
+const PENDING_PAGE_SQL = `
+SELECT r.id::text AS id, ${identifierOf('r')} AS identifier, m.event_name AS "eventName", c.stripe_customer_id AS "stripeCustomerId",
+       r.units::text AS units, floor(extract(epoch FROM r.report_time))::bigint::text AS timestamp
+FROM report_queue q
+JOIN usage_reports r ON r.id = q.report_id
+JOIN customers c ON c.id = r.customer_id
+JOIN meters m ON m.id = r.meter_id
+WHERE q.state = 'pending' AND q.report_id > $1::bigint AND ($3::bigint[] IS NULL OR r.billing_period_id = ANY($3::bigint[]))
+ORDER BY q.report_id
+LIMIT $2`;
 
 /** Report rows and the watermark: the reporter's set-based SQL, on MikroORM's pg pool. */
 @Injectable()
@@ -156,8 +176,22 @@ export class UsageReportsRepository {
     }
   }
 
-  claimNewEvents(): Promise<ClaimSummary> {
-    return this.query<ClaimSummary>(CLAIM_NEW_EVENTS_SQL, this.claimParameters).then(([row]) => row!);
+  /**
+   * Claims every event committed below the watermark's new position, in one transaction with
+   * the watermark's advance: a crash redoes the whole claim, and the events are never updated.
+   */
+  async claimNewEvents(): Promise<ClaimSummary> {
+    const summary = await this.sql.transaction(async (query) => {
+      await query(`SET LOCAL work_mem = '${CLAIM_WORK_MEM}'`);
+      const [{ lo, hi }] = (await query<{ lo: string; hi: string }>(LOCK_WATERMARK_SQL)) as [{ lo: string; hi: string }];
+      const [claimed] = await query<ClaimSummary>(CLAIM_NEW_EVENTS_SQL, [...this.claimParameters, lo, hi]);
+      await query('UPDATE reporter_watermark SET last_tx = $1::xid8 WHERE id = 1', [hi]);
+      return claimed!;
+    });
+    // after a large claim the planner must know the queue is no longer tiny, or it reads every
+    // report for each page; autovacuum would tell it too, but only a minute later
+    if (summary.reports >= LARGE_CLAIM_REPORTS) await this.query('ANALYZE usage_reports, report_queue', []);
+    return summary;
   }
 
   releaseHeld(): Promise<ClaimSummary> {
@@ -170,37 +204,25 @@ export class UsageReportsRepository {
   }
 
   /** `periodIds` restricts the page to reports billed in those periods (a period flush). */
-  async takePendingPage(cursor: string, limit: number, periodIds: string[] | null): Promise<OutgoingReport[]> {
-    const rows = await this.query<OutgoingReport>(TAKE_PENDING_PAGE_SQL, [cursor, limit, periodIds]);
-    return rows.sort((a, b) => compareIds(a.id, b.id));
+  async pendingPage(cursor: string, limit: number, periodIds: string[] | null): Promise<OutgoingReport[]> {
+    const rows = await this.query<Omit<OutgoingReport, 'timestamp'> & { timestamp: string }>(PENDING_PAGE_SQL, [cursor, limit, periodIds]);
+    return rows.map((row) => ({ ...row, timestamp: Number(row.timestamp) }));
   }
 
+  /** Delivered reports leave the queue: that is what "sent" is. */
   async markDelivered(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.query(
-      `UPDATE usage_reports SET status = 'sent', sent_at = now(), failure_reason = NULL WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
-      [ids],
-    );
+    await this.query(`DELETE FROM report_queue WHERE report_id = ANY($1::bigint[]) AND state = 'pending'`, [ids]);
   }
 
-  async markFailed(failures: ReportFailure[]): Promise<void> {
+  /** Refused by Stripe (`failed`, not retried) or transient (`pending`, for the next run): one statement per outcome. */
+  async markUndelivered(failures: ReportFailure[], status: 'failed' | 'pending'): Promise<void> {
     if (!failures.length) return;
     await this.query(
-      `UPDATE usage_reports r SET status = 'failed', failure_reason = f.reason
+      `UPDATE report_queue q SET state = $3, attempts = q.attempts + 1, failure_reason = f.reason
        FROM unnest($1::bigint[], $2::text[]) AS f(id, reason)
-       WHERE r.id = f.id AND r.status = 'pending'`,
-      [failures.map((failure) => failure.id), failures.map((failure) => failure.reason)],
-    );
-  }
-
-  /** Transient failures: the reports stay pending for the next run, with the last error shown in status. */
-  async recordRetryLater(failures: ReportFailure[]): Promise<void> {
-    if (!failures.length) return;
-    await this.query(
-      `UPDATE usage_reports r SET failure_reason = f.reason
-       FROM unnest($1::bigint[], $2::text[]) AS f(id, reason)
-       WHERE r.id = f.id AND r.status = 'pending'`,
-      [failures.map((failure) => failure.id), failures.map((failure) => failure.reason)],
+       WHERE q.report_id = f.id AND q.state = 'pending'`,
+      [failures.map((failure) => failure.id), failures.map((failure) => failure.reason), status],
     );
   }
 
@@ -211,10 +233,20 @@ export class UsageReportsRepository {
   async markRejectedByIdentifier(rejections: { identifier: string; reason: string }[]): Promise<number> {
     if (!rejections.length) return 0;
     const rows = await this.query(
-      `UPDATE usage_reports r SET status = 'failed', failure_reason = f.reason
-       FROM unnest($1::text[], $2::text[]) AS f(identifier, reason)
-       WHERE r.identifier = f.identifier AND r.status IN ('pending', 'sent', 'confirmed')
-       RETURNING r.id`,
+      `WITH named AS MATERIALIZED (
+         SELECT split_part(identifier, '_', 2)::uuid AS customer_id, split_part(identifier, '_', 3)::uuid AS meter_id,
+                timestamptz 'epoch' + split_part(identifier, '_', 4)::bigint * interval '1 microsecond' AS window_start,
+                split_part(identifier, '_', 5)::int AS sequence, reason
+         FROM unnest($1::text[], $2::text[]) AS f(identifier, reason)
+         WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}$'
+       )
+       INSERT INTO report_queue (report_id, state, failure_reason)
+       SELECT r.id, 'failed', n.reason
+       FROM named n
+       JOIN usage_reports r ON r.customer_id = n.customer_id AND r.meter_id = n.meter_id AND r.window_start = n.window_start AND r.sequence = n.sequence
+       WHERE NOT r.late_unbillable
+       ON CONFLICT (report_id) DO UPDATE SET state = 'failed', failure_reason = excluded.failure_reason
+       RETURNING report_id`,
       [rejections.map((rejection) => rejection.identifier), rejections.map((rejection) => rejection.reason)],
     );
     return rows.length;
@@ -231,8 +263,4 @@ export class UsageReportsRepository {
     );
     return rows.map((row) => row.id);
   }
-}
-
-function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

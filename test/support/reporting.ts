@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { identifierOf } from '../../src/reporting/report-claim.sql';
 import type { StripeEmulator } from '../../src/stripe/emulator/emulator';
 import { STRIPE_EMULATOR } from '../../src/stripe/stripe.constants';
 import { createCustomer, createMeter } from './catalogue';
@@ -157,13 +158,15 @@ export interface ReportRow {
   failure_reason: string | null;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
+const iso = (column: string, name: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${name}`;
 
 export function reportRows(testApp: TestApp, customerId: string): Promise<ReportRow[]> {
   return testApp.sql<ReportRow>(
-    `select status, units::text, event_count::text, ${iso('window_start')}, ${iso('window_end')}, ${iso('report_time')}, sequence, identifier, late_adjustment,
-            billing_period_id::text, failure_reason
-     from usage_reports where customer_id = ? order by window_start, sequence`,
+    `select coalesce(q.state, case when r.late_unbillable then 'late_unbillable' when r.confirmed_at is not null then 'confirmed' else 'sent' end) as status,
+            r.units::text, r.event_count::text, ${iso('r.window_start', 'window_start')}, ${iso('r.window_end', 'window_end')}, ${iso('r.report_time', 'report_time')},
+            r.sequence, ${identifierOf('r')} as identifier, r.late_adjustment, r.billing_period_id::text, q.failure_reason
+     from usage_reports r left join report_queue q on q.report_id = r.id
+     where r.customer_id = ? order by r.window_start, r.sequence`,
     [customerId],
   );
 }
