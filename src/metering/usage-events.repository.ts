@@ -95,12 +95,14 @@ LEFT JOIN meters stored_meter ON stored_meter.id = stored.meter_id`;
 /**
  * What became of event `e`: the reporter's report whose claim covered it (same customer and
  * meter, `e.tx_id` in the report's [tx_from, tx_to), `e.event_time` in its window; windows are at
- * most a day long) says `reported` once Stripe accepted it, `late_unbillable` under the
- * record_only late policy; otherwise (no report yet, or pending, held, failed) nothing.
+ * most a day long) says `reported` once Stripe accepted it (it left report_queue),
+ * `late_unbillable` under the record_only late policy; otherwise (no report yet, or still queued:
+ * pending, held, failed) nothing.
  */
 const REPORT_OUTCOME = `
-    SELECT CASE WHEN r.status IN ('sent', 'confirmed') THEN 'reported' WHEN r.status = 'late_unbillable' THEN 'late_unbillable' END AS outcome
+    SELECT CASE WHEN r.late_unbillable THEN 'late_unbillable' WHEN q.report_id IS NULL THEN 'reported' END AS outcome
     FROM usage_reports r
+    LEFT JOIN report_queue q ON q.report_id = r.id
     WHERE r.customer_id = e.customer_id AND r.meter_id = e.meter_id AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
       AND r.window_start <= e.event_time AND r.window_start > e.event_time - interval '24 hours' AND r.window_end > e.event_time
     LIMIT 1`;
