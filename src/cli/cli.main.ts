@@ -3,11 +3,12 @@ import { registerApiKeyCommands } from '../auth/api-keys.commands.js';
 import { registerCustomerCommands } from '../customers/customers.commands.js';
 import { registerMeterCommands } from '../metering/meters.commands.js';
 import { registerSubscriptionCommands } from '../subscriptions/subscriptions.commands.js';
+import { registerReportingCommands } from '../reporting/reporting.commands.js';
 import { MigrationService } from '../database/migration.service.js';
 import { openAppContext, type CommandRegistrar, type OpenedAppContext } from './app-context.js';
 
 /** Every module that contributes commands; add yours here. */
-const REGISTRARS: CommandRegistrar[] = [registerApiKeyCommands, registerMeterCommands, registerCustomerCommands, registerSubscriptionCommands];
+const REGISTRARS: CommandRegistrar[] = [registerApiKeyCommands, registerMeterCommands, registerCustomerCommands, registerSubscriptionCommands, registerReportingCommands];
 
 /** `npm run cli -- <command>`: operator commands on the service's own database (embedded when DATABASE_URL is unset). */
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { identifierOf } from '../../src/reporting/report-claim.sql';
+import type { ReporterRunResponse } from '../../src/reporting/reporting.response';
 import type { StripeEmulator } from '../../src/stripe/emulator/emulator';
 import { STRIPE_EMULATOR } from '../../src/stripe/stripe.constants';
 import { createCustomer, createMeter } from './catalogue';
@@ -114,15 +115,8 @@ export async function stripeCalls(testApp: TestApp, operation: string): Promise<
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-export interface RunBody {
-  claimedEvents: string;
-  claimedReports: number;
-  released: number;
-  sent: number;
-  failed: number;
-  retryLater: number;
-  error: string | null;
-}
+/** The body of POST /v1/reporting/runs. */
+export type RunBody = ReporterRunResponse;
 
 export async function runReporter(testApp: TestApp): Promise<RunBody> {
   const response = await testApp.http.post('/v1/reporting/runs').expect(201);
