@@ -30,13 +30,37 @@ export interface ReportFailure {
 const TRANSACTION_POLL_MS = 20;
 
 /**
- * The claim position: `lo` is where the last claim stopped; `hi` is the snapshot's xmin, the
- * lowest transaction still running, so every event written by an older transaction is committed
- * (or rolled back) and visible to the claim, and nothing below `hi` can appear later.
+ * The claim position: `lo` is where the last claim stopped; `hi` is the lowest transaction still
+ * running that could yet write usage events, so every event below it is committed (or rolled back)
+ * and visible to the claim, and nothing below `hi` can appear later. Transaction ids are shared by
+ * every database of the server, but only a session of this database can write our events, so
+ * transactions running in other databases (a long batch job elsewhere) do not hold the claim back.
+ * $1 is the snapshot's xmax taken before $2, the ids of this database's sessions: a transaction
+ * younger than $1 might have started after $2 was read, so it counts as ours.
  */
 const LOCK_WATERMARK_SQL = `
-SELECT last_tx::text AS lo, greatest(last_tx, pg_snapshot_xmin(pg_current_snapshot()))::text AS hi
+SELECT last_tx::text AS lo, greatest(last_tx, coalesce(
+  (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+    WHERE running >= $1::xid8 OR xid(running)::text = ANY($2::text[])),
+  pg_snapshot_xmax(pg_current_snapshot())))::text AS hi
 FROM reporter_watermark WHERE id = 1 FOR UPDATE`;
+
+/**
+ * Whether every transaction of this database older than $1 has ended (a transaction elsewhere on
+ * the server cannot write our events, so it is not waited for). Only an optimization: the claim's
+ * watermark stays safe whatever this answers.
+ */
+const OLDER_OWN_TRANSACTIONS_ENDED_SQL = `
+SELECT NOT EXISTS (
+  SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+  WHERE running < $1::xid8
+    AND xid(running) IN (SELECT backend_xid FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL)
+) AS ready`;
+
+/** The transactions of this database's sessions (only those can write usage events). */
+const OWN_DATABASE_TRANSACTIONS_SQL = `
+SELECT coalesce(array_agg(backend_xid::text), '{}') AS xids FROM pg_stat_activity
+WHERE datname = current_database() AND backend_xid IS NOT NULL`;
 
 /** Every event in [lo, hi) as report rows; $3 lo, $4 hi (bound values give the planner true row counts). */
 export const CLAIM_NEW_EVENTS_SQL = `
@@ -161,15 +185,15 @@ export class UsageReportsRepository {
   }
 
   /**
-   * Waits (at most `maxWaitMs`) until every transaction that had an id when this was called has
-   * ended, so that the claim that follows includes every event committed before the run began,
-   * whatever else the server is doing. A longer transaction only delays those events to a later run.
+   * Waits (at most `maxWaitMs`) until every transaction of this database that had an id when this
+   * was called has ended, so that the claim that follows includes every event committed before the
+   * run began. A longer transaction only delays those events to a later run.
    */
   async waitForOlderTransactions(maxWaitMs: number): Promise<boolean> {
     const [{ target }] = (await this.query<{ target: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS target', [])) as [{ target: string }];
     const deadline = performance.now() + maxWaitMs;
     for (;;) {
-      const [{ ready }] = (await this.query<{ ready: boolean }>('SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS ready', [target])) as [{ ready: boolean }];
+      const [{ ready }] = (await this.query<{ ready: boolean }>(OLDER_OWN_TRANSACTIONS_ENDED_SQL, [target])) as [{ ready: boolean }];
       if (ready) return true;
       if (performance.now() >= deadline) return false;
       await sleep(TRANSACTION_POLL_MS);
@@ -183,7 +207,10 @@ export class UsageReportsRepository {
   async claimNewEvents(): Promise<ClaimSummary> {
     const summary = await this.sql.transaction(async (query) => {
       await query(`SET LOCAL work_mem = '${CLAIM_WORK_MEM}'`);
-      const [{ lo, hi }] = (await query<{ lo: string; hi: string }>(LOCK_WATERMARK_SQL)) as [{ lo: string; hi: string }];
+      // order matters: the xmax before the sessions' ids, the sessions' ids before the claim's snapshot
+      const [{ xmax }] = (await query<{ xmax: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax')) as [{ xmax: string }];
+      const [{ xids }] = (await query<{ xids: string[] }>(OWN_DATABASE_TRANSACTIONS_SQL)) as [{ xids: string[] }];
+      const [{ lo, hi }] = (await query<{ lo: string; hi: string }>(LOCK_WATERMARK_SQL, [xmax, xids])) as [{ lo: string; hi: string }];
       const [claimed] = await query<ClaimSummary>(CLAIM_NEW_EVENTS_SQL, [...this.claimParameters, lo, hi]);
       await query('UPDATE reporter_watermark SET last_tx = $1::xid8 WHERE id = 1', [hi]);
       return claimed!;
