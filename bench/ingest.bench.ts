@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { onDatabase } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
 import { rawBatchInserts, rawSingleInserts, type BenchFixtures, type PhaseResult } from './ingest-baseline.js';
 import { eventBatch, serviceLoad, singleEvent, startService, type RunningService, type ServiceLoad } from './ingest-service.js';
@@ -24,18 +24,8 @@ const BATCH_SIZE = 1000;
 const CUSTOMERS = 1000;
 const SERVICE_PORT = 38_431;
 
-async function onServer<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function seed(databaseUrl: string): Promise<BenchFixtures> {
-  return onServer(databaseUrl, async (client) => {
+  return onDatabase(databaseUrl, async (client) => {
     const customers = await client.query<{ id: string }>(
       `INSERT INTO customers (external_id, email) SELECT 'bench-' || n, 'bench-' || n || '@example.com' FROM generate_series(1, $1::int) n RETURNING id`,
       [CUSTOMERS],
@@ -53,12 +43,12 @@ interface Phase extends PhaseResult {
 }
 
 const countRows = (databaseUrl: string) =>
-  onServer(databaseUrl, async (client) => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM usage_events')).rows[0]!.n));
+  onDatabase(databaseUrl, async (client) => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM usage_events')).rows[0]!.n));
 
 /** Measures `run` on an empty usage_events table (emptied again after the warm-up, if any). */
 async function phase(databaseUrl: string, name: string, run: () => Promise<PhaseResult>, warmUp?: () => Promise<void>): Promise<Phase> {
   process.stdout.write(`  ${name} …\n`);
-  const truncate = () => onServer(databaseUrl, (client) => client.query('TRUNCATE usage_events'));
+  const truncate = () => onDatabase(databaseUrl, (client) => client.query('TRUNCATE usage_events'));
   await truncate();
   if (warmUp) {
     await warmUp();
@@ -113,10 +103,10 @@ function report(phases: Phase[], machine: Record<string, string>): Record<string
 async function main(): Promise<void> {
   const databaseName = `meterbridge_bench_${Date.now()}`;
   const databaseUrl = Object.assign(new URL(SERVER_URL), { pathname: `/${databaseName}` }).toString();
-  await onServer(SERVER_URL, (client) => client.query(`CREATE DATABASE ${databaseName}`));
+  await onDatabase(SERVER_URL, (client) => client.query(`CREATE DATABASE ${databaseName}`));
   const apiKey = generateApiKeyToken().token;
   try {
-    const machine = await onServer(databaseUrl, async (client) => ({
+    const machine = await onDatabase(databaseUrl, async (client) => ({
       postgres: (await client.query<{ v: string }>(`SELECT split_part(version(), ' on ', 1) AS v`)).rows[0]!.v,
       synchronousCommit: (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit,
       cpus: String(cpus().length),
@@ -151,7 +141,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, secondsPerPhase: SECONDS, phases, ratios }, null, 2)}\n`);
     process.stdout.write(`results written to ${file}\n`);
   } finally {
-    await onServer(SERVER_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
+    await onDatabase(SERVER_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
   }
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { onDatabase } from './report-seed.js';
+import { onDatabase } from './bench-database.js';
 
 /** What the drain is compared with, on the same table in the same run. */
 

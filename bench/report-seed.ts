@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { onDatabase } from './bench-database.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { MeterCatalogueService } from '../src/metering/meter-catalogue.service.js';
@@ -13,16 +13,6 @@ export const METERS = [
   { key: 'seats', aggregation: 'last' },
 ] as const;
 export const DAYS = 30;
-
-export async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Meters through the service's catalogue (Stripe meters and prices in the emulator), customers

@@ -11,7 +11,8 @@ import { MetricsService } from '../src/metrics/metrics.service.js';
 import { ReportingService } from '../src/reporting/reporting.service.js';
 import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants.js';
 import { markAllRows, naiveReporter, type FloorResult, type NaiveResult } from './report-baselines.js';
-import { CUSTOMERS, DAYS, METERS, onDatabase, seedCatalogue, seedUsage } from './report-seed.js';
+import { onDatabase } from './bench-database.js';
+import { CUSTOMERS, DAYS, METERS, seedCatalogue, seedUsage } from './report-seed.js';
 
 /**
  * npm run bench:report — drains 5 million pending usage events (1,000 customers × 3 meters over
