@@ -5,14 +5,15 @@ import { Redis } from 'ioredis';
 /**
  * One fixed window per key, shared by every replica: the hit count and, once the limit is
  * passed, a block marker live in Redis and change in one atomic script, so two replicas never
- * both let the last allowed request through.
+ * both let the last allowed request through. ARGV[4] hits are counted at once; the answer says
+ * whether the key was already blocked before them.
  */
 const INCREMENT = `
 local blockTtl = redis.call('PTTL', KEYS[2])
 if blockTtl > 0 then
   return {tonumber(redis.call('GET', KEYS[1]) or '0'), math.max(redis.call('PTTL', KEYS[1]), 0), 1, blockTtl}
 end
-local hits = redis.call('INCR', KEYS[1])
+local hits = redis.call('INCRBY', KEYS[1], ARGV[4])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -20,7 +21,6 @@ if ttl < 0 then
 end
 if hits > tonumber(ARGV[2]) and tonumber(ARGV[3]) > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  return {hits, ttl, 1, tonumber(ARGV[3])}
 end
 return {hits, ttl, 0, 0}
 `;
@@ -30,39 +30,82 @@ const KEY_PREFIX = 'meterbridge:ratelimit:';
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** The script as a command: ioredis sends its SHA (EVALSHA) instead of the script text on every request. */
-type RateLimitRedis = Redis & { rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number): Promise<number[]> };
+export type RateLimitRedis = Redis & {
+  rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number, hits: number): Promise<number[]>;
+};
 
+/** Hits of one key waiting for that key's script call in flight to return. */
+interface QueuedHits {
+  ttl: number;
+  limit: number;
+  blockDuration: number;
+  answers: Array<(record: ThrottlerStorageRecord) => void>;
+}
+
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/**
+ * While a key's script call is in flight, further hits on that key queue and go together in the
+ * next call (INCRBY n): under load a replica makes one Redis round trip per key and round-trip
+ * time instead of one per request. Each hit still gets its own place in the count, exactly as if
+ * they had been sent one by one, so the limit is as exact as before; an idle key's hit goes at once.
+ */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly redis: RateLimitRedis;
+  private readonly queued = new Map<string, QueuedHits>();
+  private readonly inFlight = new Set<string>();
   private failing = false;
 
-  constructor(url: string) {
+  constructor(connection: string | Redis) {
     // a slow or absent Redis must not hold requests: commands fail fast instead of queueing
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, disconnectTimeout: 200 }) as RateLimitRedis;
-    this.redis.defineCommand('rateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT });
-    this.redis.on('error', (error: Error) => this.reportFailure(error));
+    const redis = typeof connection === 'string' ? new Redis(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, disconnectTimeout: 200 }) : connection;
+    redis.defineCommand('rateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT });
+    redis.on('error', (error: Error) => this.reportFailure(error));
+    this.redis = redis as RateLimitRedis;
   }
 
-  /**
-   * When Redis cannot answer, the request is let through (fail open): refusing ingest because
-   * the limiter's store is down would lose more than a missed limit does.
-   */
-  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
-    try {
-      const [hits, ttlMs, blocked, blockMs] = await this.redis.rateLimitIncrement(KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration);
-      this.failing = false;
-      return { totalHits: hits, timeToExpire: Math.ceil(ttlMs / 1000), isBlocked: blocked === 1, timeToBlockExpire: Math.ceil(blockMs / 1000) };
-    } catch (error) {
-      this.reportFailure(error);
-      return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
-    }
+  increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+    return new Promise((answer) => {
+      const queue = this.queued.get(key) ?? { ttl, limit, blockDuration, answers: [] };
+      queue.answers.push(answer);
+      this.queued.set(key, queue);
+      if (!this.inFlight.has(key)) void this.send(key);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     // quit() lets pending commands finish; when not connected, disconnect() also stops reconnecting
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();
+  }
+
+  /** Sends the key's queued hits in one call, then whatever queued meanwhile. */
+  private async send(key: string): Promise<void> {
+    const queue = this.queued.get(key);
+    if (!queue) return;
+    this.queued.delete(key);
+    this.inFlight.add(key);
+    const { ttl, limit, blockDuration, answers } = queue;
+    try {
+      const [hits, ttlMs, alreadyBlocked, blockMs] = await this.redis.rateLimitIncrement(KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration, answers.length);
+      this.failing = false;
+      answers.forEach((answer, index) => {
+        // the hits of this call took the places just below the new count, in arrival order
+        const place = alreadyBlocked === 1 ? hits : hits - answers.length + index + 1;
+        const isBlocked = alreadyBlocked === 1 || (place > limit && blockDuration > 0);
+        const timeToBlockExpire = alreadyBlocked === 1 ? seconds(blockMs) : isBlocked ? seconds(blockDuration) : 0;
+        answer({ totalHits: place, timeToExpire: seconds(ttlMs), isBlocked, timeToBlockExpire });
+      });
+    } catch (error) {
+      // When Redis cannot answer, the requests are let through (fail open): refusing ingest because
+      // the limiter's store is down would lose more than a missed limit does.
+      this.reportFailure(error);
+      for (const answer of answers) answer({ totalHits: 0, timeToExpire: seconds(ttl), isBlocked: false, timeToBlockExpire: 0 });
+    } finally {
+      this.inFlight.delete(key);
+      void this.send(key);
+    }
   }
 
   /** Logs when Redis starts failing, not on every request while it stays down. */

@@ -51,6 +51,11 @@ function requestId(request: IncomingMessage, response: ServerResponse): string {
   return id;
 }
 
+/** The access line with the caller's key by its public prefix, once the guard has verified it. */
+function withApiKeyPrefix(request: IncomingMessage & { apiKey?: { prefix: string } }, line: object): object {
+  return request.apiKey ? { ...line, apiKey: request.apiKey.prefix } : line;
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -63,8 +68,10 @@ function requestId(request: IncomingMessage, response: ServerResponse): string {
           genReqId: requestId,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           serializers: { req: serializeRequest },
-          // the caller's key by its public prefix, once the guard has verified it
-          customProps: (request: IncomingMessage & { apiKey?: { prefix: string } }) => (request.apiKey ? { apiKey: request.apiKey.prefix } : {}),
+          // the caller's key by its public prefix, added only to a line actually written: customProps
+          // would build two more child loggers per request, even when the level writes nothing
+          customSuccessObject: (request, _response, line) => withApiKeyPrefix(request, line),
+          customErrorObject: (request, _response, _error, line) => withApiKeyPrefix(request, line),
           customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
           autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
         },
