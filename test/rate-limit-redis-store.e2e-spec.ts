@@ -57,3 +57,35 @@ describe('RedisThrottlerStorage (Redis)', () => {
     expect(scriptCalls.mock.calls.map((call) => call[5])).toEqual([1, 1]);
   });
 });
+
+describe('RedisThrottlerStorage leases (Redis)', () => {
+  const storages: RedisThrottlerStorage[] = [];
+  function replica(): { storage: RedisThrottlerStorage; scriptCalls: jest.SpyInstance } {
+    const redis = new Redis(REDIS_URL);
+    const storage = new RedisThrottlerStorage(redis);
+    storages.push(storage);
+    return { storage, scriptCalls: jest.spyOn(redis as RateLimitRedis, 'rateLimitIncrement') };
+  }
+  afterAll(() => Promise.all(storages.map((storage) => storage.onApplicationShutdown())));
+
+  it('reserves 1% of a large limit per call and hands the places out locally, in order', async () => {
+    const { storage, scriptCalls } = replica();
+    const key = `test:${randomUUID()}`;
+    const places: number[] = [];
+    for (let hit = 0; hit < 500; hit += 1) places.push((await storage.increment(key, MINUTE, 10_000, MINUTE)).totalHits);
+    expect(places).toEqual(Array.from({ length: 500 }, (_, index) => index + 1));
+    expect(scriptCalls.mock.calls.map((call) => call[5])).toEqual([100, 100, 100, 100, 100]);
+  });
+
+  it('never lets more than the limit through across replicas taking leases at once', async () => {
+    const [first, second] = [replica(), replica()];
+    const key = `test:${randomUUID()}`;
+    const records = await Promise.all(Array.from({ length: 800 }, (_, hit) => (hit % 2 ? first : second).storage.increment(key, MINUTE, 300, MINUTE)));
+    const admitted = records.filter((record) => !record.isBlocked);
+    expect(admitted.length).toBeLessThanOrEqual(300);
+    // unused reservations are the only places lost: at most one lease (3 places) per replica
+    expect(admitted.length).toBeGreaterThanOrEqual(294);
+    expect(new Set(admitted.map((record) => record.totalHits)).size).toBe(admitted.length);
+    expect(Math.max(...admitted.map((record) => record.totalHits))).toBeLessThanOrEqual(300);
+  });
+});

@@ -34,6 +34,16 @@ export type RateLimitRedis = Redis & {
   rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number, hits: number): Promise<number[]>;
 };
 
+/**
+ * Places of a key's current window this replica reserved in Redis and has not handed out yet:
+ * `next` … `end - 1`, none past the limit, usable until the window expires.
+ */
+interface Lease {
+  next: number;
+  end: number;
+  expiresAt: number;
+}
+
 /** Hits of one key waiting for that key's script call in flight to return. */
 interface QueuedHits {
   ttl: number;
@@ -44,18 +54,29 @@ interface QueuedHits {
 
 const seconds = (ms: number) => Math.ceil(ms / 1000);
 
+/** At most 1% of a limit (and 100 places) is reserved at once, so unused reservations cost other replicas little. */
+const leaseSize = (limit: number) => Math.max(1, Math.min(100, Math.floor(limit / 100)));
+
+/** How often leases of windows that ended are dropped, so keys seen once do not accumulate. */
+const SWEEP_EVERY_MS = 60_000;
+
 /**
- * While a key's script call is in flight, further hits on that key queue and go together in the
- * next call (INCRBY n): under load a replica makes one Redis round trip per key and round-trip
- * time instead of one per request. Each hit still gets its own place in the count, exactly as if
- * they had been sent one by one, so the limit is as exact as before; an idle key's hit goes at once.
+ * Two ways a hit avoids its own Redis round trip, neither ever letting more than the limit through:
+ * - **leases**: a call reserves up to leaseSize(limit) places of the window at once (INCRBY n), and
+ *   the next hits take those places locally. A reserved place is counted whether used or not, so
+ *   replicas together can only admit fewer than the limit (by the unused reservations), never more;
+ *   small limits (below 200) reserve one place at a time, which is exact.
+ * - **batching**: while a key's call is in flight, further hits on that key queue and go together
+ *   in the next call; each still gets its own place in the count, in arrival order.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly redis: RateLimitRedis;
   private readonly queued = new Map<string, QueuedHits>();
+  private readonly leases = new Map<string, Lease>();
   private readonly inFlight = new Set<string>();
   private failing = false;
+  private nextSweep = 0;
 
   constructor(connection: string | Redis) {
     // a slow or absent Redis must not hold requests: commands fail fast instead of queueing
@@ -66,6 +87,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
   }
 
   increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+    const lease = this.leases.get(key);
+    const now = Date.now();
+    if (lease && lease.next < lease.end && now < lease.expiresAt) {
+      return Promise.resolve({ totalHits: lease.next++, timeToExpire: seconds(lease.expiresAt - now), isBlocked: false, timeToBlockExpire: 0 });
+    }
     return new Promise((answer) => {
       const queue = this.queued.get(key) ?? { ttl, limit, blockDuration, answers: [] };
       queue.answers.push(answer);
@@ -87,12 +113,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     this.queued.delete(key);
     this.inFlight.add(key);
     const { ttl, limit, blockDuration, answers } = queue;
+    const reserved = Math.max(answers.length, leaseSize(limit));
     try {
-      const [hits, ttlMs, alreadyBlocked, blockMs] = await this.redis.rateLimitIncrement(KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration, answers.length);
+      const [hits, ttlMs, alreadyBlocked, blockMs] = await this.redis.rateLimitIncrement(KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration, reserved);
       this.failing = false;
+      // the call took the places just below the new count: the queued hits first, in arrival order, then the lease
+      const first = hits - reserved + 1;
+      this.keepLease(key, { next: first + answers.length, end: alreadyBlocked === 1 ? 0 : Math.min(hits, limit) + 1, expiresAt: Date.now() + ttlMs });
       answers.forEach((answer, index) => {
-        // the hits of this call took the places just below the new count, in arrival order
-        const place = alreadyBlocked === 1 ? hits : hits - answers.length + index + 1;
+        const place = alreadyBlocked === 1 ? hits : first + index;
         const isBlocked = alreadyBlocked === 1 || (place > limit && blockDuration > 0);
         const timeToBlockExpire = alreadyBlocked === 1 ? seconds(blockMs) : isBlocked ? seconds(blockDuration) : 0;
         answer({ totalHits: place, timeToExpire: seconds(ttlMs), isBlocked, timeToBlockExpire });
@@ -106,6 +135,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       this.inFlight.delete(key);
       void this.send(key);
     }
+  }
+
+  private keepLease(key: string, lease: Lease): void {
+    if (lease.next < lease.end) this.leases.set(key, lease);
+    else this.leases.delete(key);
+    const now = Date.now();
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + SWEEP_EVERY_MS;
+    for (const [leased, { expiresAt }] of this.leases) if (expiresAt <= now) this.leases.delete(leased);
   }
 
   /** Logs when Redis starts failing, not on every request while it stays down. */
