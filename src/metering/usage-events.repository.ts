@@ -65,10 +65,15 @@ WITH input AS (
 ),
 resolved AS (
   SELECT i.ord, i.idempotency_key, i.value, i.event_time, i.timestamp_given, i.properties,
-         coalesce(by_id.id, by_external.id) AS customer_id, m.id AS meter_id, coalesce(m.active, false) AS meter_active
+         customer.id AS customer_id, m.id AS meter_id, coalesce(m.active, false) AS meter_active
   FROM input i
-  LEFT JOIN customers by_id ON by_id.id = i.customer_id
-  LEFT JOIN customers by_external ON by_external.external_id = i.external_customer_id
+  -- one index probe per event (by id, else by external id): a join the planner may hash, reading the whole customers table per group
+  LEFT JOIN LATERAL (
+    SELECT id FROM customers WHERE id = i.customer_id
+    UNION ALL
+    SELECT id FROM customers WHERE external_id = i.external_customer_id
+    LIMIT 1
+  ) customer ON true
   LEFT JOIN meters m ON m.key = i.meter
 ),
 ranked AS (
