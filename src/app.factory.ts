@@ -1,34 +1,44 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
-import { hardenHttp } from './common/http/hardening.js';
-import { limitJsonDepth } from './common/http/json-depth.js';
+import { createHttpAdapter, hardenHttp } from './common/http/hardening.js';
+import { bindRequestLogs, echoRequestId } from './common/logging/access-log.js';
+import { createRootLogger } from './common/logging/root-logger.js';
+import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 /** Builds the HTTP application exactly as production runs it; tests call this too. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), createHttpAdapter(config, logger), {
     bufferLogs: true,
     bodyParser: false,
     rawBody: true,
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  hardenHttp(app, config);
-  app.useBodyParser('json', { limit: config.httpBodyLimit });
-  app.use(limitJsonDepth());
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
-  app.set('x-powered-by', false);
+  await configureHttp(app, config);
   mountOpenApi(app);
   return app;
 }
 
-function mountOpenApi(app: NestExpressApplication): void {
+/** Everything of the HTTP layer but the OpenAPI page; the probe app of the tests applies it too. */
+export async function configureHttp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  hardenHttp(app, config);
+  const fastify = app.getHttpAdapter().getInstance();
+  echoRequestId(fastify);
+  bindRequestLogs(fastify, await app.resolve(PinoLogger));
+  registerHttpMetrics(fastify, app.get(MetricsService));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+}
+
+function mountOpenApi(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -6,6 +7,7 @@ import { HealthModule } from './health/health.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LoggingModule } from './common/logging/logging.module.js';
+import { createRootLogger } from './common/logging/root-logger.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { MeteringModule } from './metering/metering.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
@@ -15,13 +17,16 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
-  /** The config is validated (and the database URL resolved) before the module graph is built. */
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * The config is validated (and the database URL resolved) before the module graph is built; the
+   * HTTP application passes the logger its Fastify adapter writes with.
+   */
+  static forRoot(config: AppConfig, logger: Logger = createRootLogger(config)): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule,
+        LoggingModule.forRoot(logger),
         MetricsModule,
         DatabaseModule,
         StripeModule,

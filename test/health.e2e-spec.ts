@@ -71,7 +71,7 @@ describe('readiness when the database goes away (e2e)', () => {
     const app = await createApp(testConfig({ DATABASE_URL: viaProxy.toString() }));
     try {
       await app.get(MigrationService).migrateUnderLock();
-      await app.init();
+      await app.listen(0, '127.0.0.1');
       await request(app.getHttpServer()).get('/health/ready').expect(200);
       proxy.cut();
       const response = await request(app.getHttpServer()).get('/health/ready').expect(503);
@@ -87,7 +87,7 @@ describe('readiness when the database goes away (e2e)', () => {
     const unmigrated = await createTestDatabase();
     const app = await createApp(testConfig({ DATABASE_URL: unmigrated.url }));
     try {
-      await app.init();
+      await app.listen(0, '127.0.0.1');
       const response = await request(app.getHttpServer()).get('/health/ready').expect(503);
       expect(response.body).toMatchObject({ error: 'NOT_READY', details: [{ check: 'migrations', status: 'down' }] });
       expect(response.body.details[0].pending.length).toBeGreaterThan(0);

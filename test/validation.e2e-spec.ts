@@ -1,4 +1,5 @@
 import { Body, Controller, Post, type INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { IsEmail, IsInt, IsString, Min } from 'class-validator';
 import request from 'supertest';
@@ -30,10 +31,10 @@ describe('request validation and error shape', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeController] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new AllExceptionsFilter());
-    await app.init();
+    await app.listen(0, '127.0.0.1');
   });
   afterAll(() => app.close());
 

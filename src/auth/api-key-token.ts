@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { hash, randomBytes, randomInt } from 'node:crypto';
 
 const PUBLIC_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const TOKEN_PATTERN = /^(mb_[a-z0-9]{8})_[A-Za-z0-9_-]{32,}$/;
@@ -20,7 +20,7 @@ export interface NewApiKeyToken {
 export function generateApiKeyToken(): NewApiKeyToken {
   const publicId = Array.from({ length: 8 }, () => PUBLIC_ID_ALPHABET[randomInt(PUBLIC_ID_ALPHABET.length)]).join('');
   const token = `mb_${publicId}_${randomBytes(32).toString('base64url')}`;
-  return { token, prefix: `mb_${publicId}`, hash: hashApiKeyToken(token).toString('hex') };
+  return { token, prefix: `mb_${publicId}`, hash: hashApiKeyToken(token) };
 }
 
 /** The public part of a well-formed key, or undefined for anything that cannot be a key. */
@@ -28,6 +28,7 @@ export function apiKeyPrefixOf(token: string): string | undefined {
   return TOKEN_PATTERN.exec(token)?.[1];
 }
 
-export function hashApiKeyToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+/** The stored form of a key: its SHA-256 in hex (one-shot `crypto.hash`, several times cheaper per request than a Hash object). */
+export function hashApiKeyToken(token: string): string {
+  return hash('sha256', token, 'hex');
 }

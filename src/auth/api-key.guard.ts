@@ -1,12 +1,12 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { routeAccess } from './route-access.js';
 
-declare module 'express-serve-static-core' {
-  interface Request {
+declare module 'fastify' {
+  interface FastifyRequest {
     /** The verified key of the caller, set by ApiKeyGuard on every non-public route. */
     apiKey?: ApiKeyView;
   }
@@ -31,11 +31,11 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = routeAccess(this.reflector, context);
     if (access.kind === 'public') return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     const key = token ? await this.apiKeys.verify(token) : undefined;
     if (!key) {
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
+      void context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer');
       throw new DomainError(401, 'UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>');
     }
     request.apiKey = key;

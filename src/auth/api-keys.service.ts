@@ -79,15 +79,14 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     const prefix = apiKeyPrefixOf(token);
     if (!prefix) return undefined;
     const digest = hashApiKeyToken(token);
-    const cacheKey = digest.toString('hex');
-    const cached = this.verified.get(cacheKey);
+    const cached = this.verified.get(digest);
     let key = cached && cached.expiresAt > Date.now() ? cached.key : undefined;
     if (!key) {
       const stored = await this.keys.findByPrefix(prefix);
       // the prefix is public; the secret part is checked by comparing digests in constant time
-      if (!stored || !timingSafeEqual(Buffer.from(stored.hash, 'hex'), digest)) return undefined;
+      if (!stored || !timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(digest, 'hex'))) return undefined;
       key = toView(stored);
-      if (this.config.auth.keyCacheTtlMs > 0) this.verified.set(cacheKey, { key, expiresAt: Date.now() + this.config.auth.keyCacheTtlMs });
+      if (this.config.auth.keyCacheTtlMs > 0) this.verified.set(digest, { key, expiresAt: Date.now() + this.config.auth.keyCacheTtlMs });
     }
     if (key.revokedAt) return undefined;
     this.noteUse(key.id);
@@ -102,7 +101,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     const token = this.config.auth.bootstrapAdminKey;
     const prefix = token && apiKeyPrefixOf(token);
     if (!token || !prefix) return;
-    const hash = hashApiKeyToken(token).toString('hex');
+    const hash = hashApiKeyToken(token);
     await this.keys.insertUnlessStored({ name: BOOTSTRAP_KEY_NAME, prefix, hash, scopes: ['admin'] });
     const stored = await this.keys.findByPrefix(prefix);
     if (stored?.hash !== hash) {

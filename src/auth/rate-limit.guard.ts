@@ -1,7 +1,7 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerStorage } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { routeAccess, type RouteAccess } from './route-access.js';
@@ -51,10 +51,8 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    const response = context.switchToHttp().getResponse<Response>();
-    response.setHeader('RateLimit-Limit', detail.limit);
-    response.setHeader('RateLimit-Remaining', 0);
-    response.setHeader('RateLimit-Reset', detail.timeToBlockExpire);
+    const response = context.switchToHttp().getResponse<FastifyReply>();
+    void response.headers({ 'RateLimit-Limit': detail.limit, 'RateLimit-Remaining': 0, 'RateLimit-Reset': detail.timeToBlockExpire });
     throw new DomainError(429, 'RATE_LIMITED', `Rate limit of ${detail.limit} requests per minute exceeded; retry after ${detail.timeToBlockExpire}s`);
   }
 }

@@ -79,12 +79,19 @@ export interface ReconciliationConfig {
   lookbackDays: number;
 }
 
+/** '512kb' or '2mb' (the only forms the validation lets through) in bytes. */
+function sizeInBytes(size: string): number {
+  const [, amount, unit] = /^(\d+)(kb|mb)$/.exec(size)!;
+  return Number(amount) * (unit === 'mb' ? 1024 * 1024 : 1024);
+}
+
 /** The typed configuration every other module injects. Built once, from a validated environment. */
 export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
   readonly port: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
-  readonly httpBodyLimit: string;
+  /** HTTP_BODY_LIMIT in bytes (kb and mb are powers of 1024, as before). */
+  readonly httpBodyLimitBytes: number;
   readonly database: DatabaseConfig;
   readonly stripe: StripeConfig;
   readonly redisUrl?: string;
@@ -103,7 +110,7 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV;
     this.port = env.PORT;
     this.logLevel = env.LOG_LEVEL;
-    this.httpBodyLimit = env.HTTP_BODY_LIMIT;
+    this.httpBodyLimitBytes = sizeInBytes(env.HTTP_BODY_LIMIT);
     this.database = {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { CreateCustomerDto, FindCustomersQuery } from './create-customer.dto.js';
 import { CustomerResponse } from './customer.response.js';
@@ -16,9 +16,9 @@ export class CustomersController {
   @Post()
   @RequireScopes('admin')
   @ApiOkResponse({ type: CustomerResponse })
-  async create(@Body() body: CreateCustomerDto, @Res({ passthrough: true }) response: Response): Promise<CustomerResponse> {
+  async create(@Body() body: CreateCustomerDto, @Res({ passthrough: true }) response: FastifyReply): Promise<CustomerResponse> {
     const { customer, created } = await this.customers.getOrCreate(body);
-    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    void response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return CustomerResponse.from(await this.customers.view(customer.id));
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { CreateMeterDto } from './create-meter.dto.js';
 import { MeterCatalogueService } from './meter-catalogue.service.js';
@@ -16,9 +16,9 @@ export class MetersController {
   /** Creates the meter with its Stripe billing meter and metered price; 201 new, 200 existing. */
   @Post()
   @ApiOkResponse({ type: MeterResponse })
-  async create(@Body() body: CreateMeterDto, @Res({ passthrough: true }) response: Response): Promise<MeterResponse> {
+  async create(@Body() body: CreateMeterDto, @Res({ passthrough: true }) response: FastifyReply): Promise<MeterResponse> {
     const { meter, created } = await this.catalogue.register(body);
-    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    void response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return MeterResponse.from(meter);
   }
 

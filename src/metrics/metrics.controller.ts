@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -20,13 +20,13 @@ export class MetricsController {
   ) {}
 
   @Get()
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: FastifyReply): Promise<void> {
     const token = this.config.metricsToken;
     // digests have one length, so the comparison takes the same time whatever was sent
     if (token && !timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`))) {
-      response.setHeader('WWW-Authenticate', 'Bearer');
+      void response.header('WWW-Authenticate', 'Bearer');
       throw new DomainError(401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
-    response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    void response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
 import { WebhookIntakeService, type IntakeResult } from './webhook-intake.service.js';
 
@@ -15,7 +15,7 @@ export class StripeWebhookController {
 
   @Post('stripe')
   @HttpCode(200)
-  receive(@Req() request: RawBodyRequest<Request>, @Headers('stripe-signature') signature?: string): Promise<IntakeResult> {
+  receive(@Req() request: RawBodyRequest<FastifyRequest>, @Headers('stripe-signature') signature?: string): Promise<IntakeResult> {
     return this.intake.receive(request.rawBody, signature);
   }
 }

@@ -1,6 +1,6 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 export interface FuzzRequest {
   method: string;
@@ -35,7 +35,7 @@ const parseJson = (text: string): unknown => {
  * own content-type and length, which would hide exactly the inputs being fuzzed. Node still refuses
  * header bytes its own server parser would refuse, so every request reaches the application.
  */
-export function fuzzClient(app: NestExpressApplication): FuzzSend {
+export function fuzzClient(app: NestFastifyApplication): FuzzSend {
   const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
   return ({ method, path, headers = {}, body }) =>
     new Promise<FuzzResponse>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MikroORM } from '@mikro-orm/postgresql';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -11,7 +11,7 @@ import type { ApiScope } from '../../src/auth/scopes.decorator';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   /** Sends the bootstrap admin key on every request; use `anonymous` to call without one. */
   http: TestAgent;

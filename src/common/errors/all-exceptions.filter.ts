@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorBody, type ErrorBody } from './error-body.js';
 
 /** Turns every error into the SPEC.md JSON shape; the unexpected ones become a 500 with a correlation id. */
@@ -10,11 +10,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const body = toErrorBody(error) ?? this.unexpected(error, String(request.id ?? randomUUID()));
-    if (response.headersSent) return;
-    response.status(body.statusCode).json(body);
+    const request = http.getRequest<FastifyRequest>();
+    const response = http.getResponse<FastifyReply>();
+    const body = toErrorBody(error) ?? this.unexpected(error, request.id ?? randomUUID());
+    if (response.sent) return;
+    void response.status(body.statusCode).send(body);
   }
 
   private unexpected(error: unknown, correlationId: string): ErrorBody {

@@ -10,21 +10,21 @@ export interface ErrorBody {
   correlationId?: string;
 }
 
-/** body-parser's errors carry an HTTP status and a `type` such as entity.parse.failed. */
-interface BodyParserError {
-  status: number;
-  type: string;
+/** Fastify's own request errors (body too large, unsupported type) carry a code and a status. */
+interface FastifyError {
+  code: string;
+  statusCode: number;
+  message: string;
 }
 
-const BODY_PARSER_CODES: Record<string, { code: string; message: string }> = {
-  'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' },
-  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the limit' },
-  'encoding.unsupported': { code: 'UNSUPPORTED_ENCODING', message: 'The request body encoding is not supported' },
-  'charset.unsupported': { code: 'UNSUPPORTED_CHARSET', message: 'The request body charset is not supported' },
+const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_CONTENT_LENGTH', message: 'The request body does not match its Content-Length' },
 };
 
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof error.status === 'number';
+function isFastifyError(error: unknown): error is FastifyError {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && error.code.startsWith('FST_') && 'statusCode' in error && typeof error.statusCode === 'number';
 }
 
 function codeForStatus(status: number): string {
@@ -36,11 +36,12 @@ export function toErrorBody(error: unknown): ErrorBody | undefined {
   if (error instanceof DomainError) {
     return { statusCode: error.status, error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   }
-  // Nest wraps body-parser's errors in an HttpException whose cause is the original error.
-  const parserError = error instanceof HttpException ? error.cause : error;
-  if (isBodyParserError(parserError) && parserError.status < 500) {
-    const known = BODY_PARSER_CODES[parserError.type] ?? { code: codeForStatus(parserError.status), message: 'The request body could not be read' };
-    return { statusCode: parserError.status, error: known.code, message: known.message };
+  // Nest wraps Fastify's client errors in an HttpException whose cause is the original error
+  const fastifyError = error instanceof HttpException ? error.cause : error;
+  if (isFastifyError(fastifyError)) {
+    const known = FASTIFY_CODES[fastifyError.code];
+    if (known) return { statusCode: fastifyError.statusCode, error: known.code, message: known.message };
+    if (fastifyError.statusCode < 500) return { statusCode: fastifyError.statusCode, error: codeForStatus(fastifyError.statusCode), message: fastifyError.message };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

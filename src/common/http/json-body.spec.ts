@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-body';
 
 const nested = (depth: number, open: (inner: unknown) => unknown) => {
   let value: unknown = 1;

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
 
 /**
@@ -14,10 +14,21 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
   return maxDepth === 0 || Object.values(value).some((member) => nestsDeeperThan(member, maxDepth - 1));
 }
 
-/** Mounted right after the JSON body parser: a body nested too deep is refused like malformed JSON, before any handler sees it. */
-export function limitJsonDepth(maxDepth = MAX_JSON_DEPTH) {
-  return (request: Request, _response: Response, next: NextFunction): void => {
-    if (!nestsDeeperThan(request.body, maxDepth)) return next();
-    next(new DomainError(400, 'JSON_TOO_DEEP', `The request body nests objects or arrays more than ${maxDepth} levels deep`));
+type ParsedBody = (error: Error | null, body?: unknown) => void;
+
+/**
+ * The application/json body parser: plain JSON.parse (an empty body reads as `{}`), then a body
+ * nested too deep is refused like malformed JSON, before any handler sees it.
+ */
+export function parseJsonBody(maxDepth = MAX_JSON_DEPTH) {
+  return (_request: FastifyRequest, body: Buffer, done: ParsedBody): void => {
+    let parsed: unknown;
+    try {
+      parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      return done(new DomainError(400, 'MALFORMED_JSON', 'The request body is not valid JSON'));
+    }
+    if (nestsDeeperThan(parsed, maxDepth)) return done(new DomainError(400, 'JSON_TOO_DEEP', `The request body nests objects or arrays more than ${maxDepth} levels deep`));
+    done(null, parsed);
   };
 }
