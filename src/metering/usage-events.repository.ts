@@ -57,7 +57,7 @@ const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-
  * Rows are inserted in (customer, key) order so that two batches sharing keys wait on each other
  * in the same order instead of deadlocking.
  */
-const RECORD_EVENTS_SQL = `
+export const RECORD_EVENTS_SQL = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS i(
     ord int, customer_id uuid, external_customer_id text, meter text, value bigint,
@@ -67,7 +67,7 @@ resolved AS (
   SELECT i.ord, i.idempotency_key, i.value, i.event_time, i.timestamp_given, i.properties,
          customer.id AS customer_id, m.id AS meter_id, coalesce(m.active, false) AS meter_active
   FROM input i
-  -- one index probe per event (by id, else by external id): a join the planner may hash, reading the whole customers table per group
+  -- one index probe per event (by id, else by external id): as a join the planner may hash the whole customers table per group
   LEFT JOIN LATERAL (
     SELECT id FROM customers WHERE id = i.customer_id
     UNION ALL
@@ -90,12 +90,18 @@ inserted AS (
   RETURNING id, customer_id, idempotency_key
 )
 SELECT r.ord, r.customer_id, r.meter_id IS NOT NULL AS meter_found, r.meter_active, r.occurrence,
-       ins.id AS inserted_id, stored.id AS stored_id, stored_meter.key AS stored_meter, stored.value::text AS stored_value,
+       ins.id AS inserted_id, stored.id AS stored_id, stored.meter_key AS stored_meter, stored.value::text AS stored_value,
        ${isoUtc('stored.event_time')} AS stored_timestamp, stored.properties AS stored_properties
 FROM ranked r
 LEFT JOIN inserted ins ON ins.customer_id = r.customer_id AND ins.idempotency_key = r.idempotency_key
-LEFT JOIN usage_events stored ON stored.customer_id = r.customer_id AND stored.idempotency_key = r.idempotency_key
-LEFT JOIN meters stored_meter ON stored_meter.id = stored.meter_id`;
+-- one unique-index probe per event: as a plain join, a plan made while usage_events looked empty (a new
+-- or just truncated table) hashes it, reading the whole table for every group until the next ANALYZE
+LEFT JOIN LATERAL (
+  SELECT e.id, m.key AS meter_key, e.value, e.event_time, e.properties
+  FROM usage_events e JOIN meters m ON m.id = e.meter_id
+  WHERE e.customer_id = r.customer_id AND e.idempotency_key = r.idempotency_key
+  LIMIT 1
+) stored ON true`;
 
 /**
  * What became of event `e`: the reporter's report whose claim covered it (same customer and
