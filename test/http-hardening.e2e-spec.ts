@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Controller, Get } from '@nestjs/common';
 import { Public } from '../src/auth/scopes.decorator';
 import { ShutdownState } from '../src/health/shutdown-state';
@@ -59,6 +61,54 @@ describe('HTTP hardening (e2e)', () => {
     }
   });
 
+  it('answers a malformed URL in the error shape, with the request id and security headers', async () => {
+    const response = await testApp.http.get('/v1/customers/%E0%A4%A').expect(400);
+    expect(response.body).toEqual({ statusCode: 400, error: 'BAD_REQUEST', message: expect.any(String) });
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('looks a 300-character path parameter up like any other, instead of refusing the URL', async () => {
+    const response = await testApp.http.get(`/v1/customers/${'a'.repeat(300)}`);
+    expect({ status: response.status, error: response.body.error }).toEqual({ status: 404, error: 'CUSTOMER_NOT_FOUND' });
+  });
+
+  /** supertest would serialize a Buffer as JSON when the type is JSON: raw bytes go through fetch. */
+  async function postBytes(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; error?: string }> {
+    const { port } = testApp.app.getHttpServer().address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${testApp.adminKey}`, 'content-type': 'application/json', ...headers }, body });
+    return { status: response.status, error: ((await response.json()) as { error?: string }).error };
+  }
+
+  it('reads gzip, deflate and br bodies, a byte order mark and charset=utf-8, as Express did', async () => {
+    const encoders = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+    for (const [coding, encode] of Object.entries(encoders)) {
+      const body = encode(JSON.stringify({ externalId: `compressed-${coding}`, email: `${coding}@example.com` }));
+      expect({ coding, ...(await postBytes('/v1/customers', { 'content-encoding': coding }, body)) }).toEqual({ coding, status: 201 });
+    }
+    const withBom = Buffer.from(`\uFEFF${JSON.stringify({ externalId: 'bom', email: 'bom@example.com' })}`);
+    expect(await postBytes('/v1/customers', { 'content-type': 'application/json; charset=UTF-8' }, withBom)).toEqual({ status: 201 });
+    expect((await testApp.sql<{ external_id: string }>('select external_id from customers order by external_id')).map((row) => row.external_id)).toEqual(['bom', 'compressed-br', 'compressed-deflate', 'compressed-gzip']);
+  });
+
+  it('refuses an unknown coding or charset with 415, a body past the limit once decompressed with 413, and stores nothing', async () => {
+    const body = Buffer.from(JSON.stringify({ externalId: 'refused', email: 'refused@example.com' }));
+    const answers = [
+      await postBytes('/v1/customers', { 'content-encoding': 'compress' }, body),
+      await postBytes('/v1/customers', { 'content-type': 'application/json; charset=latin1' }, body),
+      await postBytes('/v1/customers', { 'content-encoding': 'gzip' }, body),
+      // 3 MB of spaces compress to a few kB: within the 2 MB limit on the wire, past it decompressed
+      await postBytes('/v1/customers', { 'content-encoding': 'gzip' }, gzipSync(Buffer.concat([Buffer.alloc(3_000_000, ' '), body]))),
+    ];
+    expect(answers).toEqual([
+      { status: 415, error: 'UNSUPPORTED_ENCODING' },
+      { status: 415, error: 'UNSUPPORTED_CHARSET' },
+      { status: 400, error: 'MALFORMED_BODY' },
+      { status: 413, error: 'PAYLOAD_TOO_LARGE' },
+    ]);
+    expect(await testApp.sql("select id from customers where external_id = 'refused'")).toEqual([]);
+  });
+
   it('refuses NUL in a path parameter or query value with a 400, where PostgreSQL refused the statement (500)', async () => {
     for (const call of [testApp.http.delete('/v1/api-keys/%00'), testApp.http.post('/v1/webhooks/events/evt_%00/retry'), testApp.http.get('/v1/customers?externalId=a%00')]) {
       const response = await call;
@@ -66,7 +116,7 @@ describe('HTTP hardening (e2e)', () => {
     }
     const body = await testApp.http.post('/v1/customers').send({ externalId: 'a\u0000b', email: 'nul@example.com' }).expect(400);
     expect(body.body.details).toEqual([{ field: 'externalId', problems: ['externalId must not contain NUL characters or unpaired UTF-16 surrogates'] }]);
-    expect(await testApp.sql('select id from customers')).toEqual([]);
+    expect(await testApp.sql("select id from customers where email = 'nul@example.com'")).toEqual([]);
   });
 
   it('turns readiness 503 as soon as shutdown begins, while liveness stays 200', async () => {

@@ -5,15 +5,20 @@ import { Redis } from 'ioredis';
 /**
  * One fixed window per key, shared by every replica: the hit count and, once the limit is
  * passed, a block marker live in Redis and change in one atomic script, so two replicas never
- * both let the last allowed request through. ARGV[4] hits are counted at once; the answer says
- * whether the key was already blocked before them.
+ * both let the last allowed request through. ARGV[4] requests are counted at once, plus up to
+ * ARGV[5] places reserved for later ones, but only places left under the limit: a reservation
+ * never passes the limit, so only a request does and only a request sets the block. The answer
+ * says whether the key was already blocked and how many places were reserved.
  */
 const INCREMENT = `
 local blockTtl = redis.call('PTTL', KEYS[2])
 if blockTtl > 0 then
-  return {tonumber(redis.call('GET', KEYS[1]) or '0'), math.max(redis.call('PTTL', KEYS[1]), 0), 1, blockTtl}
+  return {tonumber(redis.call('GET', KEYS[1]) or '0'), math.max(redis.call('PTTL', KEYS[1]), 0), 1, blockTtl, 0}
 end
-local hits = redis.call('INCRBY', KEYS[1], ARGV[4])
+local requests = tonumber(ARGV[4])
+local spare = tonumber(ARGV[2]) - tonumber(redis.call('GET', KEYS[1]) or '0') - requests
+local reserved = math.max(0, math.min(tonumber(ARGV[5]), spare))
+local hits = redis.call('INCRBY', KEYS[1], requests + reserved)
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -22,7 +27,7 @@ end
 if hits > tonumber(ARGV[2]) and tonumber(ARGV[3]) > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 end
-return {hits, ttl, 0, 0}
+return {hits, ttl, 0, 0, reserved}
 `;
 
 const KEY_PREFIX = 'meterbridge:ratelimit:';
@@ -31,7 +36,7 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 
 /** The script as a command: ioredis sends its SHA (EVALSHA) instead of the script text on every request. */
 export type RateLimitRedis = Redis & {
-  rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number, hits: number): Promise<number[]>;
+  rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number, requests: number, reserve: number): Promise<number[]>;
 };
 
 /**
@@ -54,7 +59,7 @@ interface QueuedHits {
 
 const seconds = (ms: number) => Math.ceil(ms / 1000);
 
-/** At most 1% of a limit (and 100 places) is reserved at once, so unused reservations cost other replicas little. */
+/** A call takes at most 1% of a limit (and 100 places) at once, so unused reservations cost other replicas little. */
 const leaseSize = (limit: number) => Math.max(1, Math.min(100, Math.floor(limit / 100)));
 
 /** How often leases of windows that ended are dropped, so keys seen once do not accumulate. */
@@ -62,10 +67,11 @@ const SWEEP_EVERY_MS = 60_000;
 
 /**
  * Two ways a hit avoids its own Redis round trip, neither ever letting more than the limit through:
- * - **leases**: a call reserves up to leaseSize(limit) places of the window at once (INCRBY n), and
- *   the next hits take those places locally. A reserved place is counted whether used or not, so
- *   replicas together can only admit fewer than the limit (by the unused reservations), never more;
- *   small limits (below 200) reserve one place at a time, which is exact.
+ * - **leases**: a call takes up to leaseSize(limit) places of the window at once (never past the
+ *   limit), and the next hits take the spare ones locally. A reserved place is counted whether used
+ *   or not, so replicas together can only admit fewer than the limit (by the unused reservations),
+ *   never more, and a reservation alone never blocks a caller; small limits (below 200) take one
+ *   place at a time, which is exact.
  * - **batching**: while a key's call is in flight, further hits on that key queue and go together
  *   in the next call; each still gets its own place in the count, in arrival order.
  */
@@ -113,13 +119,22 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     this.queued.delete(key);
     this.inFlight.add(key);
     const { ttl, limit, blockDuration, answers } = queue;
-    const reserved = Math.max(answers.length, leaseSize(limit));
+    // the window's remaining time is counted from before the call, so a lease never outlives it
+    const sentAt = Date.now();
     try {
-      const [hits, ttlMs, alreadyBlocked, blockMs] = await this.redis.rateLimitIncrement(KEY_PREFIX + key, `${KEY_PREFIX}${key}:blocked`, ttl, limit, blockDuration, reserved);
+      const [hits, ttlMs, alreadyBlocked, blockMs, reserved] = await this.redis.rateLimitIncrement(
+        KEY_PREFIX + key,
+        `${KEY_PREFIX}${key}:blocked`,
+        ttl,
+        limit,
+        blockDuration,
+        answers.length,
+        leaseSize(limit) - 1,
+      );
       this.failing = false;
       // the call took the places just below the new count: the queued hits first, in arrival order, then the lease
-      const first = hits - reserved + 1;
-      this.keepLease(key, { next: first + answers.length, end: alreadyBlocked === 1 ? 0 : Math.min(hits, limit) + 1, expiresAt: Date.now() + ttlMs });
+      const first = hits - answers.length - reserved + 1;
+      this.keepLease(key, { next: first + answers.length, end: hits + 1, expiresAt: sentAt + ttlMs });
       answers.forEach((answer, index) => {
         const place = alreadyBlocked === 1 ? hits : first + index;
         const isBlocked = alreadyBlocked === 1 || (place > limit && blockDuration > 0);

@@ -27,6 +27,11 @@ function isFastifyError(error: unknown): error is FastifyError {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && error.code.startsWith('FST_') && 'statusCode' in error && typeof error.statusCode === 'number';
 }
 
+/** The client went away (or stalled past the timeout) while sending its body: nobody reads the answer, and nothing went wrong here. */
+function isAbortedBody(error: unknown): boolean {
+  return error instanceof Error && (error as { statusCode?: unknown }).statusCode === 400 && ((error as { code?: unknown }).code === 'ECONNRESET' || error.message === 'aborted');
+}
+
 function codeForStatus(status: number): string {
   return HttpStatus[status] ?? 'ERROR';
 }
@@ -38,6 +43,7 @@ export function toErrorBody(error: unknown): ErrorBody | undefined {
   }
   // Nest wraps Fastify's client errors in an HttpException whose cause is the original error
   const fastifyError = error instanceof HttpException ? error.cause : error;
+  if (isAbortedBody(fastifyError)) return { statusCode: 400, error: 'REQUEST_ABORTED', message: 'The request body was not received completely' };
   if (isFastifyError(fastifyError)) {
     const known = FASTIFY_CODES[fastifyError.code];
     if (known) return { statusCode: fastifyError.statusCode, error: known.code, message: known.message };

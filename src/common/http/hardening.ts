@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
-import type { ErrorBody } from '../errors/error-body.js';
+import { toErrorBody, type ErrorBody } from '../errors/error-body.js';
 import { AccessLog } from '../logging/access-log.js';
 import { requestIdOf } from '../logging/root-logger.js';
 import { parseJsonBody } from './json-body.js';
@@ -23,6 +23,13 @@ export function createHttpAdapter(config: AppConfig, logger: Logger): FastifyAda
     trustProxy: trustedProxies(config.http.trustProxy),
     bodyLimit: config.httpBodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
+    // Express bounded no path parameter; Fastify's default (100 characters) answered 414 to long ids
+    routerOptions: { maxParamLength: 1000 },
+    // what Fastify refuses before routing (a malformed URL) gets the error shape and headers of any other answer
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = toErrorBody(error) ?? { statusCode: 400, error: 'BAD_REQUEST', message: 'The request could not be routed' };
+      void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id).code(body.statusCode).send(body);
+    },
   });
 }
 
@@ -40,6 +47,8 @@ function securityHeaders(): Record<string, string> {
   helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return headers;
 }
+
+const SECURITY_HEADERS = securityHeaders();
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -80,13 +89,12 @@ function trustedProxies(trust: AppConfig['http']['trustProxy']): boolean | strin
 /** Security headers, CORS (off unless CORS_ORIGINS lists origins: the callers are services) and the JSON body parser. */
 export function hardenHttp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(headers);
+    void reply.headers(SECURITY_HEADERS);
     done();
   });
   answerLateRequests(fastify, config.http.requestTimeoutMs);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
-  app.useBodyParser('application/json', { bodyLimit: config.httpBodyLimitBytes }, parseJsonBody());
+  app.useBodyParser('application/json', { bodyLimit: config.httpBodyLimitBytes }, parseJsonBody(config.httpBodyLimitBytes));
   app.getHttpServer().headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
 }

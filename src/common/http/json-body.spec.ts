@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-body';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonBody } from './json-body';
 
 const nested = (depth: number, open: (inner: unknown) => unknown) => {
   let value: unknown = 1;
@@ -24,5 +24,24 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan(JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), MAX_JSON_DEPTH)).toBe(true);
     // JSON.parse makes `__proto__` an own key, which counts like any other
     expect(nestsDeeperThan(JSON.parse(`${'{"__proto__":'.repeat(100_000)}1${'}'.repeat(100_000)}`), MAX_JSON_DEPTH)).toBe(true);
+  });
+});
+
+describe('parseJsonBody', () => {
+  const parse = (text: string, headers: Record<string, string> = {}) =>
+    new Promise<{ error: unknown; body: unknown }>((resolve) =>
+      parseJsonBody(1024)({ headers } as never, Buffer.from(text), (error, body) => resolve({ error, body })),
+    );
+
+  it('takes objects and arrays, reads an empty body as {}', async () => {
+    expect(await parse('{"a":1}')).toEqual({ error: null, body: { a: 1 } });
+    expect(await parse('[1]')).toEqual({ error: null, body: [1] });
+    expect(await parse('')).toEqual({ error: null, body: {} });
+  });
+
+  it('refuses a bare scalar or null as malformed JSON, like Express did', async () => {
+    for (const text of ['null', '1', '"text"', 'true']) {
+      expect({ text, code: ((await parse(text)).error as { code?: string }).code }).toEqual({ text, code: 'MALFORMED_JSON' });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
 
@@ -16,17 +17,50 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
 
 type ParsedBody = (error: Error | null, body?: unknown) => void;
 
+/** The request body codings a client may use, as Express's body parser accepted them. */
+const DECODERS: Record<string, (body: Buffer, options: ZlibOptions) => Buffer> = {
+  identity: (body) => body,
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/** The body as text: decompressed (never past `bodyLimit`), UTF-8 only, without a byte order mark. */
+function bodyText(request: FastifyRequest, body: Buffer, bodyLimit: number): string {
+  const coding = (request.headers['content-encoding'] || 'identity').trim().toLowerCase();
+  const decode = DECODERS[coding];
+  if (!decode) throw new DomainError(415, 'UNSUPPORTED_ENCODING', `Content-Encoding ${coding} is not supported: use gzip, deflate, br or none`);
+  const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new DomainError(415, 'UNSUPPORTED_CHARSET', 'The request body must be UTF-8');
+  let decoded: Buffer;
+  try {
+    decoded = decode(body, { maxOutputLength: bodyLimit });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new DomainError(413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than the limit once decompressed');
+    throw new DomainError(400, 'MALFORMED_BODY', `The request body is not valid ${coding} data`);
+  }
+  const text = decoded.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /**
- * The application/json body parser: plain JSON.parse (an empty body reads as `{}`), then a body
- * nested too deep is refused like malformed JSON, before any handler sees it.
+ * The application/json body parser: decoding (bodyText), JSON.parse of an object or array (an empty
+ * body reads as `{}`), then a body nested too deep is refused like malformed JSON, before any
+ * handler sees it.
  */
-export function parseJsonBody(maxDepth = MAX_JSON_DEPTH) {
-  return (_request: FastifyRequest, body: Buffer, done: ParsedBody): void => {
+export function parseJsonBody(bodyLimit: number, maxDepth = MAX_JSON_DEPTH) {
+  return (request: FastifyRequest, body: Buffer, done: ParsedBody): void => {
     let parsed: unknown;
     try {
-      parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-    } catch {
-      return done(new DomainError(400, 'MALFORMED_JSON', 'The request body is not valid JSON'));
+      const text = bodyText(request, body, bodyLimit);
+      parsed = text.length === 0 ? {} : JSON.parse(text);
+      // an object or an array, as Express's strict JSON parser required: no request of this API is a bare scalar or null
+      if (typeof parsed !== 'object' || parsed === null) throw new SyntaxError('not an object or array');
+    } catch (error) {
+      return done(error instanceof DomainError ? error : new DomainError(400, 'MALFORMED_JSON', 'The request body is not valid JSON'));
     }
     if (nestsDeeperThan(parsed, maxDepth)) return done(new DomainError(400, 'JSON_TOO_DEEP', `The request body nests objects or arrays more than ${maxDepth} levels deep`));
     done(null, parsed);
