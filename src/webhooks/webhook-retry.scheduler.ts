@@ -1,13 +1,15 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config.js';
 import { WebhookProcessor } from './webhook-processor.service.js';
 
+const INTERVAL = 'webhook-retry';
+
 /** Sweeps failed events whose backoff has passed (and claims left by a crashed replica). */
 @Injectable()
-export class WebhookRetryScheduler implements OnApplicationBootstrap {
+export class WebhookRetryScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookRetryScheduler.name);
-  private sweeping = false;
+  private sweeping: Promise<void> | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -17,19 +19,26 @@ export class WebhookRetryScheduler implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (!this.config.webhooks.retryEnabled) return;
-    // the registry clears its intervals when the application shuts down
-    this.scheduler.addInterval('webhook-retry', setInterval(() => void this.sweep(), this.config.webhooks.retrySweepSeconds * 1000));
+    this.scheduler.addInterval(INTERVAL, setInterval(() => void this.sweep(), this.config.webhooks.retrySweepSeconds * 1000));
   }
 
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.processor.retryDue();
-    } catch (error) {
-      this.logger.error({ err: error }, 'webhook retry sweep failed');
-    } finally {
-      this.sweeping = false;
-    }
+  /**
+   * No sweep starts once shutdown begins and a running one finishes first: the registry only
+   * clears its intervals when the application shuts down, which may be after the database closed.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.scheduler.doesExist('interval', INTERVAL)) this.scheduler.deleteInterval(INTERVAL);
+    await this.sweeping;
+  }
+
+  sweep(): Promise<void> {
+    this.sweeping ??= this.processor
+      .retryDue()
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.error({ err: error }, 'webhook retry sweep failed'),
+      )
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 }
