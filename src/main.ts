@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     const app = await createApp(resolved.config);
     await app.get(MigrationService).migrateUnderLock();
     await app.get(ApiKeysService).ensureBootstrapKey();
-    await app.listen(resolved.config.port);
+    // Fastify binds localhost unless told otherwise, which nothing outside a container could reach
+    await app.listen(resolved.config.port, resolved.config.host);
     installGracefulShutdown(app, { graceMs: resolved.config.shutdownGraceMs, afterClose: async () => embedded?.stop() });
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigValidationError ? error.message : describeStartupFailure(error)}\n`);

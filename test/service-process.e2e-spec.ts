@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { insertCustomerRow, insertMeterRow, type CustomerRow } from './support/billing-rows';
 import { freePort } from './support/free-port';
 import { buildService, runCli, startService, type ServiceBuild } from './support/service-process';
@@ -77,6 +78,35 @@ describe('SIGTERM during a burst of ingest requests (e2e, built service)', () =>
     const stored = new Set((await fixture.sql<{ idempotency_key: string }>('select idempotency_key from usage_events where customer_id = ?', [customer.id])).map((row) => row.idempotency_key));
     expect(accepted.filter((answer) => !stored.has(answer.idempotencyKey))).toEqual([]);
     expect(service.output()).not.toMatch(/"level":(50|60)/);
+  });
+});
+
+/** An address of this machine other than loopback: what a client outside a container or pod connects to. */
+function externalIPv4(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+}
+
+describe('the network address of the built service (e2e)', () => {
+  let fixture: TestApp;
+
+  beforeAll(async () => {
+    fixture = await startTestApp();
+  });
+  afterAll(() => fixture.close());
+
+  it('answers on the machine address, not only on loopback (Fastify binds localhost unless told otherwise)', async () => {
+    const address = externalIPv4();
+    expect({ externalIPv4: address }).toEqual({ externalIPv4: expect.any(String) });
+    const port = await freePort();
+    const service = await startService(build, port, { DATABASE_URL: fixture.database.url, LOG_LEVEL: 'warn' });
+    try {
+      expect((await fetch(`http://${address}:${port}/health/live`)).status).toBe(200);
+    } finally {
+      service.signal('SIGTERM');
+      await service.exited;
+    }
   });
 });
 

@@ -89,6 +89,7 @@ function sizeInBytes(size: string): number {
 export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
   readonly port: number;
+  readonly host: string;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   /** HTTP_BODY_LIMIT in bytes (kb and mb are powers of 1024, as before). */
   readonly httpBodyLimitBytes: number;
@@ -109,6 +110,7 @@ export class AppConfig {
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV;
     this.port = env.PORT;
+    this.host = env.HOST;
     this.logLevel = env.LOG_LEVEL;
     this.httpBodyLimitBytes = sizeInBytes(env.HTTP_BODY_LIMIT);
     this.database = {

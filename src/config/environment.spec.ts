@@ -14,7 +14,7 @@ function problemsFor(raw: Record<string, string>): string[] {
 describe('validateEnvironment', () => {
   it('accepts an empty environment with development defaults', () => {
     const env = validateEnvironment({});
-    expect(env).toMatchObject({ NODE_ENV: 'development', PORT: 3000, LOG_LEVEL: 'info', DATABASE_POOL_MAX: 10 });
+    expect(env).toMatchObject({ NODE_ENV: 'development', PORT: 3000, HOST: '0.0.0.0', LOG_LEVEL: 'info', DATABASE_POOL_MAX: 10 });
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
@@ -27,6 +27,7 @@ describe('validateEnvironment', () => {
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
+    ['HOST', 'all-interfaces'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'mysql://x'],

@@ -3,6 +3,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsIP,
   IsOptional,
   IsString,
   Matches,
@@ -31,6 +32,10 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(65535)
   PORT: number = 3000;
+
+  /** The address the HTTP server binds: every IPv4 interface by default ('::' for IPv6 as well, where the host has it). */
+  @IsOptional() @Transform(emptyToUndefined) @IsIP()
+  HOST: string = '0.0.0.0';
 
   @IsOptional() @Transform(emptyToUndefined) @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
