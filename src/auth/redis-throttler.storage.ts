@@ -35,7 +35,7 @@ const KEY_PREFIX = 'meterbridge:ratelimit:';
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** The script as a command: ioredis sends its SHA (EVALSHA) instead of the script text on every request. */
-export type RateLimitRedis = Redis & {
+type RateLimitRedis = Redis & {
   rateLimitIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number, requests: number, reserve: number): Promise<number[]>;
 };
 

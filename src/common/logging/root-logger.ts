@@ -21,7 +21,7 @@ function serializeRequest(request: FastifyRequest) {
 const serializeResponse = (reply: FastifyReply) => ({ statusCode: reply.statusCode });
 
 /** Headers and fields that may carry credentials; their values never reach a log line. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["stripe-signature"]',
