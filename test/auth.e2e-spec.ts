@@ -8,7 +8,7 @@ import { startProbeApp } from './support/probe-app';
 import { liveRoutes, type LiveRoute } from './support/route-table';
 import { startTestApp, testConfig, type TestApp } from './support/test-app';
 
-/** The routes SPEC.md opens without a key; any other public route fails the route-table test. */
+/** The routes the README's API keys section opens without a key; any other public route fails the route-table test. */
 const PUBLIC_ROUTES = ['GET /health/live', 'GET /health/ready', 'GET /metrics', 'POST /webhooks/stripe'];
 const isDocs = (route: LiveRoute) => route.path === '/docs' || route.path.startsWith('/docs/') || route.path.startsWith('/docs-');
 const label = (route: LiveRoute) => `${route.method} ${route.path}`;

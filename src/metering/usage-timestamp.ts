@@ -1,6 +1,6 @@
 /**
  * Event time rules shared by ingestion and the usage query: ISO-8601 with an explicit offset or
- * unix seconds, and Stripe's acceptance window for meter events (STRIPE.md), so that nothing is
+ * unix seconds, and Stripe's acceptance window for meter events (docs/stripe.md), so that nothing is
  * accepted here that the reporter could never deliver.
  */
 export const MAX_EVENT_AGE_MS = 35 * 24 * 60 * 60 * 1000;

@@ -5,7 +5,7 @@ import type { FuzzRequest, FuzzResponse, FuzzSend } from './fuzz-client';
 import type { TestApp } from './test-app';
 
 /**
- * The properties every fuzzed request must keep (SPEC.md, correctness rule 6): no 5xx, every 4xx in
+ * The properties every fuzzed request must keep (docs/architecture.md, correctness rule 6): no 5xx, every 4xx in
  * the error JSON shape, and a 4xx stores nothing, neither in PostgreSQL nor in Stripe (the emulator).
  */
 
@@ -33,7 +33,7 @@ export function fuzzParameters<T>(defaultRuns: number): fc.Parameters<T> {
   };
 }
 
-/** The tables SPEC.md's rule 6 names; the snapshot counts every table of the schema, these and any added later. */
+/** The tables rule 6 of docs/architecture.md protects; the snapshot counts every table of the schema, these and any added later. */
 const REQUIRED_TABLES = ['customers', 'meters', 'subscriptions', 'subscription_items', 'billing_periods', 'usage_events', 'usage_reports', 'webhook_events', 'api_keys'];
 
 export interface StoredState {

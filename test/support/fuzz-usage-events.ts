@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { adversarialJson, adversarialString, JsonMembers, PROTOTYPE_KEYS, RawJson, type FuzzJson } from './fuzz-values';
 
 /**
- * Usage events built from the contract (SPEC.md and the RecordUsageDto documentation), each with
+ * Usage events built from the contract (the README and the RecordUsageDto documentation), each with
  * what the contract says must become of it: valid events with at most one field changed, so that
  * "accepted" can be compared with "valid" one rule at a time. The rules are written here again on
  * purpose, from the documentation rather than from the parser, so that the two can disagree.
  */
 
 const DAY_SECONDS = 86_400;
-/** SPEC.md: whole units, at most 15 digits (Stripe's limit). */
+/** docs/stripe.md: whole units, at most 15 digits (Stripe's limit). */
 const MAX_VALUE = 999_999_999_999_999;
 /** RecordUsageDto: 1 to 255 characters (JSON Schema's maxLength counts characters, not UTF-16 units). */
 const MAX_KEY_CHARACTERS = 255;

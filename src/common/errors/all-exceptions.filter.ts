@@ -3,7 +3,7 @@ import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/comm
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorBody, type ErrorBody } from './error-body.js';
 
-/** Turns every error into the SPEC.md JSON shape; the unexpected ones become a 500 with a correlation id. */
+/** Turns every error into the JSON shape of docs/architecture.md; the unexpected ones become a 500 with a correlation id. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError } from './domain-error.js';
 
-/** The JSON shape of every error this service answers (SPEC.md, REST contract). */
+/** The JSON shape of every error this service answers (docs/architecture.md, Error shape). */
 export interface ErrorBody {
   statusCode: number;
   error: string;
