@@ -5,7 +5,14 @@ const stripeError = (statusCode: number | undefined, message: string, extra: Rec
 
 describe('judgeStripeError', () => {
   it('counts "an event already exists with identifier" as delivered', () => {
-    expect(judgeStripeError(stripeError(400, 'An event already exists with identifier mbr_x_y_1_0.'), false)).toEqual({ kind: 'delivered' });
+    expect(judgeStripeError(stripeError(400, 'An event already exists with identifier mbr_x_y_1_0.', { rawType: 'invalid_request_error' }), false)).toEqual({ kind: 'delivered' });
+    expect(judgeStripeError(stripeError(400, 'A meter event with a duplicate identifier has already been submitted.', { code: 'duplicate_meter_event' }), true)).toEqual({ kind: 'delivered' });
+  });
+
+  it('does not read "already exists" from the wording alone: status and type must match too', () => {
+    expect(judgeStripeError(stripeError(404, 'An event already exists with identifier x.', { rawType: 'invalid_request_error' }), false).kind).toBe('rejected');
+    expect(judgeStripeError(stripeError(400, 'An event already exists with identifier x.', { rawType: 'api_error' }), false).kind).toBe('rejected');
+    expect(judgeStripeError(stripeError(400, 'A meter already exists for this event name.', { rawType: 'invalid_request_error' }), false).kind).toBe('rejected');
   });
 
   it("rejects any other 400 with Stripe's message, never to be retried", () => {

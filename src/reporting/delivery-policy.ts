@@ -1,3 +1,4 @@
+import { isMeterEventAlreadyDelivered } from '../stripe/meter-event-duplicate.js';
 import { sleep } from './rate-limiter.js';
 
 /** What a failed SDK call carries (StripeError and its subclasses), read without the SDK's classes. */
@@ -26,14 +27,14 @@ export type Verdict =
 const MAX_BACKOFF_MS = 30_000;
 
 /**
- * Stripe answers a meter event whose identifier it already holds with a 400 "An event already
- * exists with identifier …": the event was delivered by an earlier attempt.
+ * A refusal because Stripe already holds the identifier means an earlier attempt delivered the
+ * event; src/stripe decides what such a refusal looks like.
  */
 export function judgeStripeError(error: unknown, onStream: boolean): Verdict {
   const failure = asStripeFailure(error);
   const status = failure.statusCode;
   const reason = `${status ?? 'network'}${failure.code ? ` ${failure.code}` : ''}: ${failure.message}`;
-  if (status === 400 && /already exists/i.test(failure.message)) return { kind: 'delivered' };
+  if (isMeterEventAlreadyDelivered(error)) return { kind: 'delivered' };
   if (onStream && (status === 401 || failure.rawType === 'temporary_session_expired')) return { kind: 'session_expired', reason };
   // an authentication problem is the operator's to fix, never a reason to give up on the usage
   if (status === undefined || status === 0 || status === 401 || status === 403 || status === 409 || status === 429 || status >= 500) {

@@ -6,6 +6,7 @@ import { requestFingerprint, type IdempotencyCache } from './http/idempotency.js
 import type { HttpMethod, Route, RouteRequest, Router } from './http/router.js';
 import { StripeApiError } from './http/stripe-api-error.js';
 import { authenticate } from './http/authentication.js';
+import { runInRequest } from './http/request-origin.js';
 import { stripeId } from './state/stripe-ids.js';
 
 export interface EmulatorServerDependencies {
@@ -34,14 +35,15 @@ function serialize(status: number, body: unknown, headers: Record<string, string
   return { status, body: `${JSON.stringify(body, null, 2)}\n`, headers, saved };
 }
 
-function errorAnswer(error: StripeApiError): Answer {
+/** v2 paths answer errors in v2's body shape, everything else in v1's. */
+function errorAnswer(error: StripeApiError, path = ''): Answer {
   const headers: Record<string, string> = error.details.shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(error.details.shouldRetry) };
-  return serialize(error.status, error.body(), headers, error.stage === 'execution');
+  return serialize(error.status, path.startsWith('/v2/') ? error.v2Body() : error.body(), headers, error.stage === 'execution');
 }
 
-function unexpectedAnswer(error: unknown): Answer {
+function unexpectedAnswer(error: unknown, path = ''): Answer {
   process.stderr.write(`stripe emulator: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
-  return errorAnswer(new StripeApiError(500, 'api_error', 'An unknown error occurred while processing this request in the Stripe emulator.'));
+  return errorAnswer(new StripeApiError(500, 'api_error', 'An unknown error occurred while processing this request in the Stripe emulator.'), path);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -80,7 +82,7 @@ async function run(route: Route, request: RouteRequest): Promise<Answer> {
     const result = await route.handler(request);
     return serialize(result.status ?? 200, result.body);
   } catch (error) {
-    return error instanceof StripeApiError ? errorAnswer(error) : unexpectedAnswer(error);
+    return error instanceof StripeApiError ? errorAnswer(error, request.path) : unexpectedAnswer(error, request.path);
   }
 }
 
@@ -92,10 +94,16 @@ function unrecognized(method: string, path: string): Answer {
 
 /** Authentication, parameters, idempotency, then the endpoint: the order Stripe applies them in. */
 async function executeApiRequest(deps: EmulatorServerDependencies, method: string, url: URL, headers: IncomingHttpHeaders, rawBody: string): Promise<Answer> {
+  const requestId = stripeId('req', 14);
+  const idempotencyKey = method === 'GET' ? undefined : header(headers, 'idempotency-key');
+  const answer = await runInRequest({ id: requestId, idempotencyKey: idempotencyKey ?? null }, () => executeApiRoute(deps, method, url, headers, rawBody, idempotencyKey));
+  return { ...answer, headers: { 'Request-Id': requestId, ...answer.headers } };
+}
+
+async function executeApiRoute(deps: EmulatorServerDependencies, method: string, url: URL, headers: IncomingHttpHeaders, rawBody: string, idempotencyKey: string | undefined): Promise<Answer> {
   const match = deps.api.match(method, url.pathname);
   if (!match.route) return unrecognized(method, url.pathname);
   const route = match.route;
-  const idempotencyKey = method === 'GET' ? undefined : header(headers, 'idempotency-key');
   let registered = false;
   try {
     authenticate(deps.state, route.auth, header(headers, 'authorization'));
@@ -111,7 +119,7 @@ async function executeApiRequest(deps: EmulatorServerDependencies, method: strin
     return { ...answer, headers: { ...answer.headers, 'Idempotency-Key': idempotencyKey } };
   } catch (error) {
     if (registered && idempotencyKey !== undefined) deps.idempotency.abandon(idempotencyKey);
-    return error instanceof StripeApiError ? errorAnswer(error) : unexpectedAnswer(error);
+    return error instanceof StripeApiError ? errorAnswer(error, url.pathname) : unexpectedAnswer(error, url.pathname);
   }
 }
 
@@ -146,12 +154,12 @@ async function handle(deps: EmulatorServerDependencies, request: IncomingMessage
   const fault = deps.faults.next(method, url.pathname);
   // a hung request keeps its socket open until the client times out or the emulator closes
   if (fault === 'hang') return;
-  if (fault === 'server_error') return write(response, errorAnswer(new StripeApiError(500, 'api_error', 'An unknown error occurred (injected by the Stripe emulator).')), request.headers);
+  if (fault === 'server_error') return write(response, errorAnswer(new StripeApiError(500, 'api_error', 'An unknown error occurred (injected by the Stripe emulator).'), url.pathname), request.headers);
   if (fault === 'rate_limit') {
     const limited = new StripeApiError(429, 'invalid_request_error', 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', { code: 'rate_limit' });
-    return write(response, errorAnswer(limited), request.headers);
+    return write(response, errorAnswer(limited, url.pathname), request.headers);
   }
-  if (fault === 'invalid_request') return write(response, errorAnswer(new StripeApiError(400, 'invalid_request_error', 'The request was refused (injected by the Stripe emulator).')), request.headers);
+  if (fault === 'invalid_request') return write(response, errorAnswer(new StripeApiError(400, 'invalid_request_error', 'The request was refused (injected by the Stripe emulator).'), url.pathname), request.headers);
   const answer = await executeApiRequest(deps, method, url, request.headers, rawBody);
   // applied and kept, but the client never hears back
   if (fault === 'drop_connection') return void request.socket.destroy();

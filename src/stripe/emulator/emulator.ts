@@ -22,6 +22,7 @@ import { subscriptionItemRoutes } from './routes/subscription-items.routes.js';
 import { subscriptionRoutes } from './routes/subscriptions.routes.js';
 import { testClockRoutes } from './routes/test-clocks.routes.js';
 import { v2EventRoutes } from './routes/v2-events.routes.js';
+import { v2MeterEventRoutes } from './routes/v2-meter-events.routes.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.routes.js';
 
 /** A running emulator: Stripe's wire protocol on `url`, its memory in `state`. */
@@ -62,6 +63,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     ...meterEventSummaryRoutes(state),
     ...meterEventRoutes(state),
     ...meterEventStreamRoutes(state),
+    ...v2MeterEventRoutes(state),
     ...v2EventRoutes(state),
     ...testClockRoutes(state),
     ...subscriptionRoutes(state),

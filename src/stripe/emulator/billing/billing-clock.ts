@@ -1,4 +1,5 @@
 import type { EmulatorState } from '../emulator-state.js';
+import { runAutomatically } from '../http/request-origin.js';
 import { collectInvoice, finalizeInvoice } from './invoice-lifecycle.js';
 import { closePeriod } from './subscription-lifecycle.js';
 
@@ -50,6 +51,12 @@ export function runDueBilling(state: EmulatorState, belongs: (customerId: string
  * `reset()`.
  */
 export function attachBilling(state: EmulatorState): void {
-  state.clocks.onAdvance((clock, _from, to) => runDueBilling(state, (customerId) => state.customers.get(customerId)?.test_clock === clock.id, to));
+  // the advance request only moves the clock: Stripe bills afterwards, on its own, so the events name no request
+  state.clocks.onAdvance((clock, _from, to) =>
+    runAutomatically(() => {
+      runDueBilling(state, (customerId) => state.customers.get(customerId)?.test_clock === clock.id, to);
+      state.billing.recordEvent('test_helpers.test_clock.ready', { ...clock, frozen_time: to, status: 'ready', status_details: {} }, state.wallClock.nowSeconds());
+    }),
+  );
   state.v2Events.onEvent((event) => state.billing.deliverThinEvent(event));
 }

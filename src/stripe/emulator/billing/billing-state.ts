@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { ResourceStore } from '../state/resource-store.js';
+import { currentRequestOrigin } from '../http/request-origin.js';
 import { stripeId } from '../state/stripe-ids.js';
 import type { WireV2Event } from '../state/wire-types.js';
 import { WebhookDispatcher, type WebhookTarget } from '../webhooks/webhook-dispatcher.js';
@@ -10,6 +11,12 @@ export type StoredWebhookEndpoint = Stripe.WebhookEndpoint & { secret: string };
 
 /** Stored with its signing secret; it leaves the emulator only when `include`d. */
 export type StoredEventDestination = Stripe.V2.Core.EventDestination & { webhook_endpoint: { url: string; signing_secret: string } };
+
+/** The API request that caused an event; both null for Stripe's own work (a test clock's billing). */
+function requestOfEvent(): WireEvent['request'] {
+  const origin = currentRequestOrigin();
+  return { id: origin?.id ?? null, idempotency_key: origin?.idempotencyKey ?? null };
+}
 
 /** Stripe's default: a subscription's draft invoice is finalized one hour after it is created. */
 export const DEFAULT_FINALIZATION_GRACE_SECONDS = 3600;
@@ -48,7 +55,7 @@ export class BillingState {
       data: { object: structuredClone(object), ...(previousAttributes ? { previous_attributes: structuredClone(previousAttributes) } : {}) },
       livemode: false,
       pending_webhooks: targets.length,
-      request: { id: null, idempotency_key: null },
+      request: requestOfEvent(),
       type,
     });
     const payload = `${JSON.stringify(event, null, 2)}\n`;
@@ -58,7 +65,7 @@ export class BillingState {
 
   /** v2 events reach event destinations as thin notifications: no `data`, fetch it with the SDK. */
   deliverThinEvent(event: WireV2Event): void {
-    const notification = { id: event.id, object: event.object, type: event.type, created: event.created, livemode: event.livemode, context: null, related_object: event.related_object ?? null };
+    const { data: _data, ...notification } = event;
     const payload = `${JSON.stringify(notification, null, 2)}\n`;
     for (const destination of this.destinations('thin', event.type)) this.webhooks.send(this.targetOf(destination), event, payload);
   }

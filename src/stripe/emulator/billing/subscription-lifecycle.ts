@@ -28,7 +28,7 @@ function declined(): StripeApiError {
 }
 
 /** Where the period that contains `at` ends: the trial's end while it runs, else the next cycle boundary. */
-function cycleEnd(subscription: Pick<WireSubscription, 'billing_cycle_anchor'>, price: WirePrice, at: number): number {
+export function cycleEnd(subscription: Pick<WireSubscription, 'billing_cycle_anchor'>, price: WirePrice, at: number): number {
   return periodEndAfter(subscription.billing_cycle_anchor, recurrenceOf(price), at);
 }
 
@@ -108,6 +108,21 @@ export function addItems(state: EmulatorState, subscriptionId: string, prices: W
   const end = periodEndOf(subscription);
   const added = prices.map((price) => newItem(subscription.id, price, at, { start: at, end }));
   return changeSubscription(state, subscription.id, { items: itemList(subscription.id, [...subscription.items.data, ...added]) }, at);
+}
+
+/**
+ * Removes an item (`DELETE /v1/subscription_items/:id`). A subscription keeps at least one item:
+ * ending it is a cancellation. The removed item's usage is not billed afterwards, as with Stripe's
+ * `clear_usage: true` (the emulator does not keep the usage of removed items for a later invoice).
+ */
+export function removeItem(state: EmulatorState, subscriptionId: string, itemId: string, at: number): WireSubscription {
+  const subscription = state.billing.subscriptions.require(subscriptionId);
+  requireChangeable(subscription);
+  const remaining = subscription.items.data.filter((item) => item.id !== itemId);
+  if (remaining.length === 0) {
+    throw invalidRequest('A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.');
+  }
+  return changeSubscription(state, subscription.id, { items: itemList(subscription.id, remaining) }, at);
 }
 
 /** `cancel_at_period_end`: Stripe records when it was asked (`canceled_at`) and when it will happen (`cancel_at`). */

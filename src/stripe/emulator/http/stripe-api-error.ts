@@ -9,10 +9,20 @@ export interface StripeErrorDetails {
   stage?: ErrorStage;
 }
 
-/** The JSON every Stripe error answers with (v1 and v2 share it). */
+/** The JSON every v1 error answers with. */
 export interface StripeErrorBody {
   error: { type: string; message: string; code?: string; param?: string; doc_url?: string };
 }
+
+/**
+ * The JSON a v2 error answers with (Stripe's OpenAPI `v2.error`): `code` and `message` always,
+ * `type` and `doc_url` when known, never `param`. Field validation failures carry the code
+ * `invalid_fields` and no type (the SDK's generateV2Error reads them so).
+ */
+export interface StripeV2ErrorBody {
+  error: { code: string; message: string; type?: string; doc_url?: string };
+}
+
 
 /** An error answered in Stripe's wire shape, thrown by route handlers and the pipeline alike. */
 export class StripeApiError extends Error {
@@ -41,6 +51,14 @@ export class StripeApiError extends Error {
       },
     };
   }
+
+  v2Body(): StripeV2ErrorBody {
+    const { code, param } = this.details;
+    // a field v1 would name in `param` is an `invalid_fields` error in v2, whatever v1's code
+    if (param !== undefined || code === 'invalid_json') return { error: { code: 'invalid_fields', message: this.message } };
+    if (code === undefined) return { error: { code: this.type, message: this.message, type: this.type } };
+    return { error: { code, doc_url: `https://docs.stripe.com/error-codes/${code.replaceAll('_', '-')}`, message: this.message, type: this.type } };
+  }
 }
 
 /** 400 invalid_request_error raised while executing a request (its result is saved for idempotent replay). */
@@ -48,8 +66,11 @@ export function invalidRequest(message: string, details: Omit<StripeErrorDetails
   return new StripeApiError(400, 'invalid_request_error', message, { ...details, stage: 'execution' });
 }
 
-/** 400 raised while reading parameters, before any endpoint logic ran. */
-export function invalidParameter(message: string, param: string, code = 'parameter_invalid'): StripeApiError {
+/**
+ * 400 raised while reading parameters, before any endpoint logic ran. Without a `code`: Stripe's
+ * error code list has no generic "parameter invalid" code, and it answers such refusals without one.
+ */
+export function invalidParameter(message: string, param: string, code?: string): StripeApiError {
   return new StripeApiError(400, 'invalid_request_error', message, { code, param, stage: 'validation' });
 }
 

@@ -77,8 +77,9 @@ function checkTimestamp(timestamp: number, now: number, meterId: string): MeterE
  * Decides whether Stripe would count a meter event, and for which meter and customer: an active
  * meter for the event name, a known customer under the meter's customer key, a whole-number value
  * of at most 15 significant digits, a timestamp within 35 days back and 5 minutes ahead of the
- * customer's "now" (its test clock's time when it has one). v1 answers the problem at once; the
- * v2 stream reports it later as an error report event.
+ * customer's "now" (its test clock's time when it has one). meter-event-answers.ts decides which
+ * problems the synchronous endpoints refuse at once; the others, and every problem of the v2
+ * stream, arrive later as error report events.
  */
 export function checkMeterEvent(state: EmulatorState, candidate: MeterEventCandidate): CountableMeterEvent | MeterEventProblem {
   const meter = findMeter(state, candidate.event_name);
@@ -88,9 +89,6 @@ export function checkMeterEvent(state: EmulatorState, candidate: MeterEventCandi
   if (!customerId) {
     return { code: 'meter_event_no_customer_defined', message: `The payload is missing the customer key '${customerKey}'.`, param: `payload[${customerKey}]`, meterId: meter.id };
   }
-  if (!state.customers.get(customerId)) {
-    return { code: 'meter_event_customer_not_found', message: `No such customer: '${customerId}'`, param: `payload[${customerKey}]`, meterId: meter.id };
-  }
   const valueKey = meter.value_settings.event_payload_key;
   const value = parseValue(candidate.payload[valueKey], meter, `payload[${valueKey}]`);
   if (typeof value !== 'bigint') return value;
@@ -98,5 +96,9 @@ export function checkMeterEvent(state: EmulatorState, candidate: MeterEventCandi
   const timestamp = candidate.timestamp ?? now;
   const timeProblem = checkTimestamp(timestamp, now, meter.id);
   if (timeProblem) return timeProblem;
+  // last: Stripe answers everything above at once but finds an unknown customer only later
+  if (!state.customers.get(customerId)) {
+    return { code: 'meter_event_customer_not_found', message: `No such customer: '${customerId}'`, param: `payload[${customerKey}]`, meterId: meter.id };
+  }
   return { meter, customerId, value, timestamp };
 }

@@ -4,12 +4,12 @@ import { checkMeterEvent, type MeterEventProblem } from './meter-event-rules.js'
 /** Stripe shows a handful of sample errors per error type in a report. */
 const MAX_SAMPLES = 5;
 
-interface Failure {
+export interface MeterEventFailure {
   problem: MeterEventProblem;
   identifier: string;
 }
 
-function errorReport(failures: readonly Failure[], validationStart: string, validationEnd: string) {
+function errorReport(failures: readonly MeterEventFailure[], validationStart: string, validationEnd: string) {
   const byCode = Map.groupBy(failures, (failure) => failure.problem.code);
   return {
     developer_message_summary: `${failures.length} meter event${failures.length === 1 ? ' was' : 's were'} not counted: ${[...byCode.keys()].join(', ')}`,
@@ -27,7 +27,7 @@ function errorReport(failures: readonly Failure[], validationStart: string, vali
 }
 
 /** One `v1.billing.meter.error_report_triggered` per meter, one `v1.billing.meter.no_meter_found` for the rest. */
-function reportFailures(state: EmulatorState, failures: readonly Failure[], validationStart: string): void {
+export function reportMeterEventFailures(state: EmulatorState, failures: readonly MeterEventFailure[], validationStart: string): void {
   const validationEnd = new Date(state.wallClock.nowMs()).toISOString();
   for (const [meterId, group] of Map.groupBy(failures, (failure) => failure.problem.meterId)) {
     const data = errorReport(group, validationStart, validationEnd);
@@ -44,7 +44,7 @@ export function processMeterEventStream(state: EmulatorState): void {
   const pending = state.meterEvents.takePending();
   if (pending.length === 0) return;
   const validationStart = new Date(Math.min(...pending.map((event) => event.receivedAt)) * 1000).toISOString();
-  const failures: Failure[] = [];
+  const failures: MeterEventFailure[] = [];
   for (const event of pending) {
     if (state.meterEvents.get(event.identifier)) continue;
     const checked = checkMeterEvent(state, event);
@@ -64,5 +64,5 @@ export function processMeterEventStream(state: EmulatorState): void {
       cancelled: false,
     });
   }
-  if (failures.length > 0) reportFailures(state, failures, validationStart);
+  if (failures.length > 0) reportMeterEventFailures(state, failures, validationStart);
 }

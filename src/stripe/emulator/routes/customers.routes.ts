@@ -4,6 +4,7 @@ import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { resourceMissing } from '../http/stripe-api-error.js';
+import { recordCreated, recordDeleted, recordUpdated } from '../billing/resource-events.js';
 import { stripeId } from '../state/stripe-ids.js';
 import type { WireCustomer } from '../state/wire-types.js';
 
@@ -51,6 +52,7 @@ export function customerRoutes(state: EmulatorState): Route[] {
           tax_exempt: 'none',
           test_clock: clockId ?? null,
         });
+        recordCreated(state, 'customer.created', customer);
         return { body: expandObject(customer, params.expand(), expanders) };
       },
     },
@@ -77,7 +79,9 @@ export function customerRoutes(state: EmulatorState): Route[] {
           const value = params.clearableString(field);
           if (value !== undefined) changes[field] = value;
         }
-        return { body: expandObject(state.customers.put({ ...customer, ...changes }), params.expand(), expanders) };
+        const updated = state.customers.put({ ...customer, ...changes });
+        recordUpdated(state, 'customer.updated', customer, updated, state.now(customer.id));
+        return { body: expandObject(updated, params.expand(), expanders) };
       },
     },
     {
@@ -100,8 +104,10 @@ export function customerRoutes(state: EmulatorState): Route[] {
       auth: 'secret_key',
       handler: ({ body, pathParams }) => {
         Params.read(body, []);
-        existing(pathParams.id);
+        const customer = existing(pathParams.id);
+        const at = state.now(customer.id);
         state.customers.remove(pathParams.id);
+        recordDeleted(state, 'customer.deleted', customer, at);
         return { body: { id: pathParams.id, object: 'customer', deleted: true } };
       },
     },

@@ -1,6 +1,7 @@
 import type { WireInvoice } from '../billing/billing-wire-types.js';
 import { confirmationSecretOf } from '../billing/invoice-documents.js';
 import { collectInvoice, finalizeInvoice, payInvoice, refreshDraft } from '../billing/invoice-lifecycle.js';
+import { previewInvoice } from '../billing/invoice-preview.js';
 import type { EmulatorState } from '../emulator-state.js';
 import { expandIdField, expandListItems, expandObject, type Expanders } from '../http/expand.js';
 import { LIST_PARAMS, paginate } from '../http/pagination.js';
@@ -30,6 +31,15 @@ export function invoiceRoutes(state: EmulatorState): Route[] {
   const expanders = invoiceExpanders(state);
   const answer = (invoice: WireInvoice, params: Params) => ({ body: expandObject(invoice, params.expand(), expanders) });
   return [
+    {
+      method: 'POST',
+      path: '/v1/invoices/create_preview',
+      auth: 'secret_key',
+      handler: ({ body }) => {
+        const params = Params.read(body, ['customer', 'subscription']);
+        return answer(previewInvoice(state, params.optionalString('customer'), params.optionalString('subscription')), params);
+      },
+    },
     {
       method: 'GET',
       path: '/v1/invoices/:id',

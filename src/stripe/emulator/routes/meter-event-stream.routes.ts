@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorState } from '../emulator-state.js';
 import { Params } from '../http/params.js';
+import { runAutomatically } from '../http/request-origin.js';
 import type { Route } from '../http/router.js';
 import { invalidParameter, missingParameter } from '../http/stripe-api-error.js';
 import { processMeterEventStream } from '../meters/meter-event-stream-processing.js';
@@ -18,11 +19,17 @@ function streamEvent(raw: unknown, index: number, receivedAt: number): PendingSt
   if (eventName === undefined) throw missingParameter(params.name('event_name'));
   const payload = params.stringMap('payload');
   const identifier = boundedString(params, 'identifier') ?? randomUUID();
-  const timestamp = params.optionalString('timestamp');
-  if (timestamp !== undefined && (!ISO_8601.test(timestamp) || Number.isNaN(Date.parse(timestamp)))) {
-    throw invalidParameter(`Invalid ${params.name('timestamp')}: must be an ISO 8601 date-time such as 2024-06-01T12:00:00.000Z`, params.name('timestamp'));
+  return { identifier, event_name: eventName, payload, timestamp: optionalIsoSeconds(params, 'timestamp'), receivedAt };
+}
+
+/** v2 sends times as ISO 8601 strings; the emulator keeps unix seconds. */
+export function optionalIsoSeconds(params: Params, key: string): number | undefined {
+  const timestamp = params.optionalString(key);
+  if (timestamp === undefined) return undefined;
+  if (!ISO_8601.test(timestamp) || Number.isNaN(Date.parse(timestamp))) {
+    throw invalidParameter(`Invalid ${params.name(key)}: must be an ISO 8601 date-time such as 2024-06-01T12:00:00.000Z`, params.name(key));
   }
-  return { identifier, event_name: eventName, payload, timestamp: timestamp === undefined ? undefined : Math.floor(Date.parse(timestamp) / 1000), receivedAt };
+  return Math.floor(Date.parse(timestamp) / 1000);
 }
 
 /**
@@ -63,7 +70,7 @@ export function meterEventStreamRoutes(state: EmulatorState): Route[] {
         const receivedAt = state.wallClock.nowSeconds();
         state.meterEvents.enqueue(raw.map((event, index) => streamEvent(event, index, receivedAt)));
         // Stripe validates after answering; so does the emulator, right after this response
-        setImmediate(() => processMeterEventStream(state));
+        setImmediate(() => runAutomatically(() => processMeterEventStream(state)));
         return { body: {} };
       },
     },

@@ -3,8 +3,8 @@ import type Stripe from 'stripe';
 import type { EmulatorState } from '../emulator-state.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
-import { invalidParameter, invalidRequest, missingParameter, StripeApiError } from '../http/stripe-api-error.js';
-import { checkMeterEvent } from '../meters/meter-event-rules.js';
+import { invalidParameter, invalidRequest, missingParameter } from '../http/stripe-api-error.js';
+import { acceptSynchronousMeterEvent } from '../meters/meter-event-answers.js';
 
 const MAX_IDENTIFIER_LENGTH = 100;
 const ADJUSTMENT_WINDOW_SECONDS = 24 * 3600;
@@ -30,13 +30,8 @@ export function meterEventRoutes(state: EmulatorState): Route[] {
         const payload = params.stringMap('payload');
         const identifier = boundedString(params, 'identifier') ?? randomUUID();
         const timestamp = params.optionalInteger('timestamp', { min: 0 });
-        // the identifier is checked first: a retry of a delivered event must be told so, whatever else changed
-        if (state.meterEvents.get(identifier)) throw invalidRequest(`An event already exists with identifier ${identifier}.`, { shouldRetry: false });
-        const checked = checkMeterEvent(state, { event_name: eventName, payload, timestamp });
-        if ('code' in checked) throw new StripeApiError(400, 'invalid_request_error', checked.message, { code: checked.code, param: checked.param });
-        const receivedAt = state.wallClock.nowSeconds();
-        state.meterEvents.record({ identifier, eventName, meterId: checked.meter.id, customerId: checked.customerId, value: checked.value, timestamp: checked.timestamp, receivedAt, payload, cancelled: false });
-        const event: Stripe.Billing.MeterEvent = { object: 'billing.meter_event', created: receivedAt, event_name: eventName, identifier, livemode: false, payload, timestamp: checked.timestamp };
+        const accepted = acceptSynchronousMeterEvent(state, 'v1', { identifier, event_name: eventName, payload, timestamp });
+        const event: Stripe.Billing.MeterEvent = { object: 'billing.meter_event', created: accepted.receivedAt, event_name: eventName, identifier, livemode: false, payload, timestamp: accepted.timestamp };
         return { body: event };
       },
     },

@@ -4,6 +4,7 @@ import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { invalidRequest } from '../http/stripe-api-error.js';
+import { recordCreated, recordUpdated } from '../billing/resource-events.js';
 import { stripeId } from '../state/stripe-ids.js';
 
 const FORMULAS = ['sum', 'count', 'last'] as const;
@@ -20,9 +21,12 @@ export function meterRoutes(state: EmulatorState): Route[] {
       throw invalidRequest(`An active meter with event_name '${eventName}' already exists (${other.id}). Event names must be unique among active meters.`, { param: 'event_name' });
     }
   };
-  const save = (meter: Meter, eventType: string): Meter => {
+  /** Stripe tells of a meter change twice: a v2 thin event (`v1.billing.meter.*`) and a v1 event (`billing.meter.*`). */
+  const save = (meter: Meter, change: 'created' | 'updated' | 'deactivated' | 'reactivated', before?: Meter): Meter => {
     state.meters.put(meter);
-    state.v2Events.emit({ type: eventType, related_object: { id: meter.id, type: 'billing.meter', url: `/v1/billing/meters/${meter.id}` } });
+    state.v2Events.emit({ type: `v1.billing.meter.${change}`, related_object: { id: meter.id, type: 'billing.meter', url: `/v1/billing/meters/${meter.id}` } });
+    if (before) recordUpdated(state, `billing.meter.${change}`, before, meter, meter.updated);
+    else recordCreated(state, 'billing.meter.created', meter);
     return meter;
   };
   const setStatus = (id: string, status: 'active' | 'inactive'): Meter => {
@@ -31,7 +35,7 @@ export function meterRoutes(state: EmulatorState): Route[] {
     if (status === 'active') refuseDuplicateEventName(meter.event_name, meter.id);
     const now = state.wallClock.nowSeconds();
     const changed = { ...meter, status, status_transitions: { deactivated_at: status === 'inactive' ? now : null }, updated: now };
-    return save(changed, status === 'active' ? 'v1.billing.meter.reactivated' : 'v1.billing.meter.deactivated');
+    return save(changed, status === 'active' ? 'reactivated' : 'deactivated', meter);
   };
 
   return [
@@ -67,7 +71,7 @@ export function meterRoutes(state: EmulatorState): Route[] {
           updated: now,
           value_settings: { event_payload_key: valueKey },
         };
-        return { body: save(meter, 'v1.billing.meter.created') };
+        return { body: save(meter, 'created') };
       },
     },
     {
@@ -99,7 +103,7 @@ export function meterRoutes(state: EmulatorState): Route[] {
         // everything but the display name is fixed once a meter exists
         const displayName = Params.read(body, ['display_name']).optionalString('display_name');
         if (displayName === undefined) return { body: meter };
-        return { body: save({ ...meter, display_name: displayName, updated: state.wallClock.nowSeconds() }, 'v1.billing.meter.updated') };
+        return { body: save({ ...meter, display_name: displayName, updated: state.wallClock.nowSeconds() }, 'updated', meter) };
       },
     },
     {

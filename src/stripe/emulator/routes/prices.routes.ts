@@ -4,6 +4,7 @@ import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { invalidParameter, invalidRequest, missingParameter } from '../http/stripe-api-error.js';
+import { recordCreated } from '../billing/resource-events.js';
 import { stripeId } from '../state/stripe-ids.js';
 import type { WirePrice } from '../state/wire-types.js';
 import { createProduct, PRODUCT_FIELDS } from './products.routes.js';
@@ -98,6 +99,7 @@ export function priceRoutes(state: EmulatorState): Route[] {
           type: recurring ? 'recurring' : 'one_time',
           ...amounts,
         });
+        recordCreated(state, 'price.created', price);
         return { body: expandObject(price, params.expand(), expanders) };
       },
     },

@@ -4,6 +4,7 @@ import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { invalidRequest } from '../http/stripe-api-error.js';
+import { recordCreated } from '../billing/resource-events.js';
 import { stripeId } from '../state/stripe-ids.js';
 
 /** Builds a product; prices created with `product_data` use it too. */
@@ -11,7 +12,7 @@ export function createProduct(state: EmulatorState, params: Params): Stripe.Prod
   const id = params.optionalString('id') ?? stripeId('prod', 14);
   if (state.products.get(id)) throw invalidRequest(`Product already exists.`, { code: 'resource_already_exists', param: 'id' });
   const now = state.wallClock.nowSeconds();
-  return state.products.put({
+  const product = state.products.put({
     id,
     object: 'product',
     active: params.optionalBoolean('active') ?? true,
@@ -32,6 +33,8 @@ export function createProduct(state: EmulatorState, params: Params): Stripe.Prod
     updated: now,
     url: null,
   });
+  recordCreated(state, 'product.created', product);
+  return product;
 }
 
 export const PRODUCT_FIELDS = ['name', 'active', 'description', 'metadata', 'unit_label'] as const;

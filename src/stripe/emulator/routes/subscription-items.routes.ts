@@ -1,5 +1,5 @@
 import type { WireSubscriptionItem } from '../billing/billing-wire-types.js';
-import { addItems } from '../billing/subscription-lifecycle.js';
+import { addItems, removeItem } from '../billing/subscription-lifecycle.js';
 import type { EmulatorState } from '../emulator-state.js';
 import { LIST_PARAMS, paginate } from '../http/pagination.js';
 import { Params } from '../http/params.js';
@@ -39,6 +39,20 @@ export function subscriptionItemRoutes(state: EmulatorState): Route[] {
       handler: ({ body, pathParams }) => {
         Params.read(body, []);
         return { body: find(pathParams.id) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/subscription_items/:id',
+      auth: 'secret_key',
+      handler: ({ body, pathParams }) => {
+        const params = Params.read(body, ['clear_usage', 'proration_behavior', 'proration_date'], { allowExpand: false });
+        params.optionalBoolean('clear_usage');
+        params.optionalEnum('proration_behavior', ['always_invoice', 'create_prorations', 'none'] as const);
+        params.optionalInteger('proration_date', { min: 0 });
+        const item = find(pathParams.id);
+        removeItem(state, item.subscription, item.id, state.now(state.billing.subscriptions.require(item.subscription).customer as string));
+        return { body: { id: item.id, object: 'subscription_item', deleted: true } };
       },
     },
     {

@@ -1,5 +1,6 @@
 import type { EmulatorState } from '../emulator-state.js';
 import { LIST_PARAMS, paginate } from '../http/pagination.js';
+import { recordCreated, recordDeleted } from '../billing/resource-events.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
 
@@ -14,7 +15,9 @@ export function testClockRoutes(state: EmulatorState): Route[] {
       auth: 'secret_key',
       handler: ({ body }) => {
         const params = Params.read(body, ['frozen_time', 'name']);
-        return { body: state.clocks.create(params.integer('frozen_time', { min: 0 }), params.optionalString('name') ?? null) };
+        const clock = state.clocks.create(params.integer('frozen_time', { min: 0 }), params.optionalString('name') ?? null);
+        recordCreated(state, 'test_helpers.test_clock.created', clock);
+        return { body: clock };
       },
     },
     {
@@ -41,9 +44,15 @@ export function testClockRoutes(state: EmulatorState): Route[] {
       auth: 'secret_key',
       handler: ({ body, pathParams }) => {
         Params.read(body, [], { allowExpand: false });
+        const clock = state.clocks.store.require(pathParams.id);
         state.clocks.remove(pathParams.id);
         // deleting a clock deletes the objects that live on it
-        for (const customer of state.customers.all()) if (customer.test_clock === pathParams.id) state.customers.remove(customer.id);
+        for (const customer of state.customers.all()) {
+          if (customer.test_clock !== pathParams.id) continue;
+          state.customers.remove(customer.id);
+          recordDeleted(state, 'customer.deleted', customer, clock.frozen_time);
+        }
+        recordDeleted(state, 'test_helpers.test_clock.deleted', clock, state.wallClock.nowSeconds());
         return { body: { id: pathParams.id, object: 'test_helpers.test_clock', deleted: true } };
       },
     },
@@ -53,7 +62,9 @@ export function testClockRoutes(state: EmulatorState): Route[] {
       auth: 'secret_key',
       handler: ({ body, pathParams }) => {
         const params = Params.read(body, ['frozen_time']);
-        return { body: state.clocks.advance(pathParams.id, params.integer('frozen_time', { min: 0 })) };
+        const advancing = state.clocks.advance(pathParams.id, params.integer('frozen_time', { min: 0 }));
+        state.billing.recordEvent('test_helpers.test_clock.advancing', advancing, state.wallClock.nowSeconds());
+        return { body: advancing };
       },
     },
   ];

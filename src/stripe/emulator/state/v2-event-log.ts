@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { currentRequestOrigin } from '../http/request-origin.js';
 import { ResourceStore } from './resource-store.js';
 import { stripeId } from './stripe-ids.js';
 import type { WallClock } from './wall-clock.js';
@@ -23,13 +24,16 @@ export class V2EventLog {
   constructor(private readonly wallClock: WallClock) {}
 
   emit(input: V2EventInput): WireV2Event {
+    const origin = currentRequestOrigin();
     const event: WireV2Event = {
       id: stripeId('evt_test'),
       object: 'v2.core.event',
-      type: input.type,
+      context: null,
       created: new Date(this.wallClock.nowMs()).toISOString(),
       livemode: false,
-      ...(input.related_object ? { related_object: input.related_object } : {}),
+      reason: origin ? { type: 'request', request: { id: origin.id, idempotency_key: origin.idempotencyKey } } : null,
+      related_object: input.related_object ?? null,
+      type: input.type,
       ...(input.data !== undefined ? { data: input.data } : {}),
     };
     this.store.put(event);

@@ -14,8 +14,19 @@ export type WireCustomer = Omit<Stripe.Customer, 'test_clock'> & { test_clock: s
 
 export type WireMeterEventSession = Stripe.V2.Billing.MeterEventSession;
 
-/** A v2 ("thin") event as `GET /v2/core/events/:id` returns it, `data` included. */
-export interface WireV2Event extends Stripe.V2.Core.EventBase {
-  related_object?: Stripe.Events.RelatedObject;
+/** Why a v2 event happened: the API request that caused it (null for Stripe's own work). */
+export interface WireV2EventReason {
+  type: 'request';
+  request: { id: string; idempotency_key: string | null };
+}
+
+/**
+ * A v2 ("thin") event as `GET /v2/core/events/:id` returns it, `data` included. The v2 reference
+ * shows `context`, `reason` and `related_object` on every event, null when they do not apply.
+ */
+export interface WireV2Event extends Omit<Stripe.V2.Core.EventBase, 'context' | 'reason'> {
+  context: string | null;
+  reason: WireV2EventReason | null;
+  related_object: Stripe.Events.RelatedObject | null;
   data?: unknown;
 }
