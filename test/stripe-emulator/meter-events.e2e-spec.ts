@@ -84,12 +84,6 @@ describe('meter events (v1)', () => {
     expect(error.message).toMatch(/no active meter/i);
   });
 
-  it('refuses an event for a customer that does not exist', async () => {
-    const error = await stripeError(target.stripe.billing.meterEvents.create({ event_name: meter.event_name, payload: { stripe_customer_id: 'cus_doesnotexist', value: '1' } }));
-    expect(error).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError' });
-    expect(error.message).toMatch(/No such customer: 'cus_doesnotexist'/);
-  });
-
   it('cancels an event by identifier with a meter event adjustment', async () => {
     const identifier = randomUUID();
     await send({ identifier, value: '9' });

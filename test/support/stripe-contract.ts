@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
 import { createStripeClient, type StripeClientSettings } from '../../src/stripe/stripe.module';
+import { ConformanceRecorder } from './stripe-conformance';
 
 /**
  * The contract tests talk to the emulator through the real SDK, built the way production builds
@@ -26,6 +27,8 @@ export interface ContractTarget {
   secretKey: string;
   /** Present only when the target is the emulator. */
   emulator?: StripeEmulator;
+  /** Every answer the emulator sent (API responses, webhook and thin event payloads), checked on close. */
+  conformance?: ConformanceRecorder;
   /** Another client to the same target, e.g. with retries off or a short timeout. */
   client(overrides?: Partial<StripeClientSettings>): Stripe;
   close(): Promise<void>;
@@ -36,13 +39,21 @@ export async function startContractTarget(): Promise<ContractTarget> {
   const secretKey = realStripeKey ?? 'sk_test_contract_suite';
   const defaults: StripeClientSettings = { secretKey, apiBaseUrl: emulator?.url, maxNetworkRetries: 2, timeoutMs: 20_000 };
   const client = (overrides: Partial<StripeClientSettings> = {}): Stripe => createStripeClient({ ...defaults, ...overrides });
+  const conformance = emulator ? new ConformanceRecorder() : undefined;
+  if (emulator && conformance) emulator.state.traffic.observe(conformance.record);
   return {
     stripe: client(),
     baseUrl: emulator?.url ?? 'https://api.stripe.com',
     secretKey,
     emulator,
+    conformance,
     client,
-    close: async () => emulator?.close(),
+    close: async () => {
+      await emulator?.close();
+      // every contract test file checks what the emulator sent it against Stripe's published types
+      const problems = conformance?.problems() ?? [];
+      if (problems.length > 0) throw new Error(`The emulator sent ${problems.length} thing(s) Stripe's types do not allow:\n${problems.slice(0, 40).join('\n')}`);
+    },
   };
 }
 

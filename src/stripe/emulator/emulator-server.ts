@@ -163,6 +163,7 @@ async function handle(deps: EmulatorServerDependencies, request: IncomingMessage
   const answer = await executeApiRequest(deps, method, url, request.headers, rawBody);
   // applied and kept, but the client never hears back
   if (fault === 'drop_connection') return void request.socket.destroy();
+  deps.state.traffic.notify({ kind: 'api', method, path: url.pathname, status: answer.status, body: answer.body });
   write(response, answer, request.headers);
 }
 

@@ -3,6 +3,7 @@ import { BillingState } from './billing/billing-state.js';
 import { MeterEventLedger } from './state/meter-event-ledger.js';
 import { ResourceStore } from './state/resource-store.js';
 import { TestClockRegistry } from './state/test-clock-registry.js';
+import { Traffic } from './state/traffic.js';
 import { V2EventLog } from './state/v2-event-log.js';
 import { WallClock } from './state/wall-clock.js';
 import type { WireCustomer, WireMeterEventSession, WirePrice } from './state/wire-types.js';
@@ -14,6 +15,8 @@ import type { WireCustomer, WireMeterEventSession, WirePrice } from './state/wir
  */
 export class EmulatorState {
   readonly wallClock = new WallClock();
+  /** What the emulator sends, for tools that watch it. */
+  readonly traffic = new Traffic();
   readonly customers = new ResourceStore<WireCustomer>('customer');
   readonly products = new ResourceStore<Stripe.Product>('product');
   readonly prices = new ResourceStore<WirePrice>('price');
@@ -23,7 +26,7 @@ export class EmulatorState {
   readonly clocks = new TestClockRegistry(this.wallClock);
   readonly v2Events = new V2EventLog(this.wallClock);
   /** Subscriptions, invoices, v1 events and webhook delivery (billing/*.ts). */
-  readonly billing = new BillingState();
+  readonly billing = new BillingState(this.traffic);
 
   /** Unix seconds "now" for a customer: its test clock's frozen time, or the wall clock without one. */
   now(customerId?: string): number {

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { ResourceStore } from '../state/resource-store.js';
 import { currentRequestOrigin } from '../http/request-origin.js';
 import { stripeId } from '../state/stripe-ids.js';
+import type { Traffic } from '../state/traffic.js';
 import type { WireV2Event } from '../state/wire-types.js';
 import { WebhookDispatcher, type WebhookTarget } from '../webhooks/webhook-dispatcher.js';
 import type { WireEvent, WireInvoice, WireSubscription } from './billing-wire-types.js';
@@ -32,11 +33,15 @@ export class BillingState {
   readonly events = new ResourceStore<WireEvent>('event');
   readonly webhookEndpoints = new ResourceStore<StoredWebhookEndpoint>('webhook_endpoint');
   readonly eventDestinations = new ResourceStore<StoredEventDestination>('event_destination');
-  readonly webhooks = new WebhookDispatcher();
+  readonly webhooks: WebhookDispatcher;
   /** Customers whose invoice payments are declined (control API). */
   readonly failingCustomers = new Set<string>();
   /** Applies to drafts created from now on, as changing Stripe's setting does. */
   finalizationGraceSeconds = DEFAULT_FINALIZATION_GRACE_SECONDS;
+
+  constructor(traffic: Traffic) {
+    this.webhooks = new WebhookDispatcher(traffic);
+  }
 
   /**
    * Records a v1 event and sends it to every endpoint that wants it. `data.object` is a copy:

@@ -17,6 +17,7 @@ export function recordUpdated(state: EmulatorState, type: Stripe.Event.Type, bef
   if (Object.keys(previous).length > 0) state.billing.recordEvent(type, after, at, previous);
 }
 
+/** `<resource>.deleted` shows the object as it was, as Stripe's does. */
 export function recordDeleted(state: EmulatorState, type: Stripe.Event.Type, object: object, at: number): void {
-  state.billing.recordEvent(type, { ...object, deleted: true }, at);
+  state.billing.recordEvent(type, object, at);
 }

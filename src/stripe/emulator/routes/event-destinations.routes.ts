@@ -99,7 +99,8 @@ export function eventDestinationRoutes(state: EmulatorState): Route[] {
         Params.read(body, [], { allowExpand: false });
         store.require(pathParams.id);
         store.remove(pathParams.id);
-        return { body: { id: pathParams.id, object: 'v2.core.event_destination', deleted: true } };
+        // v2 answers a deletion with the id and object only (the SDK's V2.DeletedObject)
+        return { body: { id: pathParams.id, object: 'v2.core.event_destination' } };
       },
     },
   ];

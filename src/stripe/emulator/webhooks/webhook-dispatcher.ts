@@ -1,5 +1,6 @@
 import { invalidParameter } from '../http/stripe-api-error.js';
 import { stripeId } from '../state/stripe-ids.js';
+import type { Traffic } from '../state/traffic.js';
 import { signatureHeader } from './webhook-signature.js';
 
 /** Where one event goes: a v1 webhook endpoint or a v2 event destination. */
@@ -73,6 +74,8 @@ export class WebhookDispatcher {
   private readonly chains = new Map<string, Promise<void>>();
   private abort = new AbortController();
 
+  constructor(private readonly traffic?: Traffic) {}
+
   configure(changes: Partial<DeliverySettings>): DeliverySettings {
     const next = { ...this.settings, ...changes };
     if (!next.retry_delays_ms.every((delay) => Number.isInteger(delay) && delay >= 0)) throw invalidParameter('retry_delays_ms must be whole milliseconds', 'retry_delays_ms');
@@ -90,6 +93,7 @@ export class WebhookDispatcher {
 
   /** Queues `payload` (the exact bytes to sign) for `target`, once or twice. */
   send(target: WebhookTarget, event: { id: string; type: string }, payload: string): void {
+    this.traffic?.notify({ kind: 'webhook', method: 'POST', path: target.url, status: 200, body: payload });
     const copies = this.settings.duplicate ? 2 : 1;
     for (let copy = 1; copy <= copies; copy += 1) {
       const delivery: Delivery = { id: stripeId('whdel'), event_id: event.id, event_type: event.type, target: target.id, url: target.url, copy, status: 'pending', attempts: [] };
