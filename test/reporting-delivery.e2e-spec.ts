@@ -127,17 +127,18 @@ describe('reporter: delivery under failures and concurrency (e2e, emulator over 
   it("marks a report Stripe refuses (400) failed with Stripe's message, without holding back other customers, and shows it in status", async () => {
     const { customer: good, ingested } = await customerWithUsage(1, 2);
     const { customer: bad } = await customerWithUsage(1, 2);
-    // the Stripe customer disappears: Stripe answers 400 for this customer's meter events
-    emulator.state.customers.remove(bad.stripeCustomerId);
+    // this customer's Stripe test clock runs 60 days ahead: Stripe refuses its usage at once (400) as more than 35 days old
+    const clock = emulator.state.clocks.create(Math.floor(Date.now() / 1000) + 60 * 86_400, 'ahead');
+    emulator.state.customers.put({ ...emulator.state.customers.require(bad.stripeCustomerId), test_clock: clock.id });
 
     expect(await runReporter(first)).toMatchObject({ sent: 1, failed: 1, retryLater: 0 });
     expect(stripeTotal(emulator, good.stripeCustomerId)).toBe(ingested);
     const [failed] = await reportsOf(bad);
-    expect(failed).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('No such customer') });
+    expect(failed).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('more than 35 days in past') });
 
     const status = await first.http.get('/v1/reporting/status').expect(200);
     expect(status.body.failures.totals.reports).toBe(1);
-    expect(status.body.failures.recent[0]).toMatchObject({ identifier: failed!.identifier, customerId: bad.id, units: '3', reason: expect.stringContaining('No such customer') });
+    expect(status.body.failures.recent[0]).toMatchObject({ identifier: failed!.identifier, customerId: bad.id, units: '3', reason: expect.stringContaining('more than 35 days in past') });
     expect(status.body.lastRun).toMatchObject({ trigger: 'api', sent: 1, failed: 1 });
 
     // not retried: the next run sends nothing and the report stays failed

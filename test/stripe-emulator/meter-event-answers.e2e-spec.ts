@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import { meterAndCustomer } from '../support/billing-fixtures';
 import { eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
 
 const DAY = 86_400;
@@ -41,8 +42,7 @@ describe('meter event answers: refused at once or reported later', () => {
 
   beforeAll(async () => {
     target = await startContractTarget();
-    meter = await target.stripe.billing.meters.create({ display_name: 'Answers', event_name: uniqueName('answers'), default_aggregation: { formula: 'sum' } });
-    customer = await target.stripe.customers.create({ email: `${uniqueName('answers')}@example.com` });
+    ({ meter, customer } = await meterAndCustomer(target, 'answers'));
   });
 
   afterAll(async () => {

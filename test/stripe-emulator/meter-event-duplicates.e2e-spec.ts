@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { isMeterEventAlreadyDelivered } from '../../src/stripe/meter-event-duplicate';
+import { meterAndCustomer } from '../support/billing-fixtures';
 import { startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
 
 /**
@@ -16,8 +17,7 @@ describe('a repeated meter event identifier is recognised as already delivered',
 
   beforeAll(async () => {
     target = await startContractTarget();
-    meter = await target.stripe.billing.meters.create({ display_name: 'Duplicates', event_name: uniqueName('duplicates'), default_aggregation: { formula: 'sum' } });
-    customer = await target.stripe.customers.create({ email: `${uniqueName('duplicates')}@example.com` });
+    ({ meter, customer } = await meterAndCustomer(target, 'duplicates'));
   });
 
   afterAll(async () => {

@@ -21,6 +21,13 @@ export async function meteredPlan(target: ContractTarget, options: { formula?: '
   return { meter, product, price };
 }
 
+/** A `sum` meter and a customer to send its events for (name: a prefix for names unique to the run). */
+export async function meterAndCustomer(target: ContractTarget, name: string): Promise<{ meter: Stripe.Billing.Meter; customer: Stripe.Customer }> {
+  const meter = await target.stripe.billing.meters.create({ display_name: name, event_name: uniqueName(name), default_aggregation: { formula: 'sum' } });
+  const customer = await target.stripe.customers.create({ email: `${uniqueName(name)}@example.com` });
+  return { meter, customer };
+}
+
 /** A customer on its own test clock frozen at `frozenTime`. */
 export async function clockedCustomer(target: ContractTarget, frozenTime: number): Promise<{ clock: Stripe.TestHelpers.TestClock; customer: Stripe.Customer }> {
   const clock = await target.stripe.testHelpers.testClocks.create({ frozen_time: frozenTime, name: uniqueName('billing') });

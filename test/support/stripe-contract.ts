@@ -35,6 +35,7 @@ export interface ContractTarget {
 }
 
 export async function startContractTarget(): Promise<ContractTarget> {
+  if (!againstRealStripe) process.stderr.write("Stripe contract tests: against the in-repo emulator; Stripe's test mode is skipped (set STRIPE_CONTRACT_SECRET_KEY=sk_test_… to run them there).\n");
   const emulator = againstRealStripe ? undefined : await startStripeEmulator();
   const secretKey = realStripeKey ?? 'sk_test_contract_suite';
   const defaults: StripeClientSettings = { secretKey, apiBaseUrl: emulator?.url, maxNetworkRetries: 2, timeoutMs: 20_000 };

@@ -3,8 +3,7 @@ import { invalidRequest } from '../http/stripe-api-error.js';
 import type { WireInvoice, WireSubscription } from './billing-wire-types.js';
 import { draftInvoice } from './invoice-documents.js';
 import { itemLine } from './invoice-lifecycle.js';
-import { isMetered } from './subscription-documents.js';
-import { cycleEnd } from './subscription-lifecycle.js';
+import { cycleEnd, isMetered } from './subscription-documents.js';
 
 const BILLING = new Set(['active', 'trialing', 'past_due']);
 

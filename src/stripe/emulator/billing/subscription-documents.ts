@@ -1,6 +1,6 @@
 import { stripeId } from '../state/stripe-ids.js';
 import type { WirePrice } from '../state/wire-types.js';
-import type { BillingInterval, Recurrence } from './billing-period.js';
+import { periodEndAfter, type BillingInterval, type Recurrence } from './billing-period.js';
 import type { WirePlan, WireSubscription, WireSubscriptionItem } from './billing-wire-types.js';
 
 export interface SubscriptionInput {
@@ -139,4 +139,9 @@ export function previousAttributes(before: object, after: object): Record<string
     if (JSON.stringify(old[key]) !== JSON.stringify(value)) previous[key] = old[key] ?? null;
   }
   return previous;
+}
+
+/** Where the period that contains `at` ends: the trial's end while it runs, else the next cycle boundary. */
+export function cycleEnd(subscription: Pick<WireSubscription, 'billing_cycle_anchor'>, price: WirePrice, at: number): number {
+  return periodEndAfter(subscription.billing_cycle_anchor, recurrenceOf(price), at);
 }

@@ -3,12 +3,12 @@ import { requireReferenced } from '../http/referenced-resource.js';
 import { invalidRequest, StripeApiError } from '../http/stripe-api-error.js';
 import { stripeId } from '../state/stripe-ids.js';
 import type { WirePrice } from '../state/wire-types.js';
-import { periodEndAfter } from './billing-period.js';
 import type { WireSubscription, WireSubscriptionItem } from './billing-wire-types.js';
 import { lineAmount } from './line-amount.js';
 import { collectInvoice, createInvoice, finalizeInvoice, itemLine } from './invoice-lifecycle.js';
 import { changeSubscription } from './subscription-changes.js';
-import { isMetered, itemList, newItem, newSubscription, recurrenceOf } from './subscription-documents.js';
+import { pauseAtTrialEnd, pausesAtTrialEnd, type MissingPaymentMethodBehavior } from './subscription-pause.js';
+import { cycleEnd, isMetered, itemList, newItem, newSubscription } from './subscription-documents.js';
 
 export type PaymentBehavior = 'allow_incomplete' | 'default_incomplete' | 'error_if_incomplete';
 
@@ -18,6 +18,8 @@ export interface SubscriptionRequest {
   paymentBehavior: PaymentBehavior;
   paymentSettings: WireSubscription['payment_settings'];
   trialDays: number | undefined;
+  /** `trial_settings.end_behavior.missing_payment_method`; Stripe's default is `create_invoice`. */
+  missingPaymentMethod?: MissingPaymentMethodBehavior;
   metadata: Record<string, string>;
 }
 
@@ -25,11 +27,6 @@ const DAY = 86_400;
 
 function declined(): StripeApiError {
   return new StripeApiError(402, 'card_error', 'Your card was declined.', { code: 'card_declined' });
-}
-
-/** Where the period that contains `at` ends: the trial's end while it runs, else the next cycle boundary. */
-export function cycleEnd(subscription: Pick<WireSubscription, 'billing_cycle_anchor'>, price: WirePrice, at: number): number {
-  return periodEndAfter(subscription.billing_cycle_anchor, recurrenceOf(price), at);
 }
 
 function periodEndOf(subscription: WireSubscription): number {
@@ -82,6 +79,7 @@ export function createSubscription(state: EmulatorState, request: SubscriptionRe
       trial,
     }),
     ...(licensedDue ? {} : { status: trial ? 'trialing' : 'active', pending_setup_intent: request.paymentBehavior === 'default_incomplete' ? stripeId('seti') : null }),
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: request.missingPaymentMethod ?? 'create_invoice' } },
   });
   state.billing.recordEvent('customer.subscription.created', created, at);
   // licensed items bill in advance on the first invoice; metered ones have nothing to bill yet
@@ -178,6 +176,7 @@ export function cancelNow(state: EmulatorState, subscriptionId: string, invoiceN
  */
 export function closePeriod(state: EmulatorState, subscriptionId: string, at: number): void {
   const subscription = state.billing.subscriptions.require(subscriptionId);
+  if (pausesAtTrialEnd(state, subscription, at)) return pauseAtTrialEnd(state, subscription.id, at);
   const ending = subscription.cancel_at_period_end;
   const due = subscription.items.data.filter((item) => item.current_period_end <= at);
   const next = (item: WireSubscriptionItem): number => cycleEnd(subscription, item.price, at);

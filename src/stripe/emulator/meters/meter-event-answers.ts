@@ -2,7 +2,7 @@ import type { EmulatorState } from '../emulator-state.js';
 import { runAutomatically } from '../http/request-origin.js';
 import { StripeApiError } from '../http/stripe-api-error.js';
 import { checkMeterEvent, type MeterEventCandidate, type MeterEventProblem } from './meter-event-rules.js';
-import { reportMeterEventFailures } from './meter-event-stream-processing.js';
+import { recordCounted, reportMeterEventFailures } from './meter-event-stream-processing.js';
 
 /** The synchronous meter event endpoints: `POST /v1/billing/meter_events` and `POST /v2/billing/meter_events`. */
 export type SynchronousApi = 'v1' | 'v2';
@@ -89,16 +89,6 @@ export function acceptSynchronousMeterEvent(state: EmulatorState, api: Synchrono
     reportLater(state, checked, event.identifier);
     return { timestamp: event.timestamp ?? receivedAt, receivedAt };
   }
-  state.meterEvents.record({
-    identifier: event.identifier,
-    eventName: event.event_name,
-    meterId: checked.meter.id,
-    customerId: checked.customerId,
-    value: checked.value,
-    timestamp: checked.timestamp,
-    receivedAt,
-    payload: { ...event.payload },
-    cancelled: false,
-  });
+  recordCounted(state, event, checked, receivedAt);
   return { timestamp: checked.timestamp, receivedAt };
 }

@@ -1,5 +1,5 @@
 import type { EmulatorState } from '../emulator-state.js';
-import { checkMeterEvent, type MeterEventProblem } from './meter-event-rules.js';
+import { checkMeterEvent, type CountableMeterEvent, type MeterEventCandidate, type MeterEventProblem } from './meter-event-rules.js';
 
 /** Stripe shows a handful of sample errors per error type in a report. */
 const MAX_SAMPLES = 5;
@@ -52,17 +52,22 @@ export function processMeterEventStream(state: EmulatorState): void {
       failures.push({ problem: checked, identifier: event.identifier });
       continue;
     }
-    state.meterEvents.record({
-      identifier: event.identifier,
-      eventName: event.event_name,
-      meterId: checked.meter.id,
-      customerId: checked.customerId,
-      value: checked.value,
-      timestamp: checked.timestamp,
-      receivedAt: event.receivedAt,
-      payload: event.payload,
-      cancelled: false,
-    });
+    recordCounted(state, event, checked, event.receivedAt);
   }
   if (failures.length > 0) reportMeterEventFailures(state, failures, validationStart);
+}
+
+/** Keeps an event Stripe counts, for the meter and customer its check found. */
+export function recordCounted(state: EmulatorState, event: MeterEventCandidate & { identifier: string }, counted: CountableMeterEvent, receivedAt: number): void {
+  state.meterEvents.record({
+    identifier: event.identifier,
+    eventName: event.event_name,
+    meterId: counted.meter.id,
+    customerId: counted.customerId,
+    value: counted.value,
+    timestamp: counted.timestamp,
+    receivedAt,
+    payload: { ...event.payload },
+    cancelled: false,
+  });
 }

@@ -1,6 +1,7 @@
 import type { WireSubscription } from '../billing/billing-wire-types.js';
 import { changeSubscription } from '../billing/subscription-changes.js';
 import { addItems, cancelNow, createSubscription, setCancelAtPeriodEnd } from '../billing/subscription-lifecycle.js';
+import { resumeSubscription } from '../billing/subscription-pause.js';
 import type { EmulatorState } from '../emulator-state.js';
 import { expandIdField, expandListItems, expandObject, type Expanders } from '../http/expand.js';
 import { LIST_PARAMS, paginate } from '../http/pagination.js';
@@ -71,7 +72,7 @@ export function subscriptionRoutes(state: EmulatorState): Route[] {
       path: '/v1/subscriptions',
       auth: 'secret_key',
       handler: ({ body }) => {
-        const params = Params.read(body, ['customer', 'items', 'payment_behavior', 'payment_settings', 'trial_period_days', 'metadata', 'proration_behavior']);
+        const params = Params.read(body, ['customer', 'items', 'payment_behavior', 'payment_settings', 'trial_period_days', 'trial_settings', 'metadata', 'proration_behavior']);
         const customerId = params.string('customer');
         const prices = itemPrices(state, params, false);
         if (prices.length === 0) throw missingParameter('items');
@@ -84,6 +85,10 @@ export function subscriptionRoutes(state: EmulatorState): Route[] {
           paymentBehavior: params.optionalEnum('payment_behavior', PAYMENT_BEHAVIORS) ?? 'allow_incomplete',
           paymentSettings: paymentSettingsFrom(params),
           trialDays,
+          missingPaymentMethod: params
+            .optionalObject('trial_settings', ['end_behavior'])
+            ?.object('end_behavior', ['missing_payment_method'])
+            .enumOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const),
           metadata: params.metadata(),
         });
         return answer(subscription, params);
@@ -134,6 +139,21 @@ export function subscriptionRoutes(state: EmulatorState): Route[] {
         if (cancelAtPeriodEnd !== undefined) subscription = setCancelAtPeriodEnd(state, subscription.id, cancelAtPeriodEnd, at);
         if (params.has('metadata')) subscription = changeSubscription(state, subscription.id, { metadata: params.metadata(subscription.metadata) }, at);
         return answer(subscription, params);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/:id/resume',
+      auth: 'secret_key',
+      handler: ({ body, pathParams }) => {
+        const params = Params.read(body, ['billing_cycle_anchor', 'payment_behavior', 'proration_behavior', 'proration_date']);
+        const anchor = params.optionalObject('billing_cycle_anchor', ['type'])?.enumOf('type', ['now', 'unchanged'] as const) ?? 'now';
+        if (anchor === 'unchanged') throw invalidParameter("Invalid billing_cycle_anchor[type]: the Stripe emulator resumes with a new period starting now ('now').", 'billing_cycle_anchor[type]');
+        params.optionalEnum('payment_behavior', ['resume_on_payment_attempt', 'resume_on_payment_success'] as const);
+        params.optionalEnum('proration_behavior', PRORATION_BEHAVIORS);
+        params.optionalInteger('proration_date', { min: 0 });
+        const subscription = state.billing.subscriptions.require(pathParams.id);
+        return answer(resumeSubscription(state, subscription.id, state.now(subscription.customer as string)), params);
       },
     },
     {
