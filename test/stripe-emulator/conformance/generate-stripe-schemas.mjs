@@ -176,5 +176,15 @@ const fixture = {
   },
   definitions,
 };
-writeFileSync(join(here, 'stripe-wire-schemas.json'), `${JSON.stringify(fixture, null, 1)}\n`);
+/** One schema per line: a regenerated fixture's diff shows which types changed, and stays small. */
+function format(value) {
+  const entries = Object.entries(value).map(([key, entry]) => {
+    const body = entry && typeof entry === 'object' && !Array.isArray(entry) && key !== 'errors' && Object.keys(entry).length > 0 && ['objects', 'deleted', 'definitions'].includes(key)
+      ? `{\n${Object.entries(entry).map(([name, schema]) => `    ${JSON.stringify(name)}: ${JSON.stringify(schema)}`).join(',\n')}\n  }`
+      : JSON.stringify(entry);
+    return `  ${JSON.stringify(key)}: ${body}`;
+  });
+  return `{\n${entries.join(',\n')}\n}\n`;
+}
+writeFileSync(join(here, 'stripe-wire-schemas.json'), format(fixture));
 process.stdout.write(`stripe-wire-schemas.json: ${Object.keys(objects).length} objects, ${Object.keys(definitions).length} definitions\n`);
