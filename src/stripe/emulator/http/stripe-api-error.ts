@@ -23,7 +23,6 @@ export interface StripeV2ErrorBody {
   error: { code: string; message: string; type?: string; doc_url?: string };
 }
 
-
 /** An error answered in Stripe's wire shape, thrown by route handlers and the pipeline alike. */
 export class StripeApiError extends Error {
   constructor(
