@@ -6,6 +6,7 @@ import { Migration20261125165721_api_keys } from './Migration20261125165721_api_
 import { Migration20261125170604_reporting } from './Migration20261125170604_reporting.js';
 import { Migration20261125170746_webhook_events } from './Migration20261125170746_webhook_events.js';
 import { Migration20261125175515_reporting_queue } from './Migration20261125175515_reporting_queue.js';
+import { Migration20261204160810_notifications } from './Migration20261204160810_notifications.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125170604_reporting', class: Migration20261125170604_reporting },
   { name: 'Migration20261125170746_webhook_events', class: Migration20261125170746_webhook_events },
   { name: 'Migration20261125175515_reporting_queue', class: Migration20261125175515_reporting_queue },
+  { name: 'Migration20261204160810_notifications', class: Migration20261204160810_notifications },
 ];

@@ -10,6 +10,7 @@ import { LoggingModule } from './common/logging/logging.module.js';
 import { createRootLogger } from './common/logging/root-logger.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { MeteringModule } from './metering/metering.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         CustomersModule,
         SubscriptionsModule,
         MeteringModule,
+        NotificationsModule,
         ReportingModule,
         WebhooksModule,
       ],

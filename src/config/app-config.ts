@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { validateEnvironment, type EnvironmentVariables, type REPORTER_WINDOWS } from './environment.js';
@@ -73,6 +74,29 @@ export interface WebhookConfig {
   retrySweepSeconds: number;
 }
 
+/** Outgoing notifications (src/notifications): delivery, retry schedule, endpoint URL rules, usage alerts. */
+export interface NotificationsConfig {
+  /** 32 bytes; in development and test, without NOTIFICATION_SECRETS_KEY, derived from a fixed phrase. */
+  secretsKey: Buffer;
+  /** CIDRs endpoint URLs may resolve to although loopback, link-local or private. */
+  allowedNetworks: string[];
+  /** Plain http:// endpoint URLs are refused in production. */
+  requireHttps: boolean;
+  deliveryEnabled: boolean;
+  pollMs: number;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  maxInFlightPerEndpoint: number;
+  secretOverlapSeconds: number;
+  alertsEnabled: boolean;
+  alertsEvaluationMs: number;
+}
+
+/** Loopback and the private ranges: an internal receiver on this machine or network, outside production. */
+const DEVELOPMENT_ALLOWED_NETWORKS = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+
 export interface ReconciliationConfig {
   enabled: boolean;
   cron: string;
@@ -103,6 +127,7 @@ export class AppConfig {
   readonly reporting: ReportingConfig;
   readonly reconciliation: ReconciliationConfig;
   readonly webhooks: WebhookConfig;
+  readonly notifications: NotificationsConfig;
   /** Absent: GET /metrics is public. */
   readonly metricsToken?: string;
   readonly shutdownGraceMs: number;
@@ -163,13 +188,33 @@ export class AppConfig {
       retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
       retrySweepSeconds: env.WEBHOOK_RETRY_SWEEP_SECONDS,
     };
+    this.notifications = {
+      secretsKey: env.NOTIFICATION_SECRETS_KEY
+        ? Buffer.from(env.NOTIFICATION_SECRETS_KEY, 'base64')
+        : createHash('sha256').update('meterbridge development notification secrets key').digest(),
+      allowedNetworks:
+        env.NOTIFICATION_URL_ALLOWED_NETWORKS !== undefined
+          ? env.NOTIFICATION_URL_ALLOWED_NETWORKS.split(',').map((network) => network.trim()).filter(Boolean)
+          : env.NODE_ENV === 'production' ? [] : DEVELOPMENT_ALLOWED_NETWORKS,
+      requireHttps: env.NODE_ENV === 'production',
+      deliveryEnabled: env.NOTIFICATION_DELIVERY_ENABLED === 'true',
+      pollMs: env.NOTIFICATION_DELIVERY_POLL_MS,
+      timeoutMs: env.NOTIFICATION_DELIVERY_TIMEOUT_MS,
+      maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
+      retryMaxDelayMs: env.NOTIFICATION_RETRY_MAX_DELAY_MS,
+      maxInFlightPerEndpoint: env.NOTIFICATION_MAX_IN_FLIGHT_PER_ENDPOINT,
+      secretOverlapSeconds: env.NOTIFICATION_SECRET_OVERLAP_SECONDS,
+      alertsEnabled: env.USAGE_ALERTS_ENABLED === 'true',
+      alertsEvaluationMs: env.USAGE_ALERTS_EVALUATION_MS,
+    };
     this.metricsToken = env.METRICS_TOKEN;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
   }
 
   /** Every secret value this process knows, so that log redaction can be proven in tests. */
   secrets(): string[] {
-    return [this.stripe.secretKey, ...this.stripe.webhookSecrets, this.auth.bootstrapAdminKey, this.metricsToken].filter(
+    return [this.stripe.secretKey, ...this.stripe.webhookSecrets, this.auth.bootstrapAdminKey, this.metricsToken, this.notifications.secretsKey.toString('base64')].filter(
       (value): value is string => !!value,
     );
   }
@@ -184,6 +229,7 @@ export class AppConfig {
       reporting: { ...this.reporting, enabled: false },
       reconciliation: { ...this.reconciliation, enabled: false },
       webhooks: { ...this.webhooks, retryEnabled: false },
+      notifications: { ...this.notifications, deliveryEnabled: false, alertsEnabled: false },
     });
   }
 

@@ -179,6 +179,52 @@ export class EnvironmentVariables {
   /** Group commit: a group is written as soon as it holds this many events. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000)
   USAGE_GROUP_COMMIT_MAX_EVENTS: number = 500;
+
+  /** AES-256-GCM key (base64 of 32 bytes) that encrypts notification endpoint signing secrets at rest; a secret, required in production. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 random bytes in base64 (openssl rand -base64 32)' })
+  NOTIFICATION_SECRETS_KEY?: string;
+
+  /** Networks (CIDRs) endpoint URLs may resolve to although loopback, link-local or private; default: none in production, loopback and private ranges otherwise. */
+  @IsOptional() @Matches(/^([0-9a-fA-F.:]+\/\d{1,3}(,\s*[0-9a-fA-F.:]+\/\d{1,3})*)?$/, { message: 'must be comma-separated CIDRs such as 10.0.0.0/8,fd00::/8' })
+  NOTIFICATION_URL_ALLOWED_NETWORKS?: string;
+
+  /** The deliverer runs in this process (off in the CLI). */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  NOTIFICATION_DELIVERY_ENABLED: (typeof BOOLEAN_STRINGS)[number] = 'true';
+
+  /** How often the deliverer looks for due notifications. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(60000)
+  NOTIFICATION_DELIVERY_POLL_MS: number = 1000;
+
+  /** An endpoint that has not answered within this is a failed attempt. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(60000)
+  NOTIFICATION_DELIVERY_TIMEOUT_MS: number = 10000;
+
+  /** Attempts before a notification is dead; with the default delays the last one is more than a day after the first. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(50)
+  NOTIFICATION_MAX_ATTEMPTS: number = 16;
+
+  /** Delay before the first retry, doubled per attempt (with jitter) up to NOTIFICATION_RETRY_MAX_DELAY_MS. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(3600000)
+  NOTIFICATION_RETRY_BASE_MS: number = 60000;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(86400000)
+  NOTIFICATION_RETRY_MAX_DELAY_MS: number = 21600000;
+
+  /** Notifications being sent to one endpoint at once, across every replica. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(100)
+  NOTIFICATION_MAX_IN_FLIGHT_PER_ENDPOINT: number = 5;
+
+  /** After a secret rotation the previous secret also signs for this long. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(604800)
+  NOTIFICATION_SECRET_OVERLAP_SECONDS: number = 86400;
+
+  /** Usage alerts evaluator on/off and its period: the bound on how late a crossing is noticed. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  USAGE_ALERTS_ENABLED: (typeof BOOLEAN_STRINGS)[number] = 'true';
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(300000)
+  USAGE_ALERTS_EVALUATION_MS: number = 2000;
 }
 
 export class ConfigValidationError extends Error {
@@ -200,6 +246,7 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (env.NODE_ENV !== 'production') return problems;
   if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required when NODE_ENV=production (the embedded database is for development only)');
   if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: is required when NODE_ENV=production (the Stripe emulator is for development only)');
+  if (!env.NOTIFICATION_SECRETS_KEY) problems.push('NOTIFICATION_SECRETS_KEY: is required when NODE_ENV=production (it encrypts the notification signing secrets)');
   return problems;
 }
 

@@ -13,6 +13,14 @@ export interface CustomerSubscriptionSummary {
   currentPeriodEnd: Date | null;
 }
 
+/** What a billing status event did to a customer: `applied` false when a newer event had already set the status. */
+export interface BillingStatusChange {
+  customerId: string;
+  externalCustomerId: string;
+  previousStatus: CustomerStatus;
+  applied: boolean;
+}
+
 @Injectable()
 export class CustomersRepository {
   constructor(private readonly em: EntityManager) {}
@@ -33,20 +41,30 @@ export class CustomersRepository {
 
   /**
    * Sets the billing status from a Stripe event unless a newer event already set it (events arrive
-   * in any order; `at` is the event's Stripe creation time). true when it changed the row.
+   * in any order; `at` is the event's Stripe creation time), then runs `announce` in the same
+   * transaction with what changed. null when no customer has this Stripe id.
    */
-  async applyStatusIfNewer(stripeCustomerId: string, status: CustomerStatus, at: Date): Promise<boolean> {
-    const rows = await this.em.execute<{ id: string }[]>(
-      `update customers set status = ?, status_changed_at = ?, updated_at = now()
-        where stripe_customer_id = ? and (status_changed_at is null or status_changed_at <= ?) returning id`,
-      [status, at, stripeCustomerId, at],
-    );
-    return rows.length === 1;
-  }
-
-  async existsForStripe(stripeCustomerId: string): Promise<boolean> {
-    const rows = await this.em.execute<{ id: string }[]>(`select id from customers where stripe_customer_id = ?`, [stripeCustomerId]);
-    return rows.length === 1;
+  applyStatusIfNewer<T>(
+    stripeCustomerId: string,
+    status: CustomerStatus,
+    at: Date,
+    announce: (em: EntityManager, change: BillingStatusChange) => Promise<T>,
+  ): Promise<T | null> {
+    return this.em.fork().transactional(async (em) => {
+      const [change] = await em.execute<BillingStatusChange[]>(
+        `WITH previous AS (SELECT id, external_id, status FROM customers WHERE stripe_customer_id = ? FOR UPDATE),
+              updated AS (
+                UPDATE customers c SET status = ?, status_changed_at = ?, updated_at = now()
+                FROM previous p WHERE c.id = p.id AND (c.status_changed_at IS NULL OR c.status_changed_at <= ?)
+                RETURNING c.id
+              )
+         SELECT p.id AS "customerId", p.external_id AS "externalCustomerId", p.status AS "previousStatus",
+                EXISTS (SELECT 1 FROM updated) AS applied
+         FROM previous p`,
+        [stripeCustomerId, status, at, at],
+      );
+      return change ? announce(em, change) : null;
+    });
   }
 
   findById(id: string): Promise<Customer | null> {

@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DomainError } from '../common/errors/domain-error.js';
+import { NotificationOutbox } from '../notifications/notification-outbox.js';
+import type { NotificationDraft } from '../notifications/notification-types.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
 import type { Customer, CustomerStatus } from './customer.entity.js';
 import type { CreateCustomerDto } from './create-customer.dto.js';
 import { CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
+
+/** The Stripe event behind a billing status change; paymentFailure when it reports a failed payment. */
+export interface BillingStatusEvent {
+  id: string;
+  paymentFailure?: { stripeInvoiceId: string | null; amountDue: number | null; currency: string | null; attemptCount: number | null };
+}
 
 export interface CustomerView {
   customer: Customer;
@@ -17,6 +25,7 @@ export class CustomersService {
   constructor(
     private readonly customers: CustomersRepository,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly outbox: NotificationOutbox,
   ) {}
 
   /**
@@ -54,11 +63,24 @@ export class CustomersService {
     return customer ? [{ customer, subscription: await this.customers.liveSubscriptionOf(customer.id) }] : [];
   }
 
-  /** Billing status from Stripe (webhooks), applied only when no newer event set it. false: not our customer. */
-  async applyBillingStatus(stripeCustomerId: string, status: CustomerStatus, at: Date): Promise<boolean> {
-    if (!(await this.customers.existsForStripe(stripeCustomerId))) return false;
-    await this.customers.applyStatusIfNewer(stripeCustomerId, status, at);
-    return true;
+  /**
+   * Billing status from Stripe (webhooks), applied only when no newer event set it, and announced
+   * in the same transaction: customer.status_changed when the status changed, customer.payment_failed
+   * for a failed payment. Notifications are keyed by the Stripe event id, so a redelivered event
+   * announces nothing twice. false: not our customer.
+   */
+  async applyBillingStatus(stripeCustomerId: string, status: CustomerStatus, at: Date, event: BillingStatusEvent): Promise<boolean> {
+    const known = await this.customers.applyStatusIfNewer(stripeCustomerId, status, at, async (em, change) => {
+      const drafts: NotificationDraft[] = [];
+      const customer = { customerId: change.customerId, externalCustomerId: change.externalCustomerId };
+      if (event.paymentFailure) drafts.push({ type: 'customer.payment_failed', key: event.id, data: { ...customer, stripeCustomerId, ...event.paymentFailure } });
+      if (change.applied && change.previousStatus !== status) {
+        drafts.push({ type: 'customer.status_changed', key: event.id, data: { ...customer, previousStatus: change.previousStatus, status } });
+      }
+      await this.outbox.enqueueWithEntityManager(em, drafts);
+      return true;
+    });
+    return known ?? false;
   }
 
   /** The customer with its Stripe customer id, creating that Stripe customer at most once. */

@@ -6,6 +6,7 @@ export enum AdvisoryLock {
   Migrations = 7_001_001,
   Reporter = 7_001_002,
   Reconciliation = 7_001_003,
+  UsageAlerts = 7_001_004,
 }
 
 const logger = new Logger('AdvisoryLock');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { BillableUnitsService } from './billable-units.service.js';
 import { MeterCatalogueService } from './meter-catalogue.service.js';
 import { Meter } from './meter.entity.js';
 import { MetersController } from './meters.controller.js';
@@ -15,7 +16,7 @@ import { UsageService } from './usage.service.js';
 @Module({
   imports: [MikroOrmModule.forFeature([Meter, UsageEvent])],
   controllers: [MetersController, UsageController],
-  providers: [MetersRepository, MeterCatalogueService, UsageEventsRepository, UsageRecorder, UsageGroupCommit, UsageService, UsageTotalsService],
-  exports: [MeterCatalogueService],
+  providers: [MetersRepository, MeterCatalogueService, UsageEventsRepository, UsageRecorder, UsageGroupCommit, UsageService, UsageTotalsService, BillableUnitsService],
+  exports: [MeterCatalogueService, BillableUnitsService],
 })
 export class MeteringModule {}

@@ -5,6 +5,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export type UsageOutcome = 'accepted' | 'duplicate' | 'rejected';
 export type ReportOutcome = 'sent' | 'failed';
+export type NotificationOutcome = 'sent' | 'failed' | 'dead';
 
 /**
  * Every metric the service exposes on GET /metrics, and the calls other modules make to feed
@@ -78,6 +79,33 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly notificationDeliveries = new Counter({
+    name: 'meterbridge_notification_deliveries_total',
+    help: 'Outgoing notification delivery attempts by endpoint id and outcome (sent, failed: to be retried, dead: no retry left)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly notificationLatency = new Histogram({
+    name: 'meterbridge_notification_delivery_duration_seconds',
+    help: 'Time an endpoint took to answer a notification (or to fail), by endpoint id',
+    labelNames: ['endpoint'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly usageAlertPairs = new Counter({
+    name: 'meterbridge_usage_alert_pairs_evaluated_total',
+    help: 'Customer × meter pairs whose usage changed and were compared with their usage alerts',
+    registers: [this.registry],
+  });
+
+  private readonly usageAlertCrossings = new Counter({
+    name: 'meterbridge_usage_alert_crossings_total',
+    help: 'Usage alert thresholds crossed (one per customer × alert × billing period)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -119,6 +147,16 @@ export class MetricsService {
 
   countWebhookEvent(type: string, outcome: string): void {
     this.webhookEvents.inc({ type, outcome });
+  }
+
+  observeNotificationDelivery(endpoint: string, outcome: NotificationOutcome, seconds: number): void {
+    this.notificationDeliveries.inc({ endpoint, outcome });
+    this.notificationLatency.observe({ endpoint }, seconds);
+  }
+
+  countUsageAlertEvaluation(pairs: number, crossings: number): void {
+    this.usageAlertPairs.inc(pairs);
+    this.usageAlertCrossings.inc(crossings);
   }
 }
 

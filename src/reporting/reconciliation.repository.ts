@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { NativeSql } from './native-sql.js';
+import { NativeSql } from '../database/native-sql.js';
+import type { SqlQuery } from '../database/transaction-watermark.js';
 
 /** One customer × meter to compare, with what local state says reached Stripe per UTC day. */
 export interface ReconciliationPair {
@@ -23,6 +24,18 @@ export interface StoredDrift extends DriftCell {
   /** stripeUnits − localUnits, exact. */
   difference: string;
 }
+
+/** A drift as its reconciliation.drift_found notification shows it. */
+export interface AnnouncedDrift {
+  customerId: string;
+  meter: string;
+  day: Date;
+  localUnits: string;
+  stripeUnits: string;
+}
+
+/** A notification lists this many drifts at most; the run has them all. */
+const ANNOUNCED_DRIFTS = 100;
 
 export interface ReconciliationRunRecord {
   id: string;
@@ -94,18 +107,38 @@ export class ReconciliationRepository {
     return row!.id;
   }
 
-  async finish(runId: string, compared: number, drifts: DriftCell[], error: string | null): Promise<ReconciliationRunRecord> {
-    const [row] = await this.sql.query<ReconciliationRunRecord>(FINISH_RUN_SQL, [
-      runId,
-      drifts.map((drift) => drift.customerId),
-      drifts.map((drift) => drift.meterId),
-      drifts.map((drift) => drift.day),
-      drifts.map((drift) => drift.localUnits),
-      drifts.map((drift) => drift.stripeUnits),
-      compared,
-      error,
-    ]);
-    return row!;
+  /**
+   * Closes the run; with drifts, `announce` runs in the same transaction with the run and its
+   * drifts (meter keys included), so drift found is announced exactly when it is recorded.
+   */
+  finish(
+    runId: string,
+    compared: number,
+    drifts: DriftCell[],
+    error: string | null,
+    announce?: (query: SqlQuery, run: ReconciliationRunRecord, drifts: AnnouncedDrift[]) => Promise<void>,
+  ): Promise<ReconciliationRunRecord> {
+    return this.sql.transaction(async (query) => {
+      const [run] = await query<ReconciliationRunRecord>(FINISH_RUN_SQL, [
+        runId,
+        drifts.map((drift) => drift.customerId),
+        drifts.map((drift) => drift.meterId),
+        drifts.map((drift) => drift.day),
+        drifts.map((drift) => drift.localUnits),
+        drifts.map((drift) => drift.stripeUnits),
+        compared,
+        error,
+      ]);
+      if (announce && drifts.length) {
+        const stored = await query<AnnouncedDrift>(
+          `SELECT d.customer_id AS "customerId", m.key AS meter, d.day, trim_scale(d.local_units)::text AS "localUnits", trim_scale(d.stripe_units)::text AS "stripeUnits"
+           FROM reconciliation_drifts d JOIN meters m ON m.id = d.meter_id WHERE d.run_id = $1 ORDER BY d.day, d.customer_id, d.meter_id LIMIT $2`,
+          [runId, ANNOUNCED_DRIFTS],
+        );
+        await announce(query, run!, stored);
+      }
+      return run!;
+    });
   }
 
   /** Sent reports of the customer × meter × day cells where Stripe agreed become confirmed, in one statement. */

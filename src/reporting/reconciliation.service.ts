@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord, type StoredDrift } from './reconciliation.repository.js';
@@ -44,6 +45,7 @@ export class ReconciliationService {
     private readonly repository: ReconciliationRepository,
     private readonly metrics: MetricsService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly outbox: NotificationOutbox,
   ) {
     this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
   }
@@ -87,7 +89,21 @@ export class ReconciliationService {
         totals.matched.push(...comparison.matched);
       }
       await this.repository.confirmMatched(totals.matched, from, to);
-      const run = await this.repository.finish(runId, totals.compared, totals.drifts, null);
+      const run = await this.repository.finish(runId, totals.compared, totals.drifts, null, (query, finished, drifts) =>
+        this.outbox.enqueue(query, [
+          {
+            type: 'reconciliation.drift_found',
+            key: finished.id,
+            data: {
+              runId: finished.id,
+              from: new Date(finished.rangeFrom).toISOString(),
+              to: new Date(finished.rangeTo).toISOString(),
+              driftCount: finished.driftCount,
+              drifts: drifts.map((drift) => ({ ...drift, day: new Date(drift.day).toISOString() })),
+            },
+          },
+        ]),
+      );
       return { run, drifts: await this.repository.drifts(runId) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

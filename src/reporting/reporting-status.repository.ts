@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NativeSql } from './native-sql.js';
+import { NativeSql } from '../database/native-sql.js';
 import { identifierOf } from './report-claim.sql.js';
 
 export interface StatusTotals {

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MeterEventSender } from './meter-event.sender.js';
-import { NativeSql } from './native-sql.js';
+import { NativeSql } from '../database/native-sql.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ReconciliationController } from './reconciliation.controller.js';
 import { ReconciliationDrift } from './reconciliation-drift.entity.js';
 import { ReconciliationRun } from './reconciliation-run.entity.js';
 import { ReconciliationRepository } from './reconciliation.repository.js';
 import { ReconciliationService } from './reconciliation.service.js';
+import { ReportFailuresService } from './report-failures.service.js';
 import { ReporterCron } from './reporter.cron.js';
 import { ReporterRun } from './reporter-run.entity.js';
 import { ReporterRunsRepository } from './reporter-runs.repository.js';
@@ -21,7 +23,7 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
 
 /** Usage → Stripe meter events (claim, deliver), its schedule, status and reconciliation. */
 @Module({
-  imports: [ScheduleModule.forRoot(), MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
+  imports: [ScheduleModule.forRoot(), NotificationsModule, MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
   controllers: [ReportingController, ReconciliationController],
   providers: [
     NativeSql,
@@ -30,6 +32,7 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
     ReportingStatusRepository,
     ReconciliationRepository,
     MeterEventSender,
+    ReportFailuresService,
     ReportingService,
     ReconciliationService,
     ReporterCron,

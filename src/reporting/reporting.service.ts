@@ -6,17 +6,14 @@ import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js'
 import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
 import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
+import { ReportFailuresService, type StripeRejection } from './report-failures.service.js';
 import { UsageReportsRepository } from './usage-reports.repository.js';
+
+export type { StripeRejection } from './report-failures.service.js';
 
 const RECENT_FAILURES = 100;
 /** How long a run waits for transactions already running when it starts (usually milliseconds). */
 const OLDER_TRANSACTIONS_WAIT_MS = 5000;
-
-/** A meter event Stripe refused after accepting it (v2 stream error reports), by identifier. */
-export interface StripeRejection {
-  identifier: string;
-  reason: string;
-}
 
 /**
  * The reporter: claim (usage events → report rows), then deliver (pending rows → Stripe). Every
@@ -36,6 +33,7 @@ export class ReportingService implements OnModuleDestroy {
     private readonly statusRows: ReportingStatusRepository,
     private readonly sender: MeterEventSender,
     private readonly metrics: MetricsService,
+    private readonly failures: ReportFailuresService,
   ) {}
 
   /** Runs now, waiting for another replica's run to end first. */
@@ -62,7 +60,7 @@ export class ReportingService implements OnModuleDestroy {
 
   /** Reports Stripe refused asynchronously become failed, visible in status; returns how many matched. */
   recordStripeRejections(rejections: StripeRejection[]): Promise<number> {
-    return this.reports.markRejectedByIdentifier(rejections);
+    return this.failures.recordRejections(rejections);
   }
 
   /** Backlog, late usage, the last run and failed reports; also refreshes the backlog gauges. */
@@ -146,8 +144,8 @@ export class ReportingService implements OnModuleDestroy {
 
   private async record(outcome: DeliveryOutcome, counts: RunCounts): Promise<void> {
     await this.reports.markDelivered(outcome.delivered);
-    await this.reports.markUndelivered(outcome.rejected, 'failed');
-    await this.reports.markUndelivered(outcome.retryLater, 'pending');
+    await this.failures.recordRefused(outcome.rejected);
+    await this.reports.markRetryLater(outcome.retryLater);
     counts.sent += outcome.delivered.length;
     counts.failed += outcome.rejected.length;
     counts.retryLater += outcome.retryLater.length;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { NativeSql } from './native-sql.js';
+import { NativeSql } from '../database/native-sql.js';
+import { advanceWatermark, lockWatermark, type SqlQuery } from '../database/transaction-watermark.js';
 import { sleep } from './rate-limiter.js';
 import { classifyAndInsert, identifierOf, NEXT_SEQUENCE, NEXT_SEQUENCES_RANKED, periodClosed, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
 
@@ -27,23 +28,25 @@ export interface ReportFailure {
   reason: string;
 }
 
-const TRANSACTION_POLL_MS = 20;
+/** A report that has just become failed, as its report.failed notification describes it. */
+export interface FailedReport {
+  reportId: string;
+  attempts: number;
+  customerId: string;
+  meter: string;
+  windowStart: Date;
+  windowEnd: Date;
+  units: string;
+  reason: string;
+}
 
-/**
- * The claim position: `lo` is where the last claim stopped; `hi` is the lowest transaction still
- * running that could yet write usage events, so every event below it is committed (or rolled back)
- * and visible to the claim, and nothing below `hi` can appear later. Transaction ids are shared by
- * every database of the server, but only a session of this database can write our events, so
- * transactions running in other databases (a long batch job elsewhere) do not hold the claim back.
- * $1 is the snapshot's xmax taken before $2, the ids of this database's sessions: a transaction
- * younger than $1 might have started after $2 was read, so it counts as ours.
- */
-const LOCK_WATERMARK_SQL = `
-SELECT last_tx::text AS lo, greatest(last_tx, coalesce(
-  (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
-    WHERE running >= $1::xid8 OR xid(running)::text = ANY($2::text[])),
-  pg_snapshot_xmax(pg_current_snapshot())))::text AS hi
-FROM reporter_watermark WHERE id = 1 FOR UPDATE`;
+/** Follows a `failed` CTE (report_id, attempts, failure_reason) with what each report was. */
+const FAILED_REPORT_DETAILS = `
+SELECT f.report_id::text AS "reportId", f.attempts, r.customer_id AS "customerId", m.key AS meter, r.window_start AS "windowStart",
+       r.window_end AS "windowEnd", r.units::text AS units, f.failure_reason AS reason
+FROM failed f JOIN usage_reports r ON r.id = f.report_id JOIN meters m ON m.id = r.meter_id`;
+
+const TRANSACTION_POLL_MS = 20;
 
 /**
  * Whether every transaction of this database older than $1 has ended (a transaction elsewhere on
@@ -56,11 +59,6 @@ SELECT NOT EXISTS (
   WHERE running < $1::xid8
     AND xid(running) IN (SELECT backend_xid FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL)
 ) AS ready`;
-
-/** The transactions of this database's sessions (only those can write usage events). */
-const OWN_DATABASE_TRANSACTIONS_SQL = `
-SELECT coalesce(array_agg(backend_xid::text), '{}') AS xids FROM pg_stat_activity
-WHERE datname = current_database() AND backend_xid IS NOT NULL`;
 
 /** Every event in [lo, hi) as report rows; $3 lo, $4 hi (bound values give the planner true row counts). */
 export const CLAIM_NEW_EVENTS_SQL = `
@@ -207,12 +205,9 @@ export class UsageReportsRepository {
   async claimNewEvents(): Promise<ClaimSummary> {
     const summary = await this.sql.transaction(async (query) => {
       await query(`SET LOCAL work_mem = '${CLAIM_WORK_MEM}'`);
-      // order matters: the xmax before the sessions' ids, the sessions' ids before the claim's snapshot
-      const [{ xmax }] = (await query<{ xmax: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax')) as [{ xmax: string }];
-      const [{ xids }] = (await query<{ xids: string[] }>(OWN_DATABASE_TRANSACTIONS_SQL)) as [{ xids: string[] }];
-      const [{ lo, hi }] = (await query<{ lo: string; hi: string }>(LOCK_WATERMARK_SQL, [xmax, xids])) as [{ lo: string; hi: string }];
+      const { lo, hi } = await lockWatermark(query, 'reporter_watermark');
       const [claimed] = await query<ClaimSummary>(CLAIM_NEW_EVENTS_SQL, [...this.claimParameters, lo, hi]);
-      await query('UPDATE reporter_watermark SET last_tx = $1::xid8 WHERE id = 1', [hi]);
+      await advanceWatermark(query, 'reporter_watermark', hi);
       return claimed!;
     });
     // after a large claim the planner must know the queue is no longer tiny, or it reads every
@@ -242,41 +237,61 @@ export class UsageReportsRepository {
     await this.query(`DELETE FROM report_queue WHERE report_id = ANY($1::bigint[]) AND state = 'pending'`, [ids]);
   }
 
-  /** Refused by Stripe (`failed`, not retried) or transient (`pending`, for the next run): one statement per outcome. */
-  async markUndelivered(failures: ReportFailure[], status: 'failed' | 'pending'): Promise<void> {
+  /** Transient failures stay pending for the next run, their attempt counted. */
+  async markRetryLater(failures: ReportFailure[]): Promise<void> {
     if (!failures.length) return;
     await this.query(
-      `UPDATE report_queue q SET state = $3, attempts = q.attempts + 1, failure_reason = f.reason
+      `UPDATE report_queue q SET attempts = q.attempts + 1, failure_reason = f.reason
        FROM unnest($1::bigint[], $2::text[]) AS f(id, reason)
        WHERE q.report_id = f.id AND q.state = 'pending'`,
-      [failures.map((failure) => failure.id), failures.map((failure) => failure.reason), status],
+      [failures.map((failure) => failure.id), failures.map((failure) => failure.reason)],
+    );
+  }
+
+  /**
+   * Refused by Stripe: failed, not retried. Runs in the caller's transaction (which announces each
+   * failure) and returns what each report was.
+   */
+  markFailed(query: SqlQuery, failures: ReportFailure[]): Promise<FailedReport[]> {
+    if (!failures.length) return Promise.resolve([]);
+    return query<FailedReport>(
+      `WITH failed AS (
+         UPDATE report_queue q SET state = 'failed', attempts = q.attempts + 1, failure_reason = f.reason
+         FROM unnest($1::bigint[], $2::text[]) AS f(id, reason)
+         WHERE q.report_id = f.id AND q.state = 'pending'
+         RETURNING q.report_id, q.attempts, q.failure_reason
+       )
+       ${FAILED_REPORT_DETAILS}`,
+      [failures.map((failure) => failure.id), failures.map((failure) => failure.reason)],
     );
   }
 
   /**
    * Meter events Stripe accepted on the stream and rejected afterwards (its asynchronous error
-   * reports name them by identifier): failed, with Stripe's reason. Returns how many matched.
+   * reports name them by identifier): failed, with Stripe's reason, in the caller's transaction.
    */
-  async markRejectedByIdentifier(rejections: { identifier: string; reason: string }[]): Promise<number> {
-    if (!rejections.length) return 0;
-    const rows = await this.query(
+  markRejectedByIdentifier(query: SqlQuery, rejections: { identifier: string; reason: string }[]): Promise<FailedReport[]> {
+    if (!rejections.length) return Promise.resolve([]);
+    return query<FailedReport>(
       `WITH named AS MATERIALIZED (
          SELECT split_part(identifier, '_', 2)::uuid AS customer_id, split_part(identifier, '_', 3)::uuid AS meter_id,
                 timestamptz 'epoch' + split_part(identifier, '_', 4)::bigint * interval '1 microsecond' AS window_start,
                 split_part(identifier, '_', 5)::int AS sequence, reason
          FROM unnest($1::text[], $2::text[]) AS f(identifier, reason)
          WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}$'
+       ),
+       failed AS (
+         INSERT INTO report_queue (report_id, state, failure_reason)
+         SELECT r.id, 'failed', n.reason
+         FROM named n
+         JOIN usage_reports r ON r.customer_id = n.customer_id AND r.meter_id = n.meter_id AND r.window_start = n.window_start AND r.sequence = n.sequence
+         WHERE NOT r.late_unbillable
+         ON CONFLICT (report_id) DO UPDATE SET state = 'failed', failure_reason = excluded.failure_reason
+         RETURNING report_id, attempts, failure_reason
        )
-       INSERT INTO report_queue (report_id, state, failure_reason)
-       SELECT r.id, 'failed', n.reason
-       FROM named n
-       JOIN usage_reports r ON r.customer_id = n.customer_id AND r.meter_id = n.meter_id AND r.window_start = n.window_start AND r.sequence = n.sequence
-       WHERE NOT r.late_unbillable
-       ON CONFLICT (report_id) DO UPDATE SET state = 'failed', failure_reason = excluded.failure_reason
-       RETURNING report_id`,
+       ${FAILED_REPORT_DETAILS}`,
       [rejections.map((rejection) => rejection.identifier), rejections.map((rejection) => rejection.reason)],
     );
-    return rows.length;
   }
 
   /** The billing periods of a subscription (ours or Stripe's id) that end at `periodEnd`. */

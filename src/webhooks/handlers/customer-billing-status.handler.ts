@@ -26,8 +26,14 @@ export class CustomerBillingStatusHandler implements WebhookHandler {
   constructor(private readonly customers: CustomersService) {}
 
   async handle(event: ClaimedEvent): Promise<HandlerOutcome> {
-    const stripeCustomerId = event.type === 'customer.deleted' ? eventObject<Stripe.Customer>(event).id : invoiceCustomerId(eventObject<Stripe.Invoice>(event));
+    const invoice = event.type === 'customer.deleted' ? null : eventObject<Stripe.Invoice>(event);
+    const stripeCustomerId = invoice ? invoiceCustomerId(invoice) : eventObject<Stripe.Customer>(event).id;
     if (!stripeCustomerId) return 'ignored';
-    return (await this.customers.applyBillingStatus(stripeCustomerId, STATUS_BY_TYPE[event.type], event.stripeCreatedAt)) ? 'processed' : 'ignored';
+    const paymentFailure =
+      invoice && event.type === 'invoice.payment_failed'
+        ? { stripeInvoiceId: invoice.id ?? null, amountDue: invoice.amount_due ?? null, currency: invoice.currency ?? null, attemptCount: invoice.attempt_count ?? null }
+        : undefined;
+    const known = await this.customers.applyBillingStatus(stripeCustomerId, STATUS_BY_TYPE[event.type]!, event.stripeCreatedAt, { id: event.id, paymentFailure });
+    return known ? 'processed' : 'ignored';
   }
 }

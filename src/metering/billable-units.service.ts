@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { SqlQuery } from '../database/transaction-watermark.js';
+
+/** A customer × meter whose usage changed, with its units over its current billing period. */
+export interface BillableUnitsRow {
+  customer_id: string;
+  meter_id: string;
+  period_start: Date;
+  period_end: Date;
+  units: string;
+}
+
+/**
+ * The one definition of "billable units of customer × meter in its current billing period": the
+ * period is the customer's live subscription item for the meter (else the current UTC calendar
+ * month), exactly as GET /v1/customers/:id/usage chooses it, and the units aggregate the period's
+ * events by the meter's aggregation (sum, count, or the latest value). Usage corrections, when they
+ * exist, belong in the `units` lateral below and nowhere else.
+ *
+ * Only pairs with an event inserted by a transaction in [$1, $2) on one of the meters $3 are
+ * computed, so the cost follows what changed, not the size of the ledger.
+ */
+const BILLABLE_UNITS_OF_CHANGED_PAIRS_SQL = `
+WITH changed AS (
+  SELECT DISTINCT e.customer_id, e.meter_id
+  FROM usage_events e
+  WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 AND e.meter_id = ANY($3::uuid[])
+),
+periods AS (
+  SELECT c.customer_id, c.meter_id, m.aggregation,
+         coalesce(live.current_period_start, date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS period_start,
+         coalesce(live.current_period_end, (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC') AS period_end
+  FROM changed c
+  JOIN meters m ON m.id = c.meter_id
+  LEFT JOIN LATERAL (
+    SELECT si.current_period_start, si.current_period_end
+    FROM subscription_items si JOIN subscriptions s ON s.id = si.subscription_id
+    WHERE s.customer_id = c.customer_id AND si.meter_id = c.meter_id AND s.status NOT IN ('canceled', 'incomplete_expired')
+    ORDER BY si.current_period_start DESC
+    LIMIT 1
+  ) live ON true
+)
+SELECT p.customer_id, p.meter_id, p.period_start, p.period_end, units.units::text AS units
+FROM periods p
+CROSS JOIN LATERAL (
+  SELECT CASE p.aggregation
+           WHEN 'count' THEN count(*)::numeric
+           WHEN 'last' THEN coalesce((array_agg(e.value ORDER BY e.event_time DESC, e.id DESC))[1], 0)::numeric
+           ELSE coalesce(sum(e.value), 0)::numeric
+         END AS units
+  FROM usage_events e
+  WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
+) units`;
+
+/** Billable units for callers outside metering (usage alerts), inside the caller's transaction. */
+@Injectable()
+export class BillableUnitsService {
+  /** `lo`/`hi`: a transaction id range from lockWatermark; `meterIds`: the meters the caller cares about. */
+  ofChangedPairs(query: SqlQuery, lo: string, hi: string, meterIds: string[]): Promise<BillableUnitsRow[]> {
+    if (!meterIds.length) return Promise.resolve([]);
+    return query<BillableUnitsRow>(BILLABLE_UNITS_OF_CHANGED_PAIRS_SQL, [lo, hi, meterIds]);
+  }
+}

@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { RequireScopes } from '../auth/scopes.decorator.js';
+import {
+  CreateNotificationEndpointDto,
+  NotificationEndpointResponse,
+  NotificationEndpointWithSecretResponse,
+  RotateSecretDto,
+  UpdateNotificationEndpointDto,
+} from './notification-endpoint.dto.js';
+import { NotificationEndpointsService, type EndpointWithSecret } from './notification-endpoints.service.js';
+
+const withSecret = ({ endpoint, secret }: EndpointWithSecret): NotificationEndpointWithSecretResponse => ({ ...NotificationEndpointResponse.from(endpoint), secret });
+
+/** Where notifications go. The signing secret is shown only when created or rotated. */
+@ApiTags('notifications')
+@ApiBearerAuth()
+@RequireScopes('admin')
+@Controller('v1/notification-endpoints')
+export class NotificationEndpointsController {
+  constructor(private readonly endpoints: NotificationEndpointsService) {}
+
+  @Post()
+  @ApiOperation({ operationId: 'createNotificationEndpoint', summary: 'Register an endpoint; the answer carries its signing secret, shown once' })
+  @ApiCreatedResponse({ type: NotificationEndpointWithSecretResponse })
+  @ApiUnprocessableEntityResponse({ description: 'NOTIFICATION_ENDPOINT_URL_INVALID: not https (in production), or resolves to a refused address' })
+  async create(@Body() body: CreateNotificationEndpointDto): Promise<NotificationEndpointWithSecretResponse> {
+    return withSecret(await this.endpoints.create(body));
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listNotificationEndpoints', summary: 'Every endpoint, without secrets' })
+  @ApiOkResponse({ type: [NotificationEndpointResponse] })
+  async list(): Promise<{ data: NotificationEndpointResponse[] }> {
+    return { data: (await this.endpoints.list()).map(NotificationEndpointResponse.from) };
+  }
+
+  @Patch(':id')
+  @ApiOperation({ operationId: 'updateNotificationEndpoint', summary: 'Change the types received, the description, or enable/disable' })
+  @ApiOkResponse({ type: NotificationEndpointResponse })
+  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateNotificationEndpointDto): Promise<NotificationEndpointResponse> {
+    return NotificationEndpointResponse.from(await this.endpoints.update(id, body));
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'rotateNotificationEndpointSecret', summary: 'A new signing secret; the previous one keeps signing beside it for the overlap' })
+  @ApiOkResponse({ type: NotificationEndpointWithSecretResponse })
+  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  async rotate(@Param('id', ParseUUIDPipe) id: string, @Body() body: RotateSecretDto): Promise<NotificationEndpointWithSecretResponse> {
+    return withSecret(await this.endpoints.rotateSecret(id, body.overlapSeconds));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteNotificationEndpoint', summary: 'Delete the endpoint and its delivery log' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  async delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.endpoints.delete(id);
+  }
+}

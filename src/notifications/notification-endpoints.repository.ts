@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { NotificationEndpoint } from './notification-endpoint.entity.js';
+
+@Injectable()
+export class NotificationEndpointsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async insert(endpoint: NotificationEndpoint): Promise<NotificationEndpoint> {
+    const em = this.em.fork();
+    await em.persist(endpoint).flush();
+    return endpoint;
+  }
+
+  list(): Promise<NotificationEndpoint[]> {
+    return this.em.fork().find(NotificationEndpoint, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  findById(id: string): Promise<NotificationEndpoint | null> {
+    return this.em.fork().findOne(NotificationEndpoint, { id });
+  }
+
+  /** Applies `change` to the endpoint under its row lock; null when there is no such endpoint. */
+  update(id: string, change: (endpoint: NotificationEndpoint) => void): Promise<NotificationEndpoint | null> {
+    return this.em.fork().transactional(async (em) => {
+      const endpoint = await em.findOne(NotificationEndpoint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!endpoint) return null;
+      change(endpoint);
+      endpoint.updatedAt = new Date();
+      return endpoint;
+    });
+  }
+
+  /** The endpoint and its delivery log go together. */
+  async delete(id: string): Promise<boolean> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `WITH gone AS (DELETE FROM notification_endpoints WHERE id = ? RETURNING id),
+            log AS (DELETE FROM notification_deliveries d USING gone WHERE d.endpoint_id = gone.id)
+       SELECT id FROM gone`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  /** An endpoint that answered 410 Gone receives nothing more until an operator enables it again. */
+  async disable(id: string, reason: string): Promise<void> {
+    await this.em.execute(`UPDATE notification_endpoints SET enabled = false, disabled_reason = ?, updated_at = now() WHERE id = ?`, [reason, id]);
+  }
+}

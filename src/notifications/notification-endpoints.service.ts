@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config.js';
+import { EndpointUrlPolicy } from './endpoint-url.policy.js';
+import type { CreateNotificationEndpointDto, UpdateNotificationEndpointDto } from './notification-endpoint.dto.js';
+import { NotificationEndpoint } from './notification-endpoint.entity.js';
+import { NotificationEndpointsRepository } from './notification-endpoints.repository.js';
+import { endpointNotFound } from './notifications.errors.js';
+import { decryptSecret, encryptSecret, generateSigningSecret } from './secret-cipher.js';
+
+/** An endpoint and its signing secret in clear: only in the answer that creates or rotates it. */
+export interface EndpointWithSecret {
+  endpoint: NotificationEndpoint;
+  secret: string;
+}
+
+@Injectable()
+export class NotificationEndpointsService {
+  constructor(
+    private readonly endpoints: NotificationEndpointsRepository,
+    private readonly urlPolicy: EndpointUrlPolicy,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(input: CreateNotificationEndpointDto): Promise<EndpointWithSecret> {
+    const url = await this.urlPolicy.check(input.url);
+    const secret = generateSigningSecret();
+    const endpoint = new NotificationEndpoint();
+    endpoint.id = randomUUID();
+    endpoint.url = url.toString();
+    endpoint.events = [...input.events];
+    endpoint.description = input.description ?? null;
+    endpoint.secretCiphertext = encryptSecret(this.key, endpoint.id, secret);
+    return { endpoint: await this.endpoints.insert(endpoint), secret };
+  }
+
+  list(): Promise<NotificationEndpoint[]> {
+    return this.endpoints.list();
+  }
+
+  async update(id: string, input: UpdateNotificationEndpointDto): Promise<NotificationEndpoint> {
+    const updated = await this.endpoints.update(id, (endpoint) => {
+      if (input.events) endpoint.events = [...input.events];
+      if (input.description !== undefined) endpoint.description = input.description;
+      if (input.enabled !== undefined) {
+        endpoint.enabled = input.enabled;
+        if (input.enabled) endpoint.disabledReason = null;
+      }
+    });
+    if (!updated) throw endpointNotFound(id);
+    return updated;
+  }
+
+  /** A new secret signs from now on; the current one keeps signing beside it for the overlap. */
+  async rotateSecret(id: string, overlapSeconds = this.config.notifications.secretOverlapSeconds): Promise<EndpointWithSecret> {
+    const secret = generateSigningSecret();
+    const endpoint = await this.endpoints.update(id, (found) => {
+      found.previousSecretCiphertext = overlapSeconds > 0 ? found.secretCiphertext : null;
+      found.previousSecretExpiresAt = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1000) : null;
+      found.secretCiphertext = encryptSecret(this.key, found.id, secret);
+    });
+    if (!endpoint) throw endpointNotFound(id);
+    return { endpoint, secret };
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.endpoints.delete(id))) throw endpointNotFound(id);
+  }
+
+  /** The secrets that sign a delivery now: the current one, then the previous one during its overlap. */
+  signingSecrets(endpoint: { id: string; secretCiphertext: string; previousSecretCiphertext: string | null; previousSecretExpiresAt: Date | null }): string[] {
+    const secrets = [decryptSecret(this.key, endpoint.id, endpoint.secretCiphertext)];
+    if (endpoint.previousSecretCiphertext && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
+      secrets.push(decryptSecret(this.key, endpoint.id, endpoint.previousSecretCiphertext));
+    }
+    return secrets;
+  }
+
+  private get key(): Buffer {
+    return this.config.notifications.secretsKey;
+  }
+}

@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** Every type an endpoint may subscribe to; each has its payload class below (the `data` of the body). */
+export const NOTIFICATION_TYPES = [
+  'usage.threshold_crossed',
+  'invoice.held',
+  'invoice.released',
+  'report.failed',
+  'reconciliation.drift_found',
+  'customer.payment_failed',
+  'customer.status_changed',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+export class UsageThresholdCrossedData {
+  @ApiProperty() alertId!: string;
+  @ApiProperty() alertName!: string;
+  @ApiProperty() customerId!: string;
+  @ApiProperty() externalCustomerId!: string;
+  @ApiProperty({ description: 'meter key' }) meter!: string;
+  @ApiProperty({ description: 'units per billing period, as a decimal string' }) threshold!: string;
+  @ApiProperty({ description: "the customer's billable units in the period when the crossing was noticed (≥ threshold)" }) units!: string;
+  @ApiProperty({ format: 'date-time' }) periodStart!: string;
+  @ApiProperty({ format: 'date-time' }) periodEnd!: string;
+}
+
+/** invoice.held and invoice.released share one shape (emitted by invoice verification). */
+export class InvoiceHoldData {
+  @ApiProperty() customerId!: string;
+  @ApiProperty() stripeInvoiceId!: string;
+  @ApiProperty({ format: 'date-time' }) periodStart!: string;
+  @ApiProperty({ format: 'date-time' }) periodEnd!: string;
+  @ApiProperty({ description: 'why the invoice is held, or what released it' }) reason!: string;
+}
+
+export class ReportFailedData {
+  @ApiProperty() reportId!: string;
+  @ApiProperty() customerId!: string;
+  @ApiProperty({ description: 'meter key' }) meter!: string;
+  @ApiProperty({ format: 'date-time' }) windowStart!: string;
+  @ApiProperty({ format: 'date-time' }) windowEnd!: string;
+  @ApiProperty({ description: 'units the refused meter event carried' }) units!: string;
+  @ApiProperty({ description: "Stripe's reason" }) reason!: string;
+}
+
+export class DriftCellData {
+  @ApiProperty() customerId!: string;
+  @ApiProperty({ description: 'meter key' }) meter!: string;
+  @ApiProperty({ format: 'date-time', description: 'UTC day' }) day!: string;
+  @ApiProperty() localUnits!: string;
+  @ApiProperty() stripeUnits!: string;
+}
+
+export class ReconciliationDriftFoundData {
+  @ApiProperty() runId!: string;
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty() driftCount!: number;
+  @ApiProperty({ type: [DriftCellData], description: 'the first 100 drifts; GET the run for all of them' }) drifts!: DriftCellData[];
+}
+
+export class CustomerPaymentFailedData {
+  @ApiProperty() customerId!: string;
+  @ApiProperty() externalCustomerId!: string;
+  @ApiProperty() stripeCustomerId!: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) stripeInvoiceId!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'minor units' }) amountDue!: number | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) currency!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) attemptCount!: number | null;
+}
+
+export class CustomerStatusChangedData {
+  @ApiProperty() customerId!: string;
+  @ApiProperty() externalCustomerId!: string;
+  @ApiProperty() previousStatus!: string;
+  @ApiProperty() status!: string;
+}
+
+export interface NotificationPayloads {
+  'usage.threshold_crossed': UsageThresholdCrossedData;
+  'invoice.held': InvoiceHoldData;
+  'invoice.released': InvoiceHoldData;
+  'report.failed': ReportFailedData;
+  'reconciliation.drift_found': ReconciliationDriftFoundData;
+  'customer.payment_failed': CustomerPaymentFailedData;
+  'customer.status_changed': CustomerStatusChangedData;
+}
+
+export const PAYLOAD_SCHEMAS = [UsageThresholdCrossedData, InvoiceHoldData, ReportFailedData, ReconciliationDriftFoundData, CustomerPaymentFailedData, CustomerStatusChangedData];
+
+/**
+ * A fact to announce. `key` names the fact within its type (a Stripe event id, a report id, …):
+ * the notification id is derived from type and key, so announcing a fact twice stores it once.
+ */
+export type NotificationDraft = { [T in NotificationType]: { type: T; key: string; data: NotificationPayloads[T] } }[NotificationType];

@@ -1,0 +1,104 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { RequireScopes } from '../auth/scopes.decorator.js';
+import { DELIVERY_STATES, type DeliveryState } from './notification-delivery.entity.js';
+import type { DeliveryLogEntry } from './notification-deliveries.repository.js';
+import { NOTIFICATION_TYPES, PAYLOAD_SCHEMAS } from './notification-types.js';
+import { NotificationsService } from './notifications.service.js';
+
+class ListNotificationsQuery {
+  @ApiPropertyOptional({ description: 'endpoint id' })
+  @IsOptional()
+  @IsUUID()
+  endpoint?: string;
+
+  @ApiPropertyOptional({ enum: DELIVERY_STATES })
+  @IsOptional()
+  @IsIn(DELIVERY_STATES)
+  state?: DeliveryState;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit = 50;
+}
+
+class NotificationDeliveryResponse {
+  @ApiProperty({ description: 'the delivery id (redeliver takes it)' }) id!: string;
+  @ApiProperty({ description: 'the `id` of the body sent, stable across retries and redeliveries: receivers de-duplicate on it' }) notificationId!: string;
+  @ApiProperty({ enum: NOTIFICATION_TYPES }) type!: string;
+  @ApiProperty() endpointId!: string;
+  @ApiProperty({ enum: DELIVERY_STATES }) state!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: Number }) lastStatus!: number | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'pending: when it is tried next' }) nextAttemptAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) deliveredAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ description: 'the payload of the type', oneOf: PAYLOAD_SCHEMAS.map((schema) => ({ $ref: getSchemaPath(schema) })) })
+  data!: Record<string, unknown>;
+
+  static from(entry: DeliveryLogEntry): NotificationDeliveryResponse {
+    return {
+      id: entry.id,
+      notificationId: entry.notificationId,
+      type: entry.type,
+      endpointId: entry.endpointId,
+      state: entry.state,
+      attempts: entry.attempts,
+      lastStatus: entry.lastStatus,
+      lastError: entry.lastError,
+      nextAttemptAt: entry.state === 'pending' ? entry.nextAttemptAt.toISOString() : null,
+      deliveredAt: entry.deliveredAt?.toISOString() ?? null,
+      createdAt: entry.createdAt.toISOString(),
+      data: entry.data,
+    };
+  }
+}
+
+class NotificationDeliveryPage {
+  @ApiProperty({ type: [NotificationDeliveryResponse] }) data!: NotificationDeliveryResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+/**
+ * The delivery log. Each body sent is `{ id, type, created, data }` with `data` one of the payload
+ * schemas (UsageThresholdCrossedData for usage.threshold_crossed, InvoiceHoldData for invoice.held
+ * and invoice.released, ReportFailedData, ReconciliationDriftFoundData, CustomerPaymentFailedData,
+ * CustomerStatusChangedData).
+ */
+@ApiTags('notifications')
+@ApiBearerAuth()
+@ApiExtraModels(...PAYLOAD_SCHEMAS)
+@RequireScopes('admin')
+@Controller('v1/notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listNotificationDeliveries', summary: 'Deliveries, newest first, by endpoint and state (cursor-paginated)' })
+  @ApiOkResponse({ type: NotificationDeliveryPage })
+  async list(@Query() query: ListNotificationsQuery): Promise<NotificationDeliveryPage> {
+    const entries = await this.notifications.log({ endpointId: query.endpoint, state: query.state, cursor: query.cursor, limit: query.limit });
+    return { data: entries.map(NotificationDeliveryResponse.from), nextCursor: entries.length === query.limit ? entries[entries.length - 1]!.id : null };
+  }
+
+  @Post(':id/redeliver')
+  @HttpCode(202)
+  @ApiOperation({ operationId: 'redeliverNotification', summary: 'Send a delivery again now (same notification id), with a fresh retry schedule' })
+  @ApiAcceptedResponse({ type: NotificationDeliveryResponse })
+  @ApiNotFoundResponse({ description: 'NOTIFICATION_NOT_FOUND' })
+  async redeliver(@Param('id') id: string): Promise<NotificationDeliveryResponse> {
+    return NotificationDeliveryResponse.from(await this.notifications.redeliver(id));
+  }
+}
