@@ -104,7 +104,7 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
         headers: {
           'Content-Type': 'application/json',
           'User-Agent': 'Meterbridge-Notifications/1.0',
-          'Stripe-Signature': signatureHeader(body, this.endpointSecrets.signingSecrets(delivery)),
+          'Stripe-Signature': signatureHeader(body, this.endpointSecrets.signingSecrets({ ...delivery, id: delivery.endpointId })),
         },
         // a redirect could lead anywhere, past the URL rules: it counts as a failed attempt
         redirect: 'manual',

@@ -14,7 +14,7 @@ export interface ClaimedDelivery {
   url: string;
   secretCiphertext: string;
   previousSecretCiphertext: string | null;
-  previousSecretExpiresAt: Date | null;
+  previousSecretExpiresAt: Date | string | null;
 }
 
 export interface DeliveryLogEntry {
@@ -26,9 +26,9 @@ export interface DeliveryLogEntry {
   attempts: number;
   lastStatus: number | null;
   lastError: string | null;
-  nextAttemptAt: Date;
-  deliveredAt: Date | null;
-  createdAt: Date;
+  nextAttemptAt: Date | string;
+  deliveredAt: Date | string | null;
+  createdAt: Date | string;
   data: Record<string, unknown>;
 }
 

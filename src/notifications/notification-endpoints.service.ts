@@ -68,9 +68,9 @@ export class NotificationEndpointsService {
   }
 
   /** The secrets that sign a delivery now: the current one, then the previous one during its overlap. */
-  signingSecrets(endpoint: { id: string; secretCiphertext: string; previousSecretCiphertext: string | null; previousSecretExpiresAt: Date | null }): string[] {
+  signingSecrets(endpoint: { id: string; secretCiphertext: string; previousSecretCiphertext: string | null; previousSecretExpiresAt: Date | string | null }): string[] {
     const secrets = [decryptSecret(this.key, endpoint.id, endpoint.secretCiphertext)];
-    if (endpoint.previousSecretCiphertext && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
+    if (endpoint.previousSecretCiphertext && endpoint.previousSecretExpiresAt && new Date(endpoint.previousSecretExpiresAt) > new Date()) {
       secrets.push(decryptSecret(this.key, endpoint.id, endpoint.previousSecretCiphertext));
     }
     return secrets;

@@ -8,6 +8,9 @@ import type { DeliveryLogEntry } from './notification-deliveries.repository.js';
 import { NOTIFICATION_TYPES, PAYLOAD_SCHEMAS } from './notification-types.js';
 import { NotificationsService } from './notifications.service.js';
 
+/** The pool hands timestamps back as text: normalized to toISOString's form. */
+const toIso = (value: Date | string) => new Date(value).toISOString();
+
 class ListNotificationsQuery {
   @ApiPropertyOptional({ description: 'endpoint id' })
   @IsOptional()
@@ -58,9 +61,9 @@ class NotificationDeliveryResponse {
       attempts: entry.attempts,
       lastStatus: entry.lastStatus,
       lastError: entry.lastError,
-      nextAttemptAt: entry.state === 'pending' ? entry.nextAttemptAt.toISOString() : null,
-      deliveredAt: entry.deliveredAt?.toISOString() ?? null,
-      createdAt: entry.createdAt.toISOString(),
+      nextAttemptAt: entry.state === 'pending' ? toIso(entry.nextAttemptAt) : null,
+      deliveredAt: entry.deliveredAt ? toIso(entry.deliveredAt) : null,
+      createdAt: toIso(entry.createdAt),
       data: entry.data,
     };
   }

@@ -17,6 +17,8 @@ export interface WebhookReceiver {
   bodies(): Array<{ id: string; type: string; [key: string]: unknown }>;
   /** Answers `status` to the next `count` requests (then 200 again). */
   failNext(count: number, status?: number): void;
+  /** Holds the answer to the next `count` requests for `ms` (a receiver too slow to answer). */
+  delayNext(count: number, ms: number): void;
   /** Waits until at least `count` requests satisfy `accept` (all requests by default). */
   waitFor(count: number, accept?: (webhook: ReceivedWebhook) => boolean, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
@@ -26,15 +28,22 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 500 };
+  let delays: { count: number; ms: number } = { count: 0, ms: 0 };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const delayMs = delays.count > 0 ? delays.ms : 0;
+      if (delays.count > 0) delays = { ...delays, count: delays.count - 1 };
       const status = failures.count > 0 ? failures.status : 200;
       if (failures.count > 0) failures = { ...failures, count: failures.count - 1 };
       const signature = request.headers['stripe-signature'];
       received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers: request.headers, signature: typeof signature === 'string' ? signature : '', status });
-      response.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
+      const answer = () => {
+        if (!response.destroyed) response.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs).unref();
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -45,6 +54,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     bodies: () => received.map((webhook) => JSON.parse(webhook.rawBody) as { id: string; type: string }),
     failNext: (count, status = 500) => {
       failures = { count, status };
+    },
+    delayNext: (count, ms) => {
+      delays = { count, ms };
     },
     waitFor: async (count, accept = () => true, timeoutMs = 5_000) => {
       const deadline = Date.now() + timeoutMs;
