@@ -11,11 +11,14 @@ import { eventBatch, serviceLoad, singleEvent, startService, type RunningService
  * (a) raw node-postgres inserts (the baseline), (b) POST /v1/usage with and without group commit,
  * (c) POST /v1/usage/batch with 1000-event batches. Each phase starts from an empty usage_events
  * table. BENCH_DATABASE_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres);
- * BENCH_SECONDS the length of each measured phase (default 10).
+ * BENCH_SECONDS the length of each measured phase (default 10); BENCH_USAGE_ALERTS defines that many
+ * usage alerts on the bench meter before the service phases (spread over the customers, thresholds
+ * the load crosses), so the alert evaluator runs beside ingestion as it would in production.
  */
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const USAGE_ALERTS = Number(process.env.BENCH_USAGE_ALERTS ?? 0);
 const RAW_SINGLE_CLIENTS = 16;
 const RAW_BATCH_CLIENTS = 8;
 const HTTP_SINGLE_CONNECTIONS = 64;
@@ -32,6 +35,14 @@ async function seed(databaseUrl: string): Promise<BenchFixtures> {
     );
     const meter = await client.query<{ id: string }>(
       `INSERT INTO meters (key, display_name, aggregation, event_name, unit_amount_decimal, currency) VALUES ('api_calls', 'API calls', 'sum', 'mb_api_calls', 0.5, 'usd') RETURNING id`,
+    );
+    // alert n watches customer n (mod CUSTOMERS); later rounds get higher thresholds
+    await client.query(
+      `INSERT INTO usage_alerts (name, meter_id, customer_id, threshold)
+       SELECT 'bench ' || n, $1, c.id, 500 * (1 + (n - 1) / $3::int)
+       FROM generate_series(1, $2::int) n
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers) c ON c.rn = (n - 1) % $3::int + 1`,
+      [meter.rows[0]!.id, USAGE_ALERTS, CUSTOMERS],
     );
     return { customerIds: customers.rows.map((row) => row.id), meterId: meter.rows[0]!.id, meterKey: 'api_calls' };
   });
@@ -83,7 +94,7 @@ function report(phases: Phase[], machine: Record<string, string>): Record<string
   const ratio = (value: number) => `${format(value, 2)}×`;
   const lines = [
     '',
-    `Meterbridge ingest bench — ${machine.postgres}, ${machine.cpus} CPUs shared by PostgreSQL, the service and the load generator, synchronous_commit=${machine.synchronousCommit}, load average ${machine.loadAverage} at start`,
+    `Meterbridge ingest bench — ${machine.postgres}, ${machine.cpus} CPUs shared by PostgreSQL, the service and the load generator, synchronous_commit=${machine.synchronousCommit}, ${machine.usageAlerts} usage alerts, load average ${machine.loadAverage} at start`,
     `${'phase'.padEnd(72)}${'events/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'rows'.padStart(10)}`,
     ...phases.map((p) => `${p.name.padEnd(72)}${format(p.eventsPerSecond).padStart(10)}${format(p.p50, 1).padStart(9)}${format(p.p99, 1).padStart(9)}${format(p.storedRows).padStart(10)}`),
     '',
@@ -111,6 +122,7 @@ async function main(): Promise<void> {
       synchronousCommit: (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit,
       cpus: String(cpus().length),
       loadAverage: loadavg().map((value) => value.toFixed(2)).join(' '),
+      usageAlerts: String(USAGE_ALERTS),
     }));
     process.stdout.write(`database ${databaseName}: migrating through the service, then seeding ${CUSTOMERS} customers\n`);
     const phases: Phase[] = [];
@@ -137,9 +149,9 @@ async function main(): Promise<void> {
     const ratios = report(phases, machine);
     const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `ingest-${new Date().toISOString().slice(0, 10)}.json`);
+    const file = join(resultsDir, `ingest-${new Date().toISOString().slice(0, 10)}${USAGE_ALERTS ? `-${USAGE_ALERTS}-alerts` : ''}.json`);
     writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, secondsPerPhase: SECONDS, phases, ratios }, null, 2)}\n`);
-    process.stdout.write(`results written to ${file}\n`);
+    process.stdout.write(`results written to ${file}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')} at the end\n`);
   } finally {
     await onDatabase(SERVER_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
   }
