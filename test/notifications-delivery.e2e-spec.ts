@@ -126,6 +126,9 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     const delivered = await deliveryEventually((delivery) => delivery.type === 'customer.payment_failed' && delivery.state === 'delivered');
     expect(delivered).toEqual(expect.objectContaining({ notificationId: event.id, endpointId: endpoint.id, attempts: 1, lastStatus: 200 }));
     expect((await deliveries()).filter((delivery) => delivery.type === 'customer.payment_failed')).toHaveLength(1);
+    const metrics = (await testApp.anonymous.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(new RegExp(`meterbridge_notification_deliveries_total\\{endpoint="${endpoint.id}",outcome="sent"\\} [1-9]`));
+    expect(metrics).toContain(`meterbridge_notification_delivery_duration_seconds_count{endpoint="${endpoint.id}"}`);
   });
 
   it('retries a 500 and a timeout with the same notification id until the endpoint takes it', async () => {

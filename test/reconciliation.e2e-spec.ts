@@ -1,6 +1,7 @@
 import type { StripeEmulator } from '../src/stripe/emulator/emulator';
 import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
 import type { TestApp } from './support/test-app';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 import {
   billedCustomer,
   catalogueMeter,
@@ -23,13 +24,16 @@ describe('POST /v1/reconciliation/runs (e2e, emulator over HTTP)', () => {
   let calls: CatalogueMeter;
   let seats: CatalogueMeter;
   let customers: BilledCustomer[];
+  let receiver: WebhookReceiver;
   const today = Math.floor(Date.now() / DAY) * DAY;
   // usage yesterday and today, so that the comparison spans days
   const yesterday = new Date(today - DAY + 10 * HOUR);
   const earlier = new Date(Math.max(today, Date.now() - 2 * HOUR));
 
   beforeAll(async () => {
-    testApp = await startReportingApp();
+    receiver = await startWebhookReceiver();
+    testApp = await startReportingApp({ NOTIFICATION_DELIVERY_POLL_MS: '50' });
+    await testApp.http.post('/v1/notification-endpoints').send({ url: receiver.url, events: ['reconciliation.drift_found'] }).expect(201);
     emulator = emulatorOf(testApp);
     calls = await catalogueMeter(testApp, 'calls');
     seats = await catalogueMeter(testApp, 'seats', { aggregation: 'last' });
@@ -45,7 +49,10 @@ describe('POST /v1/reconciliation/runs (e2e, emulator over HTTP)', () => {
     }
     expect(await runReporter(testApp)).toMatchObject({ sent: 10 });
   });
-  afterAll(() => testApp.close());
+  afterAll(async () => {
+    await testApp.close();
+    await receiver.close();
+  });
 
   const reconcile = async (body: Record<string, string> = {}) => (await testApp.http.post('/v1/reconciliation/runs').send(body).expect(201)).body;
 
@@ -75,6 +82,14 @@ describe('POST /v1/reconciliation/runs (e2e, emulator over HTTP)', () => {
     expect(run.drifts.some((drift: { customerId: string }) => drift.customerId === bystander.id)).toBe(false);
     const stored = await testApp.sql<{ local_units: string; stripe_units: string }>('select local_units::text, stripe_units::text from reconciliation_drifts where run_id = ?', [run.id]);
     expect(stored).toEqual([{ local_units: '7.000000', stripe_units: '47.000000' }]);
+
+    // announced once, for this run only (the run without drift announced nothing)
+    const [announced] = await receiver.waitFor(1);
+    expect(JSON.parse(announced!.rawBody)).toMatchObject({
+      type: 'reconciliation.drift_found',
+      data: { runId: run.id, driftCount: 1, drifts: [{ customerId: victim.id, meter: 'calls', day: new Date(today - DAY).toISOString(), localUnits: '7', stripeUnits: '47' }] },
+    });
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('refuses a range that ends before it starts or spans more than 35 days', async () => {

@@ -4,6 +4,7 @@ import { eventually } from './support/eventually';
 import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, recordUsage, runReporter, startReportingApp, subscribeWithPeriods } from './support/reporting';
 import { deliver } from './support/signed-webhooks';
 import type { TestApp } from './support/test-app';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 const SECRET = 'whsec_meter_errors_test_secret';
 const ERROR_REPORT_TYPES = ['v1.billing.meter.error_report_triggered', 'v1.billing.meter.no_meter_found'];
@@ -14,11 +15,17 @@ const ERROR_REPORT_TYPES = ['v1.billing.meter.error_report_triggered', 'v1.billi
  */
 describe('meter error reports (e2e: v2 stream → Stripe refuses later → thin event → failed report)', () => {
   let testApp: TestApp;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    testApp = await startReportingApp({ STRIPE_WEBHOOK_SECRET: SECRET, REPORTER_USE_V2_STREAM: 'true' });
+    receiver = await startWebhookReceiver();
+    testApp = await startReportingApp({ STRIPE_WEBHOOK_SECRET: SECRET, REPORTER_USE_V2_STREAM: 'true', NOTIFICATION_DELIVERY_POLL_MS: '50' });
+    await testApp.http.post('/v1/notification-endpoints').send({ url: receiver.url, events: ['report.failed'] }).expect(201);
   });
-  afterAll(() => testApp.close());
+  afterAll(async () => {
+    await testApp.close();
+    await receiver.close();
+  });
 
   it('marks the report a meter error event names as failed, with the reason, in the reporting status', async () => {
     const stripe = testApp.app.get<Stripe>(STRIPE_CLIENT);
@@ -44,5 +51,9 @@ describe('meter error reports (e2e: v2 stream → Stripe refuses later → thin 
     });
     expect(failures[0]).toMatchObject({ customerId: customer.id, meterId: meter.id, units: '5', reason: expect.any(String) });
     expect(await testApp.sql(`select status from webhook_events where id = ?`, [thin!.id])).toEqual([{ status: 'processed' }]);
+
+    // the failure is announced to the endpoint subscribed to report.failed
+    const [announced] = await receiver.waitFor(1);
+    expect(JSON.parse(announced!.rawBody)).toMatchObject({ type: 'report.failed', data: { customerId: customer.id, meter: 'streamed', units: '5', reason: failures[0].reason } });
   });
 });
