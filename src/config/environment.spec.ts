@@ -70,9 +70,15 @@ describe('validateEnvironment', () => {
     expect(problemsFor({ STRIPE_API_BASE_URL: 'ftp://emulator', STRIPE_SECRET_KEY: 'sk_test_x' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE_URL: must be an http/)]);
   });
 
-  it('requires a real database and a real Stripe key in production', () => {
+  it('requires a real database, a real Stripe key and a notification secrets key in production', () => {
     const problems = problemsFor({ NODE_ENV: 'production' });
-    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'STRIPE_SECRET_KEY']);
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'NOTIFICATION_SECRETS_KEY', 'STRIPE_SECRET_KEY']);
+  });
+
+  it('refuses a notification secrets key that is not 32 bytes of base64, and malformed allowed networks', () => {
+    expect(problemsFor({ NOTIFICATION_SECRETS_KEY: 'c2hvcnQ=' }).map((line) => line.split(':')[0])).toEqual(['NOTIFICATION_SECRETS_KEY']);
+    expect(problemsFor({ NOTIFICATION_URL_ALLOWED_NETWORKS: '10.0.0.0' }).map((line) => line.split(':')[0])).toEqual(['NOTIFICATION_URL_ALLOWED_NETWORKS']);
+    expect(problemsFor({ NOTIFICATION_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'), NOTIFICATION_URL_ALLOWED_NETWORKS: '10.0.0.0/8,fd00::/8' })).toEqual([]);
   });
 
   it('lists the bootstrap key and the metrics token among the secrets, and reads TRUST_PROXY as Express expects', () => {
