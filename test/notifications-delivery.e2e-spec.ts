@@ -18,6 +18,7 @@ const FAST_DELIVERY = {
   NOTIFICATION_RETRY_MAX_DELAY_MS: '200',
   NOTIFICATION_MAX_ATTEMPTS: '3',
   NOTIFICATION_DELIVERY_TIMEOUT_MS: '500',
+  NOTIFICATION_MAX_IN_FLIGHT_PER_ENDPOINT: '2',
   REPORTER_ENABLED: 'false',
   RECONCILIATION_ENABLED: 'false',
 };
@@ -195,6 +196,19 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     // enabling it again sends what waited
     await testApp.http.patch(`/v1/notification-endpoints/${endpoint.id}`).send({ enabled: true }).expect(200);
     await receiver.waitFor(2);
+  });
+
+  it('keeps at most NOTIFICATION_MAX_IN_FLIGHT_PER_ENDPOINT requests open at one endpoint', async () => {
+    const slow = await startWebhookReceiver();
+    try {
+      await createEndpoint(['customer.payment_failed'], slow.url);
+      slow.delayNext(6, 200);
+      for (let fact = 0; fact < 6; fact++) await paymentFails();
+      await slow.waitFor(6, () => true, 15_000);
+      expect(slow.maxConcurrent()).toBeLessThanOrEqual(2);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('pages the delivery log by endpoint with a cursor', async () => {

@@ -17,6 +17,8 @@ export interface WebhookReceiver {
   bodies(): Array<{ id: string; type: string; [key: string]: unknown }>;
   /** Answers `status` to the next `count` requests (then 200 again). */
   failNext(count: number, status?: number): void;
+  /** The most requests this receiver has had open (received, not yet answered) at once. */
+  maxConcurrent(): number;
   /** Holds the answer to the next `count` requests for `ms` (a receiver too slow to answer). */
   delayNext(count: number, ms: number): void;
   /** Waits until at least `count` requests satisfy `accept` (all requests by default). */
@@ -29,7 +31,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 500 };
   let delays: { count: number; ms: number } = { count: 0, ms: 0 };
+  let open = 0;
+  let maxOpen = 0;
   const server: Server = createServer((request, response) => {
+    open += 1;
+    maxOpen = Math.max(maxOpen, open);
+    response.on('close', () => (open -= 1));
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -55,6 +62,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     failNext: (count, status = 500) => {
       failures = { count, status };
     },
+    maxConcurrent: () => maxOpen,
     delayNext: (count, ms) => {
       delays = { count, ms };
     },
