@@ -39,7 +39,7 @@ async function seed(databaseUrl: string): Promise<BenchFixtures> {
     // alert n watches customer n (mod CUSTOMERS); later rounds get higher thresholds
     await client.query(
       `INSERT INTO usage_alerts (name, meter_id, customer_id, threshold)
-       SELECT 'bench ' || n, $1, c.id, 500 * (1 + (n - 1) / $3::int)
+       SELECT 'bench ' || n, $1, c.id, 100 * (1 + (n - 1) / $3::int)
        FROM generate_series(1, $2::int) n
        JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers) c ON c.rn = (n - 1) % $3::int + 1`,
       [meter.rows[0]!.id, USAGE_ALERTS, CUSTOMERS],
