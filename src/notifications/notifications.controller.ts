@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { PageLimitQuery } from '../common/http/page-limit.query.js';
 import { DELIVERY_STATES, type DeliveryState } from './notification-delivery.entity.js';
 import type { DeliveryLogEntry } from './notification-deliveries.repository.js';
 import { NOTIFICATION_TYPES, PAYLOAD_SCHEMAS } from './notification-types.js';
@@ -11,7 +11,7 @@ import { NotificationsService } from './notifications.service.js';
 /** The pool hands timestamps back as text: normalized to toISOString's form. */
 const toIso = (value: Date | string) => new Date(value).toISOString();
 
-class ListNotificationsQuery {
+class ListNotificationsQuery extends PageLimitQuery {
   @ApiPropertyOptional({ description: 'endpoint id' })
   @IsOptional()
   @IsUUID()
@@ -26,14 +26,6 @@ class ListNotificationsQuery {
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
-
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
 }
 
 class NotificationDeliveryResponse {

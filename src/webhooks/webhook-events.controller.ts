@@ -1,27 +1,19 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { PageLimitQuery } from '../common/http/page-limit.query.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { WebhookEvent, WebhookEventStatus } from './webhook-event.entity.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 const STATUSES: WebhookEventStatus[] = ['received', 'processing', 'processed', 'ignored', 'failed', 'dead'];
 
-class ListWebhookEventsQuery {
+class ListWebhookEventsQuery extends PageLimitQuery {
   @ApiPropertyOptional({ enum: STATUSES })
   @IsOptional()
   @IsIn(STATUSES)
   status?: WebhookEventStatus;
-
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
 }
 
 class WebhookEventResponse {
