@@ -227,6 +227,13 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     await testApp.http.get('/v1/notifications').query({ state: 'exploded' }).expect(400);
   });
 
+  it('documents every payload type in the OpenAPI document', async () => {
+    const schemas = (await testApp.anonymous.get('/docs-json').expect(200)).body.components.schemas;
+    for (const name of ['UsageThresholdCrossedData', 'InvoiceHoldData', 'ReportFailedData', 'ReconciliationDriftFoundData', 'CustomerPaymentFailedData', 'CustomerStatusChangedData']) {
+      expect(schemas[name]).toEqual(expect.objectContaining({ type: 'object', properties: expect.any(Object) }));
+    }
+  });
+
   it('stores no notification for a fact whose transaction rolled back', async () => {
     await createEndpoint(['report.failed']);
     const outbox = testApp.app.get(NotificationOutbox);

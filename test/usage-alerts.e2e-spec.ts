@@ -116,5 +116,9 @@ describe('usage alerts (e2e, two app instances on one database)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(announcedForSeats()).toHaveLength(1);
     expect(announcedForSeats()[0]!.data.units).toBe('10');
+
+    // the instances together counted every crossing once (each counts the ones it recorded)
+    const counted = async (app: TestApp) => Number(/^meterbridge_usage_alert_crossings_total (\d+)$/m.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1]);
+    expect((await counted(appA)) + (await counted(appB))).toBe(5);
   });
 });
