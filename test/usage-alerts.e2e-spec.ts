@@ -1,5 +1,5 @@
 import { UsageAlertEvaluator } from '../src/notifications/usage-alert.evaluator';
-import { insertCustomerRow, insertMeterRow, type CustomerRow } from './support/billing-rows';
+import { insertCustomerRow, insertMeterRow, insertSubscriptionItemRow, type CustomerRow } from './support/billing-rows';
 import { eventually } from './support/eventually';
 import { startTestApp, type TestApp } from './support/test-app';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
@@ -120,5 +120,32 @@ describe('usage alerts (e2e, two app instances on one database)', () => {
     // the instances together counted every crossing once (each counts the ones it recorded)
     const counted = async (app: TestApp) => Number(/^meterbridge_usage_alert_crossings_total (\d+)$/m.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1]);
     expect((await counted(appA)) + (await counted(appB))).toBe(5);
+  });
+
+  it("counts a subscribed customer's units over its billing period, and announces again in the next period", async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const meter = await insertMeterRow(appA, { key: 'storage', aggregation: 'sum' });
+    const subscribed = await insertCustomerRow(appA);
+    const periodStart = new Date(Date.now() - 2 * DAY);
+    await insertSubscriptionItemRow(appA, { customerId: subscribed.id, meterId: meter.id, periodStart, periodEnd: new Date(periodStart.getTime() + 30 * DAY) });
+    const alert = await createAlert(appA, { meter: 'storage', customerId: subscribed.id, threshold: 10, name: 'storage: 10' });
+    const announced = () => crossed().filter((body) => body.data.alertId === alert.id);
+    const at = (millis: number) => ({ ...event(subscribed, 'storage', 6), timestamp: new Date(millis).toISOString() });
+
+    // 6 units before the period started do not count; 6 + 6 inside it do
+    await appA.http.post('/v1/usage/batch').send({ events: [at(periodStart.getTime() - 60_000), at(periodStart.getTime() + 60_000)] }).expect(207);
+    await appA.app.get(UsageAlertEvaluator).evaluate();
+    expect(announced()).toHaveLength(0);
+    await appB.http.post('/v1/usage').send(at(Date.now() - 60_000)).expect(202);
+    await eventually(async () => expect(announced()).toHaveLength(1));
+    expect(announced()[0]!.data).toEqual(expect.objectContaining({ units: '12', periodStart: periodStart.toISOString() }));
+
+    // the subscription renews an hour ago (its item moves to a new period): the threshold counts anew,
+    // over the new period's usage only (the last 6 units above and 12 more)
+    const renewal = new Date(Date.now() - 60 * 60 * 1000);
+    await appA.sql('UPDATE subscription_items SET current_period_start = ?, current_period_end = ? WHERE meter_id = ?', [renewal, new Date(renewal.getTime() + 30 * DAY), meter.id]);
+    await appA.http.post('/v1/usage/batch').send({ events: [at(Date.now() - 60_000), at(Date.now() - 30_000)] }).expect(207);
+    await eventually(async () => expect(announced()).toHaveLength(2));
+    expect(announced()[1]!.data).toEqual(expect.objectContaining({ units: '18', periodStart: renewal.toISOString() }));
   });
 });
