@@ -202,7 +202,7 @@ export class EnvironmentVariables {
 
   /** Attempts before a notification is dead; with the default delays the last one is more than a day after the first. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(50)
-  NOTIFICATION_MAX_ATTEMPTS: number = 16;
+  NOTIFICATION_MAX_ATTEMPTS: number = 18;
 
   /** Delay before the first retry, doubled per attempt (with jitter) up to NOTIFICATION_RETRY_MAX_DELAY_MS. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(3600000)

@@ -23,7 +23,8 @@ interface AttemptResult {
 /**
  * Equal-jitter exponential backoff: half of base × 2^(attempt − 1) (capped) plus a random part of
  * the other half, so retries of many notifications spread out yet the schedule's total length has
- * a floor (more than a day with the defaults: 16 attempts, 1 minute doubling to 6 hours).
+ * a floor: with the defaults (18 attempts, 1 minute doubling to 6 hours) the 17 delays add up to
+ * 56.5 hours nominal, so the last attempt comes 28 hours or more after the first.
  */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
