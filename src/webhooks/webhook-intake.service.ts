@@ -12,12 +12,15 @@ export interface IntakeResult {
 /**
  * Verify → persist → acknowledge → process. Stripe gets its 2xx as soon as the event is stored;
  * processing then runs in the background, and a failure there is retried from the table, so a
- * slow or failing handler never makes Stripe redeliver.
+ * slow or failing handler never makes Stripe redeliver. Once shutdown begins, events still
+ * arriving are stored and acknowledged but left to the retry sweep (of another replica, or of the
+ * next start), so nothing starts on a database about to close.
  */
 @Injectable()
 export class WebhookIntakeService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookIntakeService.name);
   private readonly processing = new Set<Promise<void>>();
+  private stopping = false;
 
   constructor(
     private readonly verifier: StripeSignatureVerifier,
@@ -39,6 +42,7 @@ export class WebhookIntakeService implements BeforeApplicationShutdown {
       this.metrics.countWebhookEvent(this.processor.typeLabel(event.type), 'duplicate');
       return { received: true, duplicate: true };
     }
+    if (this.stopping) return { received: true, duplicate: false };
     const processing = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.processor.process(event.id))
       .catch((error: unknown) => this.logger.error({ err: error, eventId: event.id }, 'webhook processing crashed; the retry sweep picks it up'))
@@ -47,8 +51,13 @@ export class WebhookIntakeService implements BeforeApplicationShutdown {
     return { received: true, duplicate: false };
   }
 
-  /** Shutdown: events being processed finish before the database closes (the HTTP server is already closed). */
+  /**
+   * Shutdown: no processing starts from here on, and the events being processed finish before the
+   * database closes. Nest closes the HTTP server after this hook (graceful shutdown has drained it
+   * before), so requests may still arrive: they are stored for the sweep.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.processing);
   }
 }

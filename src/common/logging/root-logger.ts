@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -43,13 +43,16 @@ export function requestIdOf(request: IncomingMessage): string {
   return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** The one pino logger of the process: Fastify's request loggers and Nest's logger both derive from it. */
-export function createRootLogger(config: AppConfig): Logger {
+/**
+ * The one pino logger of the process: Fastify's request loggers and Nest's logger both derive
+ * from it. It writes to stdout unless given a destination (tests read what the service logged).
+ */
+export function createRootLogger(config: AppConfig, destination?: DestinationStream): Logger {
   return pino({
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
     // last line of defence: a configured secret is masked wherever it shows up (a path segment, an error message)
     hooks: { streamWrite: maskSecrets(config.secrets()) },
-  });
+  }, destination);
 }
