@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
+import { defaultLogDestination } from './log-format.js';
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -45,7 +46,8 @@ export function requestIdOf(request: IncomingMessage): string {
 
 /**
  * The one pino logger of the process: Fastify's request loggers and Nest's logger both derive
- * from it. It writes to stdout unless given a destination (tests read what the service logged).
+ * from it. It writes to stdout (see log-format.ts) unless given a destination (tests read what
+ * the service logged).
  */
 export function createRootLogger(config: AppConfig, destination?: DestinationStream): Logger {
   return pino({
@@ -54,5 +56,5 @@ export function createRootLogger(config: AppConfig, destination?: DestinationStr
     serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
     // last line of defence: a configured secret is masked wherever it shows up (a path segment, an error message)
     hooks: { streamWrite: maskSecrets(config.secrets()) },
-  }, destination);
+  }, destination ?? defaultLogDestination(config));
 }
