@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-key.dto.js';
+import { publicKeyReference } from './api-key-token.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { RequireScopes } from './scopes.decorator.js';
 
@@ -26,12 +27,12 @@ export class ApiKeysController {
     return { data: (await this.apiKeys.list()).map(ApiKeyResponse.from) };
   }
 
-  /** By prefix (`mb_…`) or id; revoking twice keeps the first revocation time. */
+  /** By prefix (`mb_…`), the whole key (only its prefix is used) or id; revoking twice keeps the first revocation time. */
   @Delete(':reference')
   @ApiOkResponse({ type: ApiKeyResponse })
   async revoke(@Param('reference') reference: string): Promise<ApiKeyResponse> {
     const key = await this.apiKeys.revoke(reference);
-    if (!key) throw new DomainError(404, 'API_KEY_NOT_FOUND', `No API key matches ${reference}`);
+    if (!key) throw new DomainError(404, 'API_KEY_NOT_FOUND', `No API key matches ${publicKeyReference(reference)}`);
     return ApiKeyResponse.from(key);
   }
 }

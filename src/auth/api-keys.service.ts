@@ -65,9 +65,9 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return (await this.keys.list()).map(toView);
   }
 
-  /** By prefix (`mb_…`) or id; undefined when no key matches. */
+  /** By prefix (`mb_…`), the whole key (its prefix is used) or id; undefined when no key matches. */
   async revoke(reference: string): Promise<ApiKeyView | undefined> {
-    const key = await this.keys.findByPrefixOrId(reference);
+    const key = await this.keys.findByPrefixOrId(apiKeyPrefixOf(reference) ?? reference);
     if (!key) return undefined;
     await this.keys.revoke(key.id);
     for (const [digest, entry] of this.verified) if (entry.key.id === key.id) this.verified.delete(digest);

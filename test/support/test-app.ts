@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
@@ -38,10 +39,13 @@ const UNLIMITED_RATES = { RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000', RATE_LIMIT_U
  * The real application on its own fresh database (or on `options.database`, which it then leaves
  * in place), migrated, with a bootstrap admin key, listening on a random port (or `options.port`).
  */
-export async function startTestApp(environment: Record<string, string> = {}, options: { database?: TestDatabase; port?: number } = {}): Promise<TestApp> {
+export async function startTestApp(
+  environment: Record<string, string> = {},
+  options: { database?: TestDatabase; port?: number; logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const config = testConfig({ DATABASE_URL: database.url, BOOTSTRAP_ADMIN_API_KEY: generateApiKeyToken().token, ...UNLIMITED_RATES, ...environment });
-  const app = await createApp(config);
+  const app = await createApp(config, { logDestination: options.logDestination });
   await app.get(MigrationService).migrateUnderLock();
   await app.get(ApiKeysService).ensureBootstrapKey();
   await app.listen(options.port ?? 0, '127.0.0.1');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -33,8 +33,29 @@ const REDACTED_PATHS = [
   '*.password',
 ];
 
-function maskSecrets(secrets: string[]): (line: string) => string {
-  return (line) => secrets.reduce((masked, secret) => (masked.includes(secret) ? masked.replaceAll(secret, '[redacted]') : masked), line);
+/**
+ * Anything shaped like a credential, whoever's it is (a caller's key in a path, a Stripe key in an
+ * error message): an API key keeps its public prefix, which is how operators find the key.
+ */
+const CREDENTIAL_SHAPES = /\b(mb_[a-z0-9]{8}_)[A-Za-z0-9_-]{8,}|\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{8,}/g;
+
+/** Configured secrets first (they may have any shape), then every credential-shaped string. */
+export function maskSecrets(secrets: string[]): (line: string) => string {
+  return (line) =>
+    secrets
+      .reduce((masked, secret) => (masked.includes(secret) ? masked.replaceAll(secret, '[redacted]') : masked), line)
+      .replace(CREDENTIAL_SHAPES, (_match, apiKeyPrefix: string | undefined, stripePrefix: string | undefined) => `${apiKeyPrefix ?? stripePrefix}[redacted]`);
+}
+
+/**
+ * pino's error serializer copies every enumerable property: Node's client errors (431, 400 before
+ * routing) carry `rawPacket`, the raw bytes of the request head with its authorization header,
+ * serialized as numbers that no pattern can mask.
+ */
+function serializeError(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  delete serialized.rawPacket;
+  return serialized;
 }
 
 /** Reuses the caller's X-Request-Id when it is well-formed, so one id follows a request across services. */
@@ -44,12 +65,13 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 /** The one pino logger of the process: Fastify's request loggers and Nest's logger both derive from it. */
-export function createRootLogger(config: AppConfig): Logger {
-  return pino({
+export function createRootLogger(config: AppConfig, destination?: DestinationStream): Logger {
+  const options = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
-    // last line of defence: a configured secret is masked wherever it shows up (a path segment, an error message)
+    serializers: { req: serializeRequest, res: serializeResponse, err: serializeError },
+    // last line of defence: a secret or anything shaped like a key is masked wherever it shows up (a path segment, an error message), at every level
     hooks: { streamWrite: maskSecrets(config.secrets()) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
