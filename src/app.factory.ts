@@ -29,7 +29,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
   app.useLogger(app.get(Logger));
   await configureHttp(app, config);
-  mountOpenApi(app);
+  // the route list is a map for an attacker: production serves it only when DOCS_ENABLED=true
+  if (config.docsEnabled) mountOpenApi(app);
   return app;
 }
 

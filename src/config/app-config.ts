@@ -130,6 +130,8 @@ export class AppConfig {
   readonly notifications: NotificationsConfig;
   /** Absent: GET /metrics is public. */
   readonly metricsToken?: string;
+  /** The OpenAPI UI at /docs and its document at /docs-json are served. */
+  readonly docsEnabled: boolean;
   readonly shutdownGraceMs: number;
 
   constructor(env: EnvironmentVariables) {
@@ -209,6 +211,7 @@ export class AppConfig {
       alertsEvaluationMs: env.USAGE_ALERTS_EVALUATION_MS,
     };
     this.metricsToken = env.METRICS_TOKEN;
+    this.docsEnabled = env.DOCS_ENABLED === undefined ? env.NODE_ENV !== 'production' : env.DOCS_ENABLED === 'true';
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
   }
 

@@ -168,6 +168,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
   METRICS_TOKEN?: string;
 
+  /** Production refuses to start without METRICS_TOKEN unless this says the open /metrics is meant (a network policy guards it). */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  METRICS_PUBLIC: (typeof BOOLEAN_STRINGS)[number] = 'false';
+
+  /** Serve the OpenAPI UI (/docs, /docs-json); unset: on, except in production. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  DOCS_ENABLED?: (typeof BOOLEAN_STRINGS)[number];
+
   /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_GRACE_MS: number = 20000;
@@ -247,6 +255,13 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required when NODE_ENV=production (the embedded database is for development only)');
   if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: is required when NODE_ENV=production (the Stripe emulator is for development only)');
   if (!env.NOTIFICATION_SECRETS_KEY) problems.push('NOTIFICATION_SECRETS_KEY: is required when NODE_ENV=production (it encrypts the notification signing secrets)');
+  if (env.STRIPE_API_BASE_URL?.startsWith('http://')) {
+    problems.push('STRIPE_API_BASE_URL: must be https:// when NODE_ENV=production (over http:// the Stripe key travels in clear text)');
+  }
+  if (!env.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: is required when NODE_ENV=production (without it every Stripe webhook is refused)');
+  if (!env.METRICS_TOKEN && env.METRICS_PUBLIC !== 'true') {
+    problems.push('METRICS_TOKEN: is required when NODE_ENV=production (or set METRICS_PUBLIC=true to serve /metrics without a token)');
+  }
   return problems;
 }
 
