@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { PageRequest } from '../common/http/pagination.js';
 import type { ApiKey } from './api-key.entity.js';
 import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-token.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -61,8 +62,14 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return { key: toView(key), token };
   }
 
+  /** Every key, oldest first: for the CLI. HTTP callers page through listPage. */
   async list(): Promise<ApiKeyView[]> {
     return (await this.keys.list()).map(toView);
+  }
+
+  /** One page in prefix order, read one row past the page so the caller knows whether another follows. */
+  async listPage(request: PageRequest): Promise<ApiKeyView[]> {
+    return (await this.keys.listPage(request.after, request.limit + 1)).map(toView);
   }
 
   /** By prefix (`mb_…`), the whole key (its prefix is used) or id; undefined when no key matches. */
