@@ -27,10 +27,10 @@ describe('cursor pagination of every list route (e2e)', () => {
     const pages: Array<Array<Record<string, unknown>>> = [];
     let cursor: string | null = null;
     do {
-      const response = await testApp.http.get(path).query({ ...query, ...(cursor ? { cursor } : {}) }).expect(200);
-      expect(Object.keys(response.body).sort()).toEqual(['data', 'nextCursor']);
-      pages.push(response.body.data);
-      cursor = response.body.nextCursor;
+      const body = (await testApp.http.get(path).query({ ...query, ...(cursor ? { cursor } : {}) }).expect(200)).body as { data: Array<Record<string, unknown>>; nextCursor: string | null };
+      expect(Object.keys(body).sort()).toEqual(['data', 'nextCursor']);
+      pages.push(body.data);
+      cursor = body.nextCursor;
     } while (cursor && pages.length < 50);
     return pages;
   }

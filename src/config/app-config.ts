@@ -35,6 +35,10 @@ export interface AuthConfig {
   bootstrapAdminKey?: string;
   /** 0: every request reads its key from the database. */
   keyCacheTtlMs: number;
+  /** Lookups finding no active key per client address and minute, after which lookups from it wait. */
+  failuresPerMinute: number;
+  /** How long a key found unknown or revoked is answered from memory; 0: never. */
+  unknownKeyCacheTtlMs: number;
 }
 
 /** Requests per minute per API key (or client IP), by the scope a route requires. */
@@ -161,7 +165,12 @@ export class AppConfig {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     };
-    this.auth = { bootstrapAdminKey: env.BOOTSTRAP_ADMIN_API_KEY, keyCacheTtlMs: env.API_KEY_CACHE_TTL_MS };
+    this.auth = {
+      bootstrapAdminKey: env.BOOTSTRAP_ADMIN_API_KEY,
+      keyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+      failuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+      unknownKeyCacheTtlMs: env.API_KEY_NEGATIVE_CACHE_TTL_MS,
+    };
     this.rateLimit = {
       defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
       usageWritePerMinute: env.RATE_LIMIT_USAGE_WRITE_PER_MINUTE,

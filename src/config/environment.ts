@@ -104,6 +104,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(300000)
   API_KEY_CACHE_TTL_MS: number = 10000;
 
+  /** Key lookups that find no active key, per client address and minute, before further lookups from it wait (429). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
+  AUTH_FAILURES_PER_MINUTE: number = 30;
+
+  /** How long a key found unknown or revoked is answered 401 from memory, without a lookup (0: off). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(300000)
+  API_KEY_NEGATIVE_CACHE_TTL_MS: number = 5000;
+
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
   RATE_LIMIT_DEFAULT_PER_MINUTE: number = 600;
 
