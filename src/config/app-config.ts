@@ -46,6 +46,10 @@ export interface RateLimitConfig {
   defaultPerMinute: number;
   usageWritePerMinute: number;
   usageReadPerMinute: number;
+  /** Past it a Redis call fails and the limiter counts in the process. */
+  redisTimeoutMs: number;
+  /** While Redis is down, each process admits limit ÷ this. */
+  expectedReplicas: number;
 }
 
 /** Micro-batching of concurrent single usage events into one insert and one commit. */
@@ -175,6 +179,8 @@ export class AppConfig {
       defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
       usageWritePerMinute: env.RATE_LIMIT_USAGE_WRITE_PER_MINUTE,
       usageReadPerMinute: env.RATE_LIMIT_USAGE_READ_PER_MINUTE,
+      redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+      expectedReplicas: env.RATE_LIMIT_EXPECTED_REPLICAS,
     };
     this.reporting = {
       enabled: env.REPORTER_ENABLED === 'true',

@@ -121,6 +121,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
   RATE_LIMIT_USAGE_READ_PER_MINUTE: number = 1200;
 
+  /** A rate-limit call to Redis slower than this fails and the limiter counts in the process for a few seconds. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(5) @Max(5000)
+  RATE_LIMIT_REDIS_TIMEOUT_MS: number = 100;
+
+  /** Replicas sharing the Redis counters: while Redis is down each one admits its share (limit ÷ this). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000)
+  RATE_LIMIT_EXPECTED_REPLICAS: number = 1;
+
   /** Reporter cron on/off (tests drive runs through POST /v1/reporting/runs). */
   @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
   REPORTER_ENABLED: (typeof BOOLEAN_STRINGS)[number] = 'true';
