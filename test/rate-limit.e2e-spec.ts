@@ -1,7 +1,6 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import type TestAgent from 'supertest/lib/agent';
 import { RequireScopes } from '../src/auth/scopes.decorator';
-import { freePort } from './support/free-port';
 import { liveRoutes } from './support/route-table';
 import { startProbeApp, type ProbeApp } from './support/probe-app';
 import { startTestApp, testConfig, type TestApp } from './support/test-app';
