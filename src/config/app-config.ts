@@ -7,6 +7,12 @@ export interface DatabaseConfig {
   /** Absent: the service starts an embedded PostgreSQL under `embeddedDir`. */
   url?: string;
   poolMax: number;
+  /** A read replica for request reads (usage totals); absent: `url`. */
+  readUrl?: string;
+  /** Size of the separate request-reads pool. */
+  readPoolMax: number;
+  /** statement_timeout of the request-reads pool, and how long a read waits for one of its connections. */
+  requestStatementTimeoutMs: number;
   embeddedDir: string;
   embeddedPort: number;
 }
@@ -151,6 +157,9 @@ export class AppConfig {
     this.database = {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
+      readUrl: env.DATABASE_READ_URL,
+      readPoolMax: env.DATABASE_READ_POOL_MAX,
+      requestStatementTimeoutMs: env.REQUEST_STATEMENT_TIMEOUT_MS,
       embeddedDir: env.EMBEDDED_DATABASE_DIR,
       embeddedPort: env.EMBEDDED_DATABASE_PORT,
     };

@@ -46,6 +46,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_MAX: number = 10;
 
+  /** Where reads a caller can make expensive (usage totals) go: a read replica; unset, DATABASE_URL. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
+  /** Connections of that separate pool: kept small so those reads can never take the main pool's. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(100)
+  DATABASE_READ_POOL_MAX: number = 3;
+
+  /** Statements on the request-reads pool are cancelled after this (and a read waits no longer for a connection). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(600000)
+  REQUEST_STATEMENT_TIMEOUT_MS: number = 5000;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   EMBEDDED_DATABASE_DIR: string = '.data/postgres';
 
