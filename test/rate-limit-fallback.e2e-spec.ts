@@ -38,7 +38,7 @@ describe('rate limits when Redis hangs, then answers again (e2e)', () => {
 
   beforeAll(async () => {
     proxy = await startTcpProxy(REDIS.hostname, Number(REDIS.port || 6379));
-    testApp = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, RATE_LIMIT_DEFAULT_PER_MINUTE: '100', RATE_LIMIT_REDIS_TIMEOUT_MS: '50' });
+    testApp = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, RATE_LIMIT_DEFAULT_PER_MINUTE: '100', RATE_LIMIT_REDIS_TIMEOUT_MS: '1000' });
   });
   afterAll(async () => {
     proxy.resume();
@@ -49,8 +49,14 @@ describe('rate limits when Redis hangs, then answers again (e2e)', () => {
   // below 200 a minute every hit asks Redis (no reservations), so each request meets the hung Redis
   it('falls back while Redis does not answer, and shares counters again once it does', async () => {
     expect(await statuses(testApp, 2)).toEqual([200, 200]);
-    expect((await testApp.anonymous.get('/health/ready').expect(200)).body.details.rateLimitStore).toEqual({ status: 'up' });
-    expect(await degradedMetric(testApp)).toBe('0');
+    const sharedAgain = () =>
+      eventually(async () => {
+        await statuses(testApp, 1);
+        expect((await testApp.anonymous.get('/health/ready').expect(200)).body.details.rateLimitStore).toEqual({ status: 'up' });
+        expect(await degradedMetric(testApp)).toBe('0');
+      }, 20_000, 250);
+    // a loaded machine may be slower than the timeout once: then Redis is tried again a few seconds later
+    await sharedAgain();
 
     proxy.pause();
     expect(await statuses(testApp, 5)).toEqual([200, 200, 200, 200, 200]);
@@ -59,10 +65,6 @@ describe('rate limits when Redis hangs, then answers again (e2e)', () => {
 
     proxy.resume();
     // Redis is tried again a few seconds after the last failure; the next request that does finds it back
-    await eventually(async () => {
-      await statuses(testApp, 1);
-      expect((await testApp.anonymous.get('/health/ready').expect(200)).body.details.rateLimitStore).toEqual({ status: 'up' });
-    }, 20_000, 250);
-    expect(await degradedMetric(testApp)).toBe('0');
+    await sharedAgain();
   });
 });
