@@ -13,8 +13,13 @@ import { createRootLogger } from './common/logging/root-logger.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
+export interface AppOptions {
+  /** Where log lines go (default: stdout); tests read them to prove what never reaches a log. */
+  logDestination?: DestinationStream;
+}
+
 /** Builds the HTTP application exactly as production runs it; tests call this too (and may read its log lines). */
-export async function createApp(config: AppConfig, options: { logDestination?: DestinationStream } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const logger = createRootLogger(config, options.logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), createHttpAdapter(config, logger), {
     bufferLogs: true,
@@ -24,7 +29,8 @@ export async function createApp(config: AppConfig, options: { logDestination?: D
   });
   app.useLogger(app.get(Logger));
   await configureHttp(app, config);
-  mountOpenApi(app);
+  // the route list is a map for an attacker: production serves it only when DOCS_ENABLED=true
+  if (config.docsEnabled) mountOpenApi(app);
   return app;
 }
 

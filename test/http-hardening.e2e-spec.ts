@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Controller, Get } from '@nestjs/common';
 import { Public } from '../src/auth/scopes.decorator';
@@ -154,5 +154,23 @@ describe('HTTP hardening with CORS_ORIGINS and a request timeout (e2e)', () => {
     } finally {
       await probe.close();
     }
+  });
+
+  it('answers a client still sending its body after HTTP_REQUEST_TIMEOUT_MS with a JSON 408, and stores nothing', async () => {
+    const port = (testApp.app.getHttpServer().address() as AddressInfo).port;
+    const body = JSON.stringify({ externalCustomerId: 'slow', meter: 'api_calls', idempotencyKey: 'slow-1' });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`POST /v1/usage HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${testApp.adminKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(body.slice(0, 10)); // and the rest never comes
+      });
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ statusCode: 408, error: 'REQUEST_BODY_TIMEOUT', message: expect.stringContaining('200 ms') });
+    expect(await testApp.sql('select 1 from usage_events')).toEqual([]);
   });
 });

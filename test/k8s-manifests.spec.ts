@@ -18,14 +18,15 @@ const deployment = byKind('Deployment');
 const container = deployment.spec.template.spec.containers[0];
 const configMap = byKind('ConfigMap');
 const secret = byKind('Secret');
+const networkPolicy = byKind('NetworkPolicy');
+const kustomization = parseAllDocuments(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8'))[0].toJS() as Manifest;
 
 const declaredVariables = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((metadata) => metadata.propertyName));
 
 describe('Kubernetes manifests (deploy/k8s)', () => {
   it('parse, and kustomization lists every resource but the example Secret', () => {
-    const kustomization = parseAllDocuments(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8'))[0].toJS() as Manifest;
-    expect(manifests.map((manifest) => manifest.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Service']);
-    expect(kustomization.resources.sort()).toEqual(['configmap.yaml', 'deployment.yaml', 'poddisruptionbudget.yaml', 'service.yaml']);
+    expect(manifests.map((manifest) => manifest.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service']);
+    expect(kustomization.resources.sort()).toEqual(['configmap.yaml', 'deployment.yaml', 'networkpolicy.yaml', 'poddisruptionbudget.yaml', 'service.yaml']);
     for (const manifest of manifests) expect(manifest).toMatchObject({ apiVersion: expect.any(String), metadata: { name: expect.any(String) } });
   });
 
@@ -72,5 +73,30 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
     for (const ref of secretRefs) expect({ ref, inExample: ref.name === secret.metadata.name && ref.key in secret.stringData }).toMatchObject({ inExample: true });
     expect(() => validateEnvironment({ ...configMap.data, ...secret.stringData })).not.toThrow();
+  });
+
+  it('pin the image by digest in the kustomization', () => {
+    const imageName = container.image.split(':')[0];
+    expect(kustomization.images).toEqual([{ name: imageName, newName: expect.any(String), digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);
+  });
+
+  it('trust one proxy hop (the ingress controller) for client addresses, not every private range', () => {
+    expect(configMap.data.TRUST_PROXY).toMatch(/^\d$/);
+  });
+
+  it('let in only the ingress controller and Prometheus, and out only PostgreSQL, Redis, DNS and HTTPS', () => {
+    expect(networkPolicy.spec.podSelector).toEqual({ matchLabels: deployment.spec.template.metadata.labels });
+    expect(networkPolicy.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    const sources = networkPolicy.spec.ingress.map((rule: Manifest) => {
+      expect(rule.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+      expect(rule.from).toHaveLength(1);
+      expect(rule.from[0]).toEqual({ namespaceSelector: expect.any(Object), podSelector: expect.any(Object) });
+      return rule.from[0].podSelector.matchLabels['app.kubernetes.io/name'];
+    });
+    expect(sources).toEqual(['ingress-nginx', 'prometheus']);
+    const egressPorts = networkPolicy.spec.egress.flatMap((rule: Manifest) => rule.ports.map((port: Manifest) => `${port.port}/${port.protocol}`));
+    expect(egressPorts.sort()).toEqual(['443/TCP', '53/TCP', '53/UDP', '5432/TCP', '6379/TCP']);
+    const https = networkPolicy.spec.egress.find((rule: Manifest) => rule.ports[0].port === 443);
+    expect(https.to[0].ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']));
   });
 });

@@ -110,13 +110,13 @@ describe('POST /v1/usage (e2e)', () => {
       const count = await countUsageEvents(testApp);
       const later = new Date(Date.now() - 60_000).toISOString();
       const response = await post({ customerId: customer.id, meter: 'api_calls', timestamp: later, idempotencyKey: key }).expect(409);
-      expect(response.body.details).toEqual([{ field: 'timestamp', stored: expect.any(String), received: later }]);
+      expect(response.body.details).toEqual([{ field: 'timestamp', received: later }]);
       const retryWithoutTime = await post({ customerId: customer.id, meter: 'api_calls', idempotencyKey: key }).expect(202);
       expect(retryWithoutTime.body.status).toBe('duplicate');
       expect(await countUsageEvents(testApp)).toBe(count);
     });
 
-    it('answers 409 naming the stored and the received value of every differing field, and changes nothing', async () => {
+    it('answers 409 naming every differing field with the received value, never the stored one, and changes nothing', async () => {
       const key = newKey();
       const timestamp = new Date(Date.now() - 2 * DAY).toISOString();
       const first = await post({ customerId: customer.id, meter: 'api_calls', value: 10, timestamp, idempotencyKey: key, properties: { plan: 'pro' } }).expect(202);
@@ -127,9 +127,9 @@ describe('POST /v1/usage (e2e)', () => {
         error: 'USAGE_IDEMPOTENCY_CONFLICT',
         message: expect.stringContaining(key),
         details: [
-          { field: 'meter', stored: 'api_calls', received: 'storage_gb' },
-          { field: 'value', stored: '10', received: '11' },
-          { field: 'properties', stored: { plan: 'pro' }, received: { plan: 'team' } },
+          { field: 'meter', received: 'storage_gb' },
+          { field: 'value', received: '11' },
+          { field: 'properties', received: { plan: 'team' } },
         ],
       });
       expect(await usageEventRows(testApp)).toEqual(before);

@@ -32,3 +32,12 @@ export function apiKeyPrefixOf(token: string): string | undefined {
 export function hashApiKeyToken(token: string): string {
   return hash('sha256', token, 'hex');
 }
+
+const ECHOABLE_REFERENCE = /^(mb_[a-z0-9]{8}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** What an answer may say about a key reference: its public prefix or an id, never a secret someone pasted whole. */
+export function publicKeyReference(reference: string): string {
+  const prefix = apiKeyPrefixOf(reference);
+  if (prefix) return prefix;
+  return ECHOABLE_REFERENCE.test(reference) ? reference : 'the given reference';
+}

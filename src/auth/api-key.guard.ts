@@ -33,11 +33,18 @@ export class ApiKeyGuard implements CanActivate {
     if (access.kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const key = token ? await this.apiKeys.verify(token) : undefined;
-    if (!key) {
-      void context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer');
+    const verification = token ? await this.apiKeys.verify(token, request.ip) : undefined;
+    const response = context.switchToHttp().getResponse<FastifyReply>();
+    if (verification?.outcome === 'throttled') {
+      const seconds = Math.ceil(verification.retryAfterMs / 1000);
+      void response.header('Retry-After', String(seconds));
+      throw new DomainError(429, 'RATE_LIMITED', `Too many requests with unknown API keys from this address; retry after ${seconds}s`);
+    }
+    if (verification?.outcome !== 'key') {
+      void response.header('WWW-Authenticate', 'Bearer');
       throw new DomainError(401, 'UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>');
     }
+    const key = verification.key;
     request.apiKey = key;
     if (access.kind === 'undeclared') {
       this.logger.error({ route: `${context.getClass().name}.${context.getHandler().name}` }, 'route declares neither @Public() nor @RequireScopes(): refused');

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandRegistrar } from '../cli/app-context.js';
+import { publicKeyReference } from './api-key-token.js';
 import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { API_SCOPES, type ApiScope } from './scopes.decorator.js';
 
@@ -39,12 +40,12 @@ export const registerApiKeyCommands: CommandRegistrar = (program: Command, getAp
 
   program
     .command('keys:revoke')
-    .description('revoke an API key by its prefix (mb_…) or id')
+    .description('revoke an API key by its prefix (mb_…), the whole key or id')
     .argument('<prefix|id>')
     .action(async (reference: string) => {
       const key = await (await getApp()).get(ApiKeysService).revoke(reference);
       if (!key) {
-        process.stderr.write(`no API key matches ${reference}\n`);
+        process.stderr.write(`no API key matches ${publicKeyReference(reference)}\n`);
         process.exitCode = 1;
         return;
       }

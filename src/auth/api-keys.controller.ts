@@ -1,9 +1,13 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '../common/errors/domain-error.js';
+import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-key.dto.js';
+import { publicKeyReference } from './api-key-token.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { RequireScopes } from './scopes.decorator.js';
+
+const ApiKeyPage = PageResponse(ApiKeyResponse);
 
 /** The HTTP twin of the `keys:*` CLI commands, for operators who hold an admin key. */
 @ApiTags('api-keys')
@@ -21,17 +25,20 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [ApiKeyResponse] })
-  async list(): Promise<{ data: ApiKeyResponse[] }> {
-    return { data: (await this.apiKeys.list()).map(ApiKeyResponse.from) };
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'API keys in prefix order, a page at a time (never their secrets)' })
+  @ApiOkResponse({ type: ApiKeyPage })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
+  async list(@Query() query: PageQuery): Promise<Page<ApiKeyResponse>> {
+    const request = pageRequest(query);
+    return toPage(await this.apiKeys.listPage(request), request, (key) => key.prefix, ApiKeyResponse.from);
   }
 
-  /** By prefix (`mb_…`) or id; revoking twice keeps the first revocation time. */
+  /** By prefix (`mb_…`), the whole key (only its prefix is used) or id; revoking twice keeps the first revocation time. */
   @Delete(':reference')
   @ApiOkResponse({ type: ApiKeyResponse })
   async revoke(@Param('reference') reference: string): Promise<ApiKeyResponse> {
     const key = await this.apiKeys.revoke(reference);
-    if (!key) throw new DomainError(404, 'API_KEY_NOT_FOUND', `No API key matches ${reference}`);
+    if (!key) throw new DomainError(404, 'API_KEY_NOT_FOUND', `No API key matches ${publicKeyReference(reference)}`);
     return ApiKeyResponse.from(key);
   }
 }

@@ -45,6 +45,11 @@ export class ApiKeysRepository {
     return this.em.fork().find(ApiKey, {}, { orderBy: { createdAt: 'asc', prefix: 'asc' } });
   }
 
+  /** In prefix order (unique, indexed), `limit` rows after `after`: a keyset read whatever the page. */
+  listPage(after: string | undefined, limit: number): Promise<ApiKey[]> {
+    return this.em.fork().find(ApiKey, after === undefined ? {} : { prefix: { $gt: after } }, { orderBy: { prefix: 'asc' }, limit });
+  }
+
   /** Sets revoked_at once; revoking again keeps the first time. */
   async revoke(id: string): Promise<void> {
     await this.em.execute(`update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ?`, [id]);

@@ -2,9 +2,11 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { PageRequest } from '../common/http/pagination.js';
 import type { ApiKey } from './api-key.entity.js';
 import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-token.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
+import { FailedAuthLimiter } from './failed-auth.limiter.js';
 import type { ApiScope } from './scopes.decorator.js';
 
 /** What the rest of the service knows about the caller's key: never its secret or hash. */
@@ -17,6 +19,8 @@ export interface ApiKeyView {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
 }
+
+export type KeyVerification = { outcome: 'key'; key: ApiKeyView } | { outcome: 'unknown' } | { outcome: 'throttled'; retryAfterMs: number };
 
 export const BOOTSTRAP_KEY_NAME = 'bootstrap-admin';
 
@@ -46,11 +50,14 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   private readonly verified = new Map<string, { key: ApiKeyView; expiresAt: number }>();
   private readonly lastUsedWrittenAt = new Map<string, number>();
   private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly failedAuth: FailedAuthLimiter;
 
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.failedAuth = new FailedAuthLimiter(config.auth.failuresPerMinute, config.auth.unknownKeyCacheTtlMs);
+  }
 
   /** Returns the key itself exactly once: only its hash is stored. */
   async create(name: string, scopes: ApiScope[]): Promise<{ key: ApiKeyView; token: string }> {
@@ -58,39 +65,57 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     if (scopes.length === 0) throw new DomainError(400, 'API_KEY_SCOPES_REQUIRED', 'An API key needs at least one scope');
     const { token, prefix, hash } = generateApiKeyToken();
     const key = await this.keys.insert({ name: name.trim(), prefix, hash, scopes: [...new Set(scopes)] });
+    this.failedAuth.forget(hash);
     return { key: toView(key), token };
   }
 
+  /** Every key, oldest first: for the CLI. HTTP callers page through listPage. */
   async list(): Promise<ApiKeyView[]> {
     return (await this.keys.list()).map(toView);
   }
 
-  /** By prefix (`mb_…`) or id; undefined when no key matches. */
+  /** One page in prefix order, read one row past the page so the caller knows whether another follows. */
+  async listPage(request: PageRequest): Promise<ApiKeyView[]> {
+    return (await this.keys.listPage(request.after, request.limit + 1)).map(toView);
+  }
+
+  /** By prefix (`mb_…`), the whole key (its prefix is used) or id; undefined when no key matches. */
   async revoke(reference: string): Promise<ApiKeyView | undefined> {
-    const key = await this.keys.findByPrefixOrId(reference);
+    const key = await this.keys.findByPrefixOrId(apiKeyPrefixOf(reference) ?? reference);
     if (!key) return undefined;
     await this.keys.revoke(key.id);
     for (const [digest, entry] of this.verified) if (entry.key.id === key.id) this.verified.delete(digest);
     return toView((await this.keys.findByPrefixOrId(key.id)) ?? key);
   }
 
-  /** The active key a caller presented, or undefined for a malformed, unknown or revoked one. */
-  async verify(token: string): Promise<ApiKeyView | undefined> {
+  /**
+   * The active key a caller presented (`key`), or why not: malformed, unknown or revoked
+   * (`unknown`), or not looked up because `clientAddress` failed too many lookups this minute
+   * (`throttled`). Only a lookup that reached the database counts as a failure: a key verified or
+   * found unknown moments ago is answered from memory.
+   */
+  async verify(token: string, clientAddress: string): Promise<KeyVerification> {
     const prefix = apiKeyPrefixOf(token);
-    if (!prefix) return undefined;
+    if (!prefix) return { outcome: 'unknown' };
     const digest = hashApiKeyToken(token);
     const cached = this.verified.get(digest);
     let key = cached && cached.expiresAt > Date.now() ? cached.key : undefined;
     if (!key) {
+      if (this.failedAuth.isKnownUnknown(digest)) return { outcome: 'unknown' };
+      const retryAfterMs = this.failedAuth.retryAfterMs(clientAddress);
+      if (retryAfterMs > 0) return { outcome: 'throttled', retryAfterMs };
       const stored = await this.keys.findByPrefix(prefix);
       // the prefix is public; the secret part is checked by comparing digests in constant time
-      if (!stored || !timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(digest, 'hex'))) return undefined;
+      if (!stored || !timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(digest, 'hex')) || stored.revokedAt) {
+        this.failedAuth.recordFailure(clientAddress, digest);
+        return { outcome: 'unknown' };
+      }
       key = toView(stored);
       if (this.config.auth.keyCacheTtlMs > 0) this.verified.set(digest, { key, expiresAt: Date.now() + this.config.auth.keyCacheTtlMs });
     }
-    if (key.revokedAt) return undefined;
+    if (key.revokedAt) return { outcome: 'unknown' };
     this.noteUse(key.id);
-    return key;
+    return { outcome: 'key', key };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ApiKey } from './api-key.entity.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeyGuard } from './api-key.guard.js';
@@ -23,12 +24,17 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
     ApiKeysService,
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => (config.redisUrl ? new RedisThrottlerStorage(config.redisUrl) : new MemoryThrottlerStorage()),
+      inject: [AppConfig, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) => {
+        const { redisTimeoutMs, expectedReplicas } = config.rateLimit;
+        const storage = config.redisUrl ? new RedisThrottlerStorage(config.redisUrl, { timeoutMs: redisTimeoutMs, expectedReplicas }) : new MemoryThrottlerStorage();
+        metrics.watchRateLimitStore(() => storage.degradation() !== undefined);
+        return storage;
+      },
     },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, RATE_LIMIT_STORAGE],
 })
 export class AuthModule {}

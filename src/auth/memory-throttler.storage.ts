@@ -1,4 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { RateLimitStoreHealth, StoreDegradation } from './rate-limit-store.js';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -16,11 +17,16 @@ const SWEEP_EVERY_MS = 60_000;
  * count the same way. O(1) per request, unlike @nestjs/throttler's default store, which keeps
  * every hit of the window and filters them on each request (its cost grows with the traffic).
  */
-export class MemoryThrottlerStorage implements ThrottlerStorage {
+export class MemoryThrottlerStorage implements ThrottlerStorage, RateLimitStoreHealth {
   private readonly windows = new Map<string, Window>();
   private nextSweep = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** Without REDIS_URL, counting in the process is what was configured: never degraded. */
+  degradation(): StoreDegradation | undefined {
+    return undefined;
+  }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
     const now = this.now();

@@ -1,6 +1,8 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
+import type { RateLimitStoreHealth, StoreDegradation } from './rate-limit-store.js';
 
 /**
  * One fixed window per key, shared by every replica: the hit count and, once the limit is
@@ -65,6 +67,17 @@ const leaseSize = (limit: number) => Math.max(1, Math.min(100, Math.floor(limit 
 /** How often leases of windows that ended are dropped, so keys seen once do not accumulate. */
 const SWEEP_EVERY_MS = 60_000;
 
+export interface RedisStoreOptions {
+  /** A Redis call slower than this fails (and the store falls back): a paused Redis must not hold every request. */
+  timeoutMs: number;
+  /** Replicas expected to count in Redis together: each one's fallback admits its share of a limit. */
+  expectedReplicas: number;
+  /** After a failure, requests are counted in the fallback this long before Redis is tried again. */
+  retryAfterMs: number;
+}
+
+const DEFAULT_OPTIONS: RedisStoreOptions = { timeoutMs: 100, expectedReplicas: 1, retryAfterMs: 5_000 };
+
 /**
  * Two ways a hit avoids its own Redis round trip, neither ever letting more than the limit through:
  * - **leases**: a call takes up to leaseSize(limit) places of the window at once (never past the
@@ -75,26 +88,49 @@ const SWEEP_EVERY_MS = 60_000;
  * - **batching**: while a key's call is in flight, further hits on that key queue and go together
  *   in the next call; each still gets its own place in the count, in arrival order.
  */
-export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown, RateLimitStoreHealth {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly redis: RateLimitRedis;
+  private readonly options: RedisStoreOptions;
   private readonly queued = new Map<string, QueuedHits>();
   private readonly leases = new Map<string, Lease>();
   private readonly inFlight = new Set<string>();
-  private failing = false;
+  /**
+   * Counts while Redis cannot: the same fixed windows, in this process, each limit divided by the
+   * expected replica count, so the replicas together still admit about the limit rather than
+   * every request (failing open let a client past every limit while Redis was down).
+   */
+  private readonly fallback = new MemoryThrottlerStorage();
+  private degraded?: StoreDegradation;
+  private retryRedisAt = 0;
   private nextSweep = 0;
 
-  constructor(connection: string | Redis) {
-    // a slow or absent Redis must not hold requests: commands fail fast instead of queueing
-    const redis = typeof connection === 'string' ? new Redis(connection, { maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false, disconnectTimeout: 200 }) : connection;
+  constructor(connection: string | Redis, options: Partial<RedisStoreOptions> = {}) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+    // a slow or absent Redis must not hold requests: commands fail fast instead of queueing or retrying
+    const redis =
+      typeof connection === 'string'
+        ? new Redis(connection, {
+            maxRetriesPerRequest: 0,
+            commandTimeout: this.options.timeoutMs,
+            connectTimeout: Math.max(this.options.timeoutMs, 1_000),
+            enableOfflineQueue: false,
+            disconnectTimeout: 200,
+          })
+        : connection;
     redis.defineCommand('rateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT });
     redis.on('error', (error: Error) => this.reportFailure(error));
     this.redis = redis as RateLimitRedis;
   }
 
+  degradation(): StoreDegradation | undefined {
+    return this.degraded;
+  }
+
   increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
-    const lease = this.leases.get(key);
     const now = Date.now();
+    if (this.degraded && now < this.retryRedisAt) return this.countLocally(key, ttl, limit, blockDuration);
+    const lease = this.leases.get(key);
     if (lease && lease.next < lease.end && now < lease.expiresAt) {
       return Promise.resolve({ totalHits: lease.next++, timeToExpire: seconds(lease.expiresAt - now), isBlocked: false, timeToBlockExpire: 0 });
     }
@@ -107,9 +143,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // quit() lets pending commands finish; when not connected, disconnect() also stops reconnecting
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+    // quit() lets pending commands finish, but a hung Redis never answers it: disconnect() after the
+    // timeout (and at once when not connected, which also stops reconnecting)
+    if (this.redis.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(this.options.timeoutMs, 200))));
+      await Promise.race([this.redis.quit().catch(() => undefined), timedOut]);
+      clearTimeout(timer);
+    }
+    this.redis.disconnect();
   }
 
   /** Sends the key's queued hits in one call, then whatever queued meanwhile. */
@@ -117,6 +159,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     const queue = this.queued.get(key);
     if (!queue) return;
     this.queued.delete(key);
+    if (this.degraded && Date.now() < this.retryRedisAt) {
+      // hits that queued behind a call that just failed do not try Redis again
+      for (const answer of queue.answers) void this.countLocally(key, queue.ttl, queue.limit, queue.blockDuration).then(answer);
+      return;
+    }
     this.inFlight.add(key);
     const { ttl, limit, blockDuration, answers } = queue;
     // the window's remaining time is counted from before the call, so a lease never outlives it
@@ -131,7 +178,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
         answers.length,
         leaseSize(limit) - 1,
       );
-      this.failing = false;
+      this.recovered();
       // the call took the places just below the new count: the queued hits first, in arrival order, then the lease
       const first = hits - answers.length - reserved + 1;
       this.keepLease(key, { next: first + answers.length, end: hits + 1, expiresAt: sentAt + ttlMs });
@@ -142,10 +189,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
         answer({ totalHits: place, timeToExpire: seconds(ttlMs), isBlocked, timeToBlockExpire });
       });
     } catch (error) {
-      // When Redis cannot answer, the requests are let through (fail open): refusing ingest because
-      // the limiter's store is down would lose more than a missed limit does.
+      // counted in this process instead: refusing ingest because the limiter's store is down would
+      // lose more than an approximate limit does, and admitting everything would be no limit at all
       this.reportFailure(error);
-      for (const answer of answers) answer({ totalHits: 0, timeToExpire: seconds(ttl), isBlocked: false, timeToBlockExpire: 0 });
+      for (const answer of answers) void this.countLocally(key, ttl, limit, blockDuration).then(answer);
     } finally {
       this.inFlight.delete(key);
       void this.send(key);
@@ -161,10 +208,25 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     for (const [leased, { expiresAt }] of this.leases) if (expiresAt <= now) this.leases.delete(leased);
   }
 
-  /** Logs when Redis starts failing, not on every request while it stays down. */
+  private countLocally(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+    return this.fallback.increment(key, ttl, Math.max(1, Math.floor(limit / this.options.expectedReplicas)), blockDuration);
+  }
+
+  /** Logs when Redis starts failing, not on every request while it stays down; Redis is tried again after retryAfterMs. */
   private reportFailure(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.logger.error({ err: error }, 'rate-limit store (Redis) unavailable: requests are not rate-limited until it answers');
+    this.retryRedisAt = Date.now() + this.options.retryAfterMs;
+    if (this.degraded) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.degraded = { since: new Date(), reason };
+    this.logger.error(
+      { err: error, expectedReplicas: this.options.expectedReplicas },
+      'rate-limit store (Redis) unavailable: counting in this process, each limit divided by the expected replica count, until it answers',
+    );
+  }
+
+  private recovered(): void {
+    if (!this.degraded) return;
+    this.logger.log({ degradedSince: this.degraded.since.toISOString() }, 'rate-limit store (Redis) answers again: counters are shared again');
+    this.degraded = undefined;
   }
 }

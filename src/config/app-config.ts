@@ -7,6 +7,12 @@ export interface DatabaseConfig {
   /** Absent: the service starts an embedded PostgreSQL under `embeddedDir`. */
   url?: string;
   poolMax: number;
+  /** A read replica for request reads (usage totals); absent: `url`. */
+  readUrl?: string;
+  /** Size of the separate request-reads pool. */
+  readPoolMax: number;
+  /** statement_timeout of the request-reads pool, and how long a read waits for one of its connections. */
+  requestStatementTimeoutMs: number;
   embeddedDir: string;
   embeddedPort: number;
 }
@@ -35,6 +41,10 @@ export interface AuthConfig {
   bootstrapAdminKey?: string;
   /** 0: every request reads its key from the database. */
   keyCacheTtlMs: number;
+  /** Lookups finding no active key per client address and minute, after which lookups from it wait. */
+  failuresPerMinute: number;
+  /** How long a key found unknown or revoked is answered from memory; 0: never. */
+  unknownKeyCacheTtlMs: number;
 }
 
 /** Requests per minute per API key (or client IP), by the scope a route requires. */
@@ -42,6 +52,10 @@ export interface RateLimitConfig {
   defaultPerMinute: number;
   usageWritePerMinute: number;
   usageReadPerMinute: number;
+  /** Past it a Redis call fails and the limiter counts in the process. */
+  redisTimeoutMs: number;
+  /** While Redis is down, each process admits limit ÷ this. */
+  expectedReplicas: number;
 }
 
 /** Micro-batching of concurrent single usage events into one insert and one commit. */
@@ -130,6 +144,8 @@ export class AppConfig {
   readonly notifications: NotificationsConfig;
   /** Absent: GET /metrics is public. */
   readonly metricsToken?: string;
+  /** The OpenAPI UI at /docs and its document at /docs-json are served. */
+  readonly docsEnabled: boolean;
   readonly shutdownGraceMs: number;
 
   constructor(env: EnvironmentVariables) {
@@ -141,6 +157,9 @@ export class AppConfig {
     this.database = {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
+      readUrl: env.DATABASE_READ_URL,
+      readPoolMax: env.DATABASE_READ_POOL_MAX,
+      requestStatementTimeoutMs: env.REQUEST_STATEMENT_TIMEOUT_MS,
       embeddedDir: env.EMBEDDED_DATABASE_DIR,
       embeddedPort: env.EMBEDDED_DATABASE_PORT,
     };
@@ -159,11 +178,18 @@ export class AppConfig {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     };
-    this.auth = { bootstrapAdminKey: env.BOOTSTRAP_ADMIN_API_KEY, keyCacheTtlMs: env.API_KEY_CACHE_TTL_MS };
+    this.auth = {
+      bootstrapAdminKey: env.BOOTSTRAP_ADMIN_API_KEY,
+      keyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+      failuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+      unknownKeyCacheTtlMs: env.API_KEY_NEGATIVE_CACHE_TTL_MS,
+    };
     this.rateLimit = {
       defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
       usageWritePerMinute: env.RATE_LIMIT_USAGE_WRITE_PER_MINUTE,
       usageReadPerMinute: env.RATE_LIMIT_USAGE_READ_PER_MINUTE,
+      redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+      expectedReplicas: env.RATE_LIMIT_EXPECTED_REPLICAS,
     };
     this.reporting = {
       enabled: env.REPORTER_ENABLED === 'true',
@@ -209,6 +235,7 @@ export class AppConfig {
       alertsEvaluationMs: env.USAGE_ALERTS_EVALUATION_MS,
     };
     this.metricsToken = env.METRICS_TOKEN;
+    this.docsEnabled = env.DOCS_ENABLED === undefined ? env.NODE_ENV !== 'production' : env.DOCS_ENABLED === 'true';
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
   }
 

@@ -70,15 +70,46 @@ describe('validateEnvironment', () => {
     expect(problemsFor({ STRIPE_API_BASE_URL: 'ftp://emulator', STRIPE_SECRET_KEY: 'sk_test_x' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE_URL: must be an http/)]);
   });
 
-  it('requires a real database, a real Stripe key and a notification secrets key in production', () => {
-    const problems = problemsFor({ NODE_ENV: 'production' });
-    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'NOTIFICATION_SECRETS_KEY', 'STRIPE_SECRET_KEY']);
-  });
-
   it('refuses a notification secrets key that is not 32 bytes of base64, and malformed allowed networks', () => {
     expect(problemsFor({ NOTIFICATION_SECRETS_KEY: 'c2hvcnQ=' }).map((line) => line.split(':')[0])).toEqual(['NOTIFICATION_SECRETS_KEY']);
     expect(problemsFor({ NOTIFICATION_URL_ALLOWED_NETWORKS: '10.0.0.0' }).map((line) => line.split(':')[0])).toEqual(['NOTIFICATION_URL_ALLOWED_NETWORKS']);
     expect(problemsFor({ NOTIFICATION_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'), NOTIFICATION_URL_ALLOWED_NETWORKS: '10.0.0.0/8,fd00::/8' })).toEqual([]);
+  });
+
+  it('requires a real database, a real Stripe key, a notification secrets key, a webhook secret and a metrics token in production', () => {
+    const problems = problemsFor({ NODE_ENV: 'production' });
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'METRICS_TOKEN', 'NOTIFICATION_SECRETS_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+  });
+
+  describe('in production', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://meterbridge@db:5432/meterbridge',
+      STRIPE_SECRET_KEY: 'sk_test_abc',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+      NOTIFICATION_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+
+    it('starts with every required setting', () => {
+      expect(problemsFor(production)).toEqual([]);
+    });
+
+    it('refuses a plain-http STRIPE_API_BASE_URL, which would send the key in clear text', () => {
+      expect(problemsFor({ ...production, STRIPE_API_BASE_URL: 'http://stripe-mock:12111' })).toEqual([expect.stringMatching(/^STRIPE_API_BASE_URL: must be https:\/\//)]);
+      expect(problemsFor({ ...production, STRIPE_API_BASE_URL: 'https://stripe-mock:12111' })).toEqual([]);
+    });
+
+    it('serves /metrics without a token only when METRICS_PUBLIC=true says so', () => {
+      const { METRICS_TOKEN: _token, ...withoutToken } = production;
+      expect(problemsFor(withoutToken)).toEqual([expect.stringMatching(/^METRICS_TOKEN: is required/)]);
+      expect(problemsFor({ ...withoutToken, METRICS_PUBLIC: 'true' })).toEqual([]);
+    });
+
+    it('hides /docs unless DOCS_ENABLED=true; elsewhere serves it unless DOCS_ENABLED=false', () => {
+      const docs = (environment: Record<string, string>) => loadAppConfig(environment, '/nonexistent/.env').docsEnabled;
+      expect([docs(production), docs({ ...production, DOCS_ENABLED: 'true' }), docs({}), docs({ DOCS_ENABLED: 'false' })]).toEqual([false, true, true, false]);
+    });
   });
 
   it('lists the bootstrap key and the metrics token among the secrets, and reads TRUST_PROXY as Express expects', () => {

@@ -46,6 +46,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_MAX: number = 10;
 
+  /** Where reads a caller can make expensive (usage totals) go: a read replica; unset, DATABASE_URL. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
+  /** Connections of that separate pool: kept small so those reads can never take the main pool's. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(100)
+  DATABASE_READ_POOL_MAX: number = 3;
+
+  /** Statements on the request-reads pool are cancelled after this (and a read waits no longer for a connection). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(600000)
+  REQUEST_STATEMENT_TIMEOUT_MS: number = 5000;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   EMBEDDED_DATABASE_DIR: string = '.data/postgres';
 
@@ -104,6 +116,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(300000)
   API_KEY_CACHE_TTL_MS: number = 10000;
 
+  /** Key lookups that find no active key, per client address and minute, before further lookups from it wait (429). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
+  AUTH_FAILURES_PER_MINUTE: number = 30;
+
+  /** How long a key found unknown or revoked is answered 401 from memory, without a lookup (0: off). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(300000)
+  API_KEY_NEGATIVE_CACHE_TTL_MS: number = 5000;
+
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
   RATE_LIMIT_DEFAULT_PER_MINUTE: number = 600;
 
@@ -112,6 +132,14 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000000)
   RATE_LIMIT_USAGE_READ_PER_MINUTE: number = 1200;
+
+  /** A rate-limit call to Redis slower than this fails and the limiter counts in the process for a few seconds. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(5) @Max(5000)
+  RATE_LIMIT_REDIS_TIMEOUT_MS: number = 100;
+
+  /** Replicas sharing the Redis counters: while Redis is down each one admits its share (limit ÷ this). */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(1000)
+  RATE_LIMIT_EXPECTED_REPLICAS: number = 1;
 
   /** Reporter cron on/off (tests drive runs through POST /v1/reporting/runs). */
   @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
@@ -167,6 +195,14 @@ export class EnvironmentVariables {
   /** When set, GET /metrics needs `Authorization: Bearer <token>`; a secret. */
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
   METRICS_TOKEN?: string;
+
+  /** Production refuses to start without METRICS_TOKEN unless this says the open /metrics is meant (a network policy guards it). */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  METRICS_PUBLIC: (typeof BOOLEAN_STRINGS)[number] = 'false';
+
+  /** Serve the OpenAPI UI (/docs, /docs-json); unset: on, except in production. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  DOCS_ENABLED?: (typeof BOOLEAN_STRINGS)[number];
 
   /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(600000)
@@ -247,6 +283,13 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required when NODE_ENV=production (the embedded database is for development only)');
   if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: is required when NODE_ENV=production (the Stripe emulator is for development only)');
   if (!env.NOTIFICATION_SECRETS_KEY) problems.push('NOTIFICATION_SECRETS_KEY: is required when NODE_ENV=production (it encrypts the notification signing secrets)');
+  if (env.STRIPE_API_BASE_URL?.startsWith('http://')) {
+    problems.push('STRIPE_API_BASE_URL: must be https:// when NODE_ENV=production (over http:// the Stripe key travels in clear text)');
+  }
+  if (!env.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: is required when NODE_ENV=production (without it every Stripe webhook is refused)');
+  if (!env.METRICS_TOKEN && env.METRICS_PUBLIC !== 'true') {
+    problems.push('METRICS_TOKEN: is required when NODE_ENV=production (or set METRICS_PUBLIC=true to serve /metrics without a token)');
+  }
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQuery } from '../common/http/pagination.js';
 import { IsEmail, IsOptional, IsString, Length, Matches } from 'class-validator';
 
 export class CreateCustomerDto {
@@ -28,9 +29,11 @@ export class CreateCustomerDto {
   testClock?: string;
 }
 
-export class FindCustomersQuery {
-  @ApiProperty({ description: 'the externalId to look up' })
+/** A page of customers in externalId order, or the one with this externalId. */
+export class FindCustomersQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'only the customer with this externalId' })
+  @IsOptional()
   @IsString()
   @Length(1, 200)
-  externalId!: string;
+  externalId?: string;
 }

@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { pageRequest, PageResponse, toPage, type Page } from '../common/http/pagination.js';
 import { CreateCustomerDto, FindCustomersQuery } from './create-customer.dto.js';
 import { CustomerResponse } from './customer.response.js';
 import { CustomersService } from './customers.service.js';
+
+const CustomerPage = PageResponse(CustomerResponse);
 
 @ApiTags('customers')
 @ApiBearerAuth()
@@ -24,9 +27,12 @@ export class CustomersController {
 
   @Get()
   @RequireScopes('admin', 'usage:read')
-  @ApiOkResponse({ type: [CustomerResponse] })
-  async find(@Query() query: FindCustomersQuery): Promise<{ data: CustomerResponse[] }> {
-    return { data: (await this.customers.findByExternalId(query.externalId)).map(CustomerResponse.from) };
+  @ApiOperation({ operationId: 'listCustomers', summary: 'Customers in externalId order, a page at a time, or the one with externalId' })
+  @ApiOkResponse({ type: CustomerPage })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
+  async find(@Query() query: FindCustomersQuery): Promise<Page<CustomerResponse>> {
+    const request = pageRequest(query);
+    return toPage(await this.customers.listPage(request, query.externalId), request, (view) => view.customer.externalId, CustomerResponse.from);
   }
 
   @Get(':id')

@@ -86,15 +86,24 @@ export class CustomersRepository {
     });
   }
 
-  async liveSubscriptionOf(customerId: string): Promise<CustomerSubscriptionSummary | null> {
-    const [row] = await this.em.execute<CustomerSubscriptionSummary[]>(
-      `select s.id, s.stripe_subscription_id as "stripeSubscriptionId", s.status, s.cancel_at_period_end as "cancelAtPeriodEnd",
+  /** In externalId order (unique, indexed), `limit` rows after `after`, or only the one with `externalId`. */
+  listPage(filter: { externalId?: string }, after: string | undefined, limit: number): Promise<Customer[]> {
+    const conditions = [filter.externalId === undefined ? {} : { externalId: filter.externalId }, after === undefined ? {} : { externalId: { $gt: after } }];
+    return this.em.fork().find(Customer, { $and: conditions }, { orderBy: { externalId: 'asc' }, limit });
+  }
+
+  /** The live subscription of each customer that has one, for a page of customers in one query. */
+  async liveSubscriptionsOf(customerIds: string[]): Promise<Map<string, CustomerSubscriptionSummary>> {
+    if (customerIds.length === 0) return new Map();
+    // an array parameter would be expanded into a list of parameters, so the ids travel as one string
+    const rows = await this.em.execute<Array<CustomerSubscriptionSummary & { customerId: string }>>(
+      `select s.customer_id as "customerId", s.id, s.stripe_subscription_id as "stripeSubscriptionId", s.status, s.cancel_at_period_end as "cancelAtPeriodEnd",
               min(i.current_period_start) as "currentPeriodStart", max(i.current_period_end) as "currentPeriodEnd"
          from subscriptions s left join subscription_items i on i.subscription_id = s.id
-        where s.customer_id = ? and s.status not in ('canceled', 'incomplete_expired')
+        where s.customer_id = any(string_to_array(?, ',')::uuid[]) and s.status not in ('canceled', 'incomplete_expired')
         group by s.id`,
-      [customerId],
+      [customerIds.join(',')],
     );
-    return row ?? null;
+    return new Map(rows.map(({ customerId, ...subscription }) => [customerId, subscription]));
   }
 }

@@ -3,6 +3,7 @@ import { isUUID } from 'class-validator';
 import { DomainError } from '../common/errors/domain-error.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import type { NotificationDraft } from '../notifications/notification-types.js';
+import type { PageRequest } from '../common/http/pagination.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
 import type { Customer, CustomerStatus } from './customer.entity.js';
@@ -55,12 +56,14 @@ export class CustomersService {
 
   async view(id: string): Promise<CustomerView> {
     const customer = await this.requireCustomer(id);
-    return { customer, subscription: await this.customers.liveSubscriptionOf(customer.id) };
+    return { customer, subscription: (await this.customers.liveSubscriptionsOf([customer.id])).get(customer.id) ?? null };
   }
 
-  async findByExternalId(externalId: string): Promise<CustomerView[]> {
-    const customer = await this.customers.findByExternalId(externalId);
-    return customer ? [{ customer, subscription: await this.customers.liveSubscriptionOf(customer.id) }] : [];
+  /** One page in externalId order (or the customer with `externalId`), read one row past the page so the caller knows whether another follows. */
+  async listPage(request: PageRequest, externalId?: string): Promise<CustomerView[]> {
+    const customers = await this.customers.listPage({ externalId }, request.after, request.limit + 1);
+    const subscriptions = await this.customers.liveSubscriptionsOf(customers.map((customer) => customer.id));
+    return customers.map((customer) => ({ customer, subscription: subscriptions.get(customer.id) ?? null }));
   }
 
   /**

@@ -4,6 +4,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/app-config.js';
 import { MigrationService } from './migration.service.js';
 import { ormOptions } from './orm-options.js';
+import { RequestReadsDatabase } from './request-reads.js';
 
 @Module({
   imports: [
@@ -19,8 +20,8 @@ import { ormOptions } from './orm-options.js';
       }),
     }),
   ],
-  providers: [MigrationService],
-  exports: [MigrationService],
+  providers: [MigrationService, { provide: RequestReadsDatabase, inject: [AppConfig], useFactory: (config: AppConfig) => RequestReadsDatabase.connect(config) }],
+  exports: [MigrationService, RequestReadsDatabase],
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(private readonly orm: MikroORM) {}

@@ -5,6 +5,7 @@ import { Public } from '../auth/scopes.decorator.js';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { DomainError } from '../common/errors/domain-error.js';
 import { MigrationsHealthIndicator } from './migrations.health.js';
+import { RateLimitStoreHealthIndicator } from './rate-limit-store.health.js';
 import { ShutdownState } from './shutdown-state.js';
 
 @ApiTags('health')
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: MikroOrmHealthIndicator,
     private readonly migrations: MigrationsHealthIndicator,
+    private readonly rateLimitStore: RateLimitStoreHealthIndicator,
     private readonly shutdown: ShutdownState,
   ) {}
 
@@ -27,7 +29,10 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Readiness: the database answers and the schema is fully migrated; 503 names the failing checks. */
+  /**
+   * Readiness: the database answers and the schema is fully migrated; 503 names the failing checks.
+   * `rateLimitStore` is shown (degraded while Redis does not answer) but never fails the probe.
+   */
   @Get('ready')
   @HealthCheck()
   async ready(): Promise<HealthCheckResult> {
@@ -37,6 +42,7 @@ export class HealthController {
       return await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1500 }),
         () => this.migrations.noPendingMigration('migrations'),
+        () => this.rateLimitStore.check('rateLimitStore'),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

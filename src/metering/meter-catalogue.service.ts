@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { PageRequest } from '../common/http/pagination.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-error.mapper.js';
 import type { CreateMeterDto } from './create-meter.dto.js';
@@ -55,6 +56,11 @@ export class MeterCatalogueService {
 
   list(): Promise<Meter[]> {
     return this.meters.listAll();
+  }
+
+  /** One page in key order, read one row past the page so the caller knows whether another follows. */
+  listPage(request: PageRequest): Promise<Meter[]> {
+    return this.meters.listPage(request.after, request.limit + 1);
   }
 
   listActive(): Promise<Meter[]> {

@@ -1,10 +1,13 @@
-import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpStatus, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import { CreateMeterDto } from './create-meter.dto.js';
 import { MeterCatalogueService } from './meter-catalogue.service.js';
 import { MeterResponse } from './meter.response.js';
+
+const MeterPage = PageResponse(MeterResponse);
 
 @ApiTags('meters')
 @ApiBearerAuth()
@@ -23,8 +26,11 @@ export class MetersController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [MeterResponse] })
-  async list(): Promise<{ data: MeterResponse[] }> {
-    return { data: (await this.catalogue.list()).map(MeterResponse.from) };
+  @ApiOperation({ operationId: 'listMeters', summary: 'The meter catalogue in key order, a page at a time' })
+  @ApiOkResponse({ type: MeterPage })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
+  async list(@Query() query: PageQuery): Promise<Page<MeterResponse>> {
+    const request = pageRequest(query);
+    return toPage(await this.catalogue.listPage(request), request, (meter) => meter.key, MeterResponse.from);
   }
 }

@@ -29,6 +29,11 @@ export class MetersRepository {
     return this.em.fork().find(Meter, { key: { $in: keys } });
   }
 
+  /** In key order (unique, indexed), `limit` rows after `after`. */
+  listPage(after: string | undefined, limit: number): Promise<Meter[]> {
+    return this.em.fork().find(Meter, after === undefined ? {} : { key: { $gt: after } }, { orderBy: { key: 'asc' }, limit });
+  }
+
   listAll(): Promise<Meter[]> {
     return this.em.fork().find(Meter, {}, { orderBy: { key: 'asc' } });
   }

@@ -182,6 +182,9 @@ FROM totals
 WHERE $2::text IS NOT NULL OR active OR subscribed OR events > 0
 ORDER BY key`;
 
+/** The repository on the request-reads pool, for reads a caller can make expensive (usage totals). */
+export const USAGE_READS_REPOSITORY = Symbol('USAGE_READS_REPOSITORY');
+
 /** The ledger's speed-critical SQL, run on MikroORM's own pg pool with real bind parameters and prepared statements. */
 @Injectable()
 export class UsageEventsRepository {

@@ -22,12 +22,12 @@ describe('contentDifferences', () => {
     expect(contentDifferences(stored, { ...received, eventTime: '2026-11-25T11:00:00.000Z', timestampGiven: false })).toEqual([]);
   });
 
-  it('names each differing field with both values', () => {
+  it('names each differing field with the received value, never the stored one', () => {
     expect(contentDifferences(stored, { ...received, meter: 'storage', value: 6, eventTime: '2026-11-25T10:00:01.000Z', properties: null })).toEqual([
-      { field: 'meter', stored: 'api_calls', received: 'storage' },
-      { field: 'value', stored: '5', received: '6' },
-      { field: 'timestamp', stored: '2026-11-25T10:00:00.000Z', received: '2026-11-25T10:00:01.000Z' },
-      { field: 'properties', stored: { region: 'eu', tags: ['a', 'b'] }, received: null },
+      { field: 'meter', received: 'storage' },
+      { field: 'value', received: '6' },
+      { field: 'timestamp', received: '2026-11-25T10:00:01.000Z' },
+      { field: 'properties', received: null },
     ]);
   });
 
@@ -38,12 +38,12 @@ describe('contentDifferences', () => {
 
 describe('idempotencyConflict', () => {
   it('is a 409 USAGE_IDEMPOTENCY_CONFLICT naming the key and the fields', () => {
-    const error = idempotencyConflict('order-7', [{ field: 'value', stored: '1', received: '2' }]);
+    const error = idempotencyConflict('order-7', [{ field: 'value', received: '2' }]);
     expect([error.status, error.code, error.message, error.details]).toEqual([
       409,
       'USAGE_IDEMPOTENCY_CONFLICT',
       'idempotencyKey "order-7" was already used for this customer with a different value; use a new key for a new event',
-      [{ field: 'value', stored: '1', received: '2' }],
+      [{ field: 'value', received: '2' }],
     ]);
   });
 });

@@ -11,9 +11,13 @@ export interface StoredUsageContent {
   properties: Record<string, unknown> | null;
 }
 
+/**
+ * A field in which a retry differs, with the caller's own value only: the stored one may have been
+ * written by another service holding another key (a shared idempotency key space per customer),
+ * and a `usage:write` key must not read events back through conflicts.
+ */
 export interface ContentDifference {
   field: 'meter' | 'value' | 'timestamp' | 'properties';
-  stored: unknown;
   received: unknown;
 }
 
@@ -38,13 +42,13 @@ export function storedContentOf(event: UsageEventInput): StoredUsageContent {
  */
 export function contentDifferences(stored: StoredUsageContent, received: UsageEventInput): ContentDifference[] {
   const differences: ContentDifference[] = [];
-  if (stored.meter !== received.meter) differences.push({ field: 'meter', stored: stored.meter, received: received.meter });
-  if (stored.value !== String(received.value)) differences.push({ field: 'value', stored: stored.value, received: String(received.value) });
+  if (stored.meter !== received.meter) differences.push({ field: 'meter', received: received.meter });
+  if (stored.value !== String(received.value)) differences.push({ field: 'value', received: String(received.value) });
   if (received.timestampGiven && stored.timestamp !== received.eventTime) {
-    differences.push({ field: 'timestamp', stored: stored.timestamp, received: received.eventTime });
+    differences.push({ field: 'timestamp', received: received.eventTime });
   }
   if (canonicalJson(stored.properties) !== canonicalJson(received.properties)) {
-    differences.push({ field: 'properties', stored: stored.properties, received: received.properties });
+    differences.push({ field: 'properties', received: received.properties });
   }
   return differences;
 }

@@ -9,6 +9,8 @@ describe('parseInstant', () => {
     ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
     [1_764_064_800, 1_764_064_800_000],
     [0, 0],
+    ['0001-01-01T00:00:00Z', Date.parse('0001-01-01T00:00:00Z')],
+    ['9999-12-31T23:59:59.999Z', Date.parse('9999-12-31T23:59:59.999Z')],
   ])('reads %p', (input, expected) => {
     expect(parseInstant(input)).toBe(expected);
   });
@@ -29,6 +31,9 @@ describe('parseInstant', () => {
     ['digits as text outside a query', '1764064800'],
     ['a boolean', true],
     ['null', null],
+    ['year 0000', '0000-06-01T00:00:00Z'],
+    ['a time past 9999 once its offset is applied', '9999-12-31T23:59:59-00:01'],
+    ['a time before year 1 once its offset is applied', '0001-01-01T00:00:00+00:01'],
   ])('refuses %s', (_name, input) => {
     expect(parseInstant(input)).toBeUndefined();
   });

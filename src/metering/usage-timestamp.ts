@@ -10,6 +10,13 @@ const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\
 const UNIX_SECONDS_TEXT = /^\d{1,12}$/;
 /** Unix seconds beyond year 9999 cannot be meant; milliseconds are the usual mistake. */
 const MAX_UNIX_SECONDS = 253_402_300_799;
+/**
+ * PostgreSQL's timestamptz has no year 0 and JavaScript writes years past 9999 as `+010000`: an
+ * instant outside years 1–9999 (once its offset is applied) would reach the database as an
+ * unreadable literal and fail the statement.
+ */
+const EARLIEST_INSTANT_MS = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_INSTANT_MS = MAX_UNIX_SECONDS * 1000 + 999;
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -38,10 +45,10 @@ export function parseInstant(input: unknown, digitsAsSeconds = false): number | 
   const match = ISO_WITH_OFFSET.exec(input);
   if (!match || !isoCalendarIsValid(match)) return undefined;
   const millis = Date.parse(input);
-  return Number.isNaN(millis) ? undefined : millis;
+  return millis >= EARLIEST_INSTANT_MS && millis <= LATEST_INSTANT_MS ? millis : undefined;
 }
 
-export const INSTANT_FORMAT_PROBLEM = 'must be an ISO-8601 date-time with an offset (2026-11-25T10:00:00Z) or whole unix seconds (not milliseconds)';
+export const INSTANT_FORMAT_PROBLEM = 'must be an ISO-8601 date-time with an offset (2026-11-25T10:00:00Z) or whole unix seconds (not milliseconds), within years 1–9999 in UTC';
 
 function describeDistance(millis: number): string {
   const minutes = Math.round(millis / 60_000);

@@ -1,9 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
-import { UsageEventsRepository, type UsageTotalsFilter } from './usage-events.repository.js';
+import { USAGE_READS_REPOSITORY, UsageEventsRepository, type UsageTotalsFilter } from './usage-events.repository.js';
 import { INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
 import { customerNotFound, meterNotFound } from './usage.errors.js';
+
+/**
+ * Totals are summed from the events themselves, so the cost of a window grows with it; 93 days
+ * cover any monthly period and a quarter. Longer windows wait for daily rollups.
+ */
+export const MAX_WINDOW_DAYS = 93;
+const MAX_WINDOW_MS = MAX_WINDOW_DAYS * 24 * 60 * 60 * 1000;
 
 function invalidWindow(field: string, problem: string): DomainError {
   return new DomainError(400, 'VALIDATION_FAILED', 'The usage window is invalid', [{ field, problems: [problem] }]);
@@ -17,13 +24,14 @@ export function usageWindow(query: UsageTotalsQuery): Pick<UsageTotalsFilter, 'f
   if (from === undefined) throw invalidWindow('from', `from ${INSTANT_FORMAT_PROBLEM}`);
   if (to === undefined) throw invalidWindow('to', `to ${INSTANT_FORMAT_PROBLEM}`);
   if (from >= to) throw invalidWindow('to', 'to must be after from');
+  if (to - from > MAX_WINDOW_MS) throw new DomainError(400, 'USAGE_WINDOW_TOO_LARGE', `A usage window may cover at most ${MAX_WINDOW_DAYS} days; ask for several windows`);
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 /** Per-meter usage totals of one customer, computed in SQL. */
 @Injectable()
 export class UsageTotalsService {
-  constructor(private readonly repository: UsageEventsRepository) {}
+  constructor(@Inject(USAGE_READS_REPOSITORY) private readonly repository: UsageEventsRepository) {}
 
   async totals(customerId: string, query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
     const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...usageWindow(query) });

@@ -25,7 +25,7 @@ export class UsageController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiBody({ type: RecordUsageDto })
   @ApiAcceptedResponse({ type: RecordUsageResponse, description: 'committed (accepted) or already recorded with the same content (duplicate)' })
-  @ApiResponse({ status: 409, description: 'USAGE_IDEMPOTENCY_CONFLICT: the key was used with other content; details name the stored and received value of each field' })
+  @ApiResponse({ status: 409, description: 'USAGE_IDEMPOTENCY_CONFLICT: the key was used with other content; details name each differing field with the received value (never the stored one)' })
   @ApiResponse({ status: 422, description: 'USAGE_TIMESTAMP_OUT_OF_RANGE, METER_NOT_FOUND or METER_INACTIVE' })
   async record(@Body() body: unknown): Promise<RecordUsageResponse> {
     const { id, status } = await this.usage.recordOne(body, Date.now());
@@ -45,6 +45,8 @@ export class UsageController {
   @Get('customers/:id/usage')
   @RequireScopes('admin', 'usage:read')
   @ApiOkResponse({ type: CustomerUsageResponse })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED (from/to: format, both or neither, years 1–9999) or USAGE_WINDOW_TOO_LARGE (more than 93 days)' })
+  @ApiResponse({ status: 503, description: 'QUERY_TIMEOUT: the totals took longer than REQUEST_STATEMENT_TIMEOUT_MS, or waited that long for a read connection' })
   totalsForCustomer(@Param() params: CustomerUsageParams, @Query() query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
     return this.totals.totals(params.id, query);
   }

@@ -158,6 +158,18 @@ export class MetricsService {
     this.usageAlertPairs.inc(pairs);
     this.usageAlertCrossings.inc(crossings);
   }
+
+  /** `meterbridge_rate_limit_store_degraded`: 1 while the rate limiter counts in the process because Redis does not answer. */
+  watchRateLimitStore(isDegraded: () => boolean): void {
+    new Gauge({
+      name: 'meterbridge_rate_limit_store_degraded',
+      help: '1 while Redis does not answer and rate limits are counted in this process (each limit divided by RATE_LIMIT_EXPECTED_REPLICAS)',
+      registers: [this.registry],
+      collect() {
+        this.set(isDegraded() ? 1 : 0);
+      },
+    });
+  }
 }
 
 /** Stripe errors carry `code` (resource_missing, …) or at least `type`; anything else is a network failure. */

@@ -6,6 +6,8 @@ const PRODUCTION = {
   DATABASE_URL: 'postgres://db/meterbridge',
   STRIPE_SECRET_KEY: 'sk_live_x',
   NOTIFICATION_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  METRICS_TOKEN: 'metrics-token-0123456789',
 };
 
 const policy = (environment: Record<string, string>) => new EndpointUrlPolicy(loadAppConfig(environment, '/nonexistent/.env'));

@@ -1,15 +1,15 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
-import { PageLimitQuery } from '../common/http/page-limit.query.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import type { WebhookEvent, WebhookEventStatus } from './webhook-event.entity.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 const STATUSES: WebhookEventStatus[] = ['received', 'processing', 'processed', 'ignored', 'failed', 'dead'];
 
-class ListWebhookEventsQuery extends PageLimitQuery {
+class ListWebhookEventsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: STATUSES })
   @IsOptional()
   @IsIn(STATUSES)
@@ -42,6 +42,14 @@ class WebhookEventResponse {
   }
 }
 
+const WebhookEventPage = PageResponse(WebhookEventResponse);
+
+/** A cursor's sort key, checked before it reaches SQL: `<UTC time to the microsecond>|<event id>`. */
+function cursorSortKey(after: string | undefined): string | undefined {
+  if (after === undefined || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\|\S+$/.test(after)) return after;
+  throw new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
+}
+
 /** Operators see what arrived from Stripe, what failed and why, and can requeue a dead event. */
 @ApiTags('webhooks')
 @ApiBearerAuth()
@@ -51,8 +59,13 @@ export class WebhookEventsController {
   constructor(private readonly events: WebhookEventsRepository) {}
 
   @Get()
-  async list(@Query() query: ListWebhookEventsQuery): Promise<{ data: WebhookEventResponse[] }> {
-    return { data: (await this.events.list(query)).map(WebhookEventResponse.from) };
+  @ApiOperation({ operationId: 'listWebhookEvents', summary: 'Stripe webhook events as received, newest first, a page at a time' })
+  @ApiOkResponse({ type: WebhookEventPage })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, an unknown status, or a cursor this list did not issue' })
+  async list(@Query() query: ListWebhookEventsQuery): Promise<Page<WebhookEventResponse>> {
+    const request = pageRequest(query);
+    const rows = await this.events.listPage({ status: query.status }, cursorSortKey(request.after), request.limit + 1);
+    return toPage(rows, request, (row) => row.sortKey, (row) => WebhookEventResponse.from(row.event));
   }
 
   @Post(':id/retry')

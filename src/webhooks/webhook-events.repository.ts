@@ -64,8 +64,24 @@ export class WebhookEventsRepository {
     return rows.map((row) => row.id);
   }
 
-  list(filter: { status?: WebhookEventStatus; limit: number }): Promise<WebhookEvent[]> {
-    return this.em.fork().find(WebhookEvent, filter.status ? { status: filter.status } : {}, { orderBy: { receivedAt: 'desc' }, limit: filter.limit });
+  /**
+   * Newest first, `limit` rows after the row whose sort key is `after`. The sort key is the receipt
+   * time to the microsecond (as PostgreSQL stores it: a JavaScript Date would round it to the
+   * millisecond and skip or repeat rows at a page boundary) and the id.
+   */
+  async listPage(filter: { status?: WebhookEventStatus }, after: string | undefined, limit: number): Promise<Array<{ event: WebhookEvent; sortKey: string }>> {
+    const [afterTime, afterId] = after?.split('|') ?? [];
+    const keys = await this.em.execute<Array<{ id: string; sort_key: string }>>(
+      `select id, to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '|' || id as sort_key
+         from webhook_events
+        where (?::text is null or status = ?)
+          and (?::timestamp is null or (received_at at time zone 'UTC', id) < (?::timestamp, ?))
+        order by received_at desc, id desc
+        limit ?`,
+      [filter.status ?? null, filter.status ?? null, afterTime ?? null, afterTime ?? null, afterId ?? null, limit],
+    );
+    const events = new Map((await this.em.fork().find(WebhookEvent, { id: { $in: keys.map((key) => key.id) } })).map((event) => [event.id, event]));
+    return keys.flatMap((key) => (events.has(key.id) ? [{ event: events.get(key.id)!, sortKey: key.sort_key }] : []));
   }
 
   /** An operator's retry: a failed or dead event is processed again at the next sweep. */

@@ -32,6 +32,15 @@ function isAbortedBody(error: unknown): boolean {
   return error instanceof Error && (error as { statusCode?: unknown }).statusCode === 400 && ((error as { code?: unknown }).code === 'ECONNRESET' || error.message === 'aborted');
 }
 
+/**
+ * A statement cancelled by statement_timeout (SQLSTATE 57014), or a read that waited that long for
+ * a connection of the request-reads pool: the database is busy with this kind of read, not broken.
+ */
+function isReadTimeout(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (error as { code?: unknown }).code === '57014' || error.message === 'timeout exceeded when trying to connect';
+}
+
 function codeForStatus(status: number): string {
   return HttpStatus[status] ?? 'ERROR';
 }
@@ -48,6 +57,9 @@ export function toErrorBody(error: unknown): ErrorBody | undefined {
     const known = FASTIFY_CODES[fastifyError.code];
     if (known) return { statusCode: fastifyError.statusCode, error: known.code, message: known.message };
     if (fastifyError.statusCode < 500) return { statusCode: fastifyError.statusCode, error: codeForStatus(fastifyError.statusCode), message: fastifyError.message };
+  }
+  if (isReadTimeout(error)) {
+    return { statusCode: 503, error: 'QUERY_TIMEOUT', message: 'The read took longer than the request statement time limit; retry later or ask for a smaller window' };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

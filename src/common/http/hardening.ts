@@ -12,8 +12,8 @@ import { parseJsonBody } from './json-body.js';
 /**
  * Fastify, not Express: on this service's hot path (POST /v1/usage) Nest on Express spent more CPU
  * in its router and middleware chain than in the ingest itself (bench/README numbers in the issue
- * note). Body limit, client IPs behind `trust proxy`, and time limits: Node answers 408 to a client
- * too slow to send its request (a request still being served after the limit: see answerLateRequests).
+ * note). Body limit, client IPs behind `trust proxy`, and time limits (408 to a client too slow to
+ * send its request, 503 to one still being served after the limit: see answerLateRequests).
  */
 export function createHttpAdapter(config: AppConfig, logger: Logger): FastifyAdapter {
   return new FastifyAdapter({
@@ -59,19 +59,27 @@ declare module 'fastify' {
 /**
  * A request still being served after `ms` gets a JSON 503. The handler may still finish after it
  * (an insert may commit): that is safe because every write carries an idempotency key, which the
- * message tells the caller to retry with. (Fastify's own handlerTimeout builds an AbortController
- * per request and a DOMException when it closes, 8% of the ingest path's CPU.)
+ * message tells the caller to retry with. A client that has not finished sending its body by then
+ * gets a 408 instead: nothing of it was handled. (Fastify's own handlerTimeout builds an
+ * AbortController per request and a DOMException when it closes, 8% of the ingest path's CPU.)
  */
 function answerLateRequests(fastify: FastifyInstance, ms: number): void {
-  const body: ErrorBody = {
+  const late: ErrorBody = {
     statusCode: 503,
     error: 'REQUEST_TIMEOUT',
     message: `The request was not served within ${ms} ms; it may still complete: retry it with the same idempotency key`,
   };
+  const slowClient: ErrorBody = {
+    statusCode: 408,
+    error: 'REQUEST_BODY_TIMEOUT',
+    message: `The request body was not received within ${ms} ms; nothing was done: send it again`,
+  };
   fastify.decorateRequest('lateAnswer', null);
   fastify.addHook('onRequest', (request, reply, done) => {
     request.lateAnswer = setTimeout(() => {
-      if (!reply.sent && !reply.raw.headersSent) void reply.code(503).header('connection', 'close').send(body);
+      if (reply.sent || reply.raw.headersSent) return;
+      const body = request.raw.complete ? late : slowClient;
+      void reply.code(body.statusCode).header('connection', 'close').send(body);
     }, ms);
     done();
   });

@@ -34,8 +34,29 @@ const REDACTED_PATHS = [
   '*.password',
 ];
 
-function maskSecrets(secrets: string[]): (line: string) => string {
-  return (line) => secrets.reduce((masked, secret) => (masked.includes(secret) ? masked.replaceAll(secret, '[redacted]') : masked), line);
+/**
+ * Anything shaped like a credential, whoever's it is (a caller's key in a path, a Stripe key in an
+ * error message): an API key keeps its public prefix, which is how operators find the key.
+ */
+const CREDENTIAL_SHAPES = /\b(mb_[a-z0-9]{8}_)[A-Za-z0-9_-]{8,}|\b((?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{8,}/g;
+
+/** Configured secrets first (they may have any shape), then every credential-shaped string. */
+export function maskSecrets(secrets: string[]): (line: string) => string {
+  return (line) =>
+    secrets
+      .reduce((masked, secret) => (masked.includes(secret) ? masked.replaceAll(secret, '[redacted]') : masked), line)
+      .replace(CREDENTIAL_SHAPES, (_match, apiKeyPrefix: string | undefined, stripePrefix: string | undefined) => `${apiKeyPrefix ?? stripePrefix}[redacted]`);
+}
+
+/**
+ * pino's error serializer copies every enumerable property: Node's client errors (431, 400 before
+ * routing) carry `rawPacket`, the raw bytes of the request head with its authorization header,
+ * serialized as numbers that no pattern can mask.
+ */
+function serializeError(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  delete serialized.rawPacket;
+  return serialized;
 }
 
 /** Reuses the caller's X-Request-Id when it is well-formed, so one id follows a request across services. */
@@ -53,8 +74,8 @@ export function createRootLogger(config: AppConfig, destination?: DestinationStr
   return pino({
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
-    // last line of defence: a configured secret is masked wherever it shows up (a path segment, an error message)
+    serializers: { req: serializeRequest, res: serializeResponse, err: serializeError },
+    // last line of defence: a secret or anything shaped like a key is masked wherever it shows up (a path segment, an error message), at every level
     hooks: { streamWrite: maskSecrets(config.secrets()) },
   }, destination ?? defaultLogDestination(config));
 }

@@ -1,0 +1,36 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { AppConfig } from '../config/app-config.js';
+import { ormOptions } from './orm-options.js';
+
+/**
+ * A second, smaller connection pool for reads whose cost a caller chooses (usage totals over a
+ * window), on DATABASE_READ_URL (a read replica) or the store of record. Ten such reads over a
+ * customer with a million events held every connection of the main pool for 10 s: ingest waited
+ * seconds and readiness timed out, so Kubernetes would have taken every replica out. Here they can
+ * only fill their own pool; every statement is cancelled after REQUEST_STATEMENT_TIMEOUT_MS, and a
+ * read waiting that long for a connection gives up too. Ingest, the reporter and the probes keep
+ * the main pool, which has no statement timeout (the reporter's claim may rightly run for minutes).
+ */
+export class RequestReadsDatabase implements OnApplicationShutdown {
+  private readonly logger = new Logger(RequestReadsDatabase.name);
+
+  private constructor(readonly orm: MikroORM) {}
+
+  static async connect(config: AppConfig): Promise<RequestReadsDatabase> {
+    const { readUrl, url, readPoolMax, requestStatementTimeoutMs } = config.database;
+    const orm = await MikroORM.init({
+      ...ormOptions(readUrl ?? url ?? '', readPoolMax),
+      // raw SQL only: no entity, migration or schema work happens on this pool
+      extensions: [],
+      entities: [],
+      driverOptions: { statement_timeout: requestStatementTimeoutMs, connectionTimeoutMillis: requestStatementTimeoutMs },
+    });
+    await orm.connect();
+    return new RequestReadsDatabase(orm);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.orm.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the request-reads pool failed'));
+  }
+}
