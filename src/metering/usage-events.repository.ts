@@ -31,6 +31,7 @@ export interface UsageTotalsRow {
   ingested: string;
   reported: string;
   pending: string;
+  failed: string;
   late_unbillable: string;
   estimated_amount: string;
 }
@@ -107,11 +108,11 @@ LEFT JOIN LATERAL (
  * What became of event `e`: the reporter's report whose claim covered it (same customer and
  * meter, `e.tx_id` in the report's [tx_from, tx_to), `e.event_time` in its window; windows are at
  * most a day long) says `reported` once Stripe accepted it (it left report_queue),
- * `late_unbillable` under the record_only late policy; otherwise (no report yet, or still queued:
- * pending, held, failed) nothing.
+ * `late_unbillable` under the record_only late policy, `failed` when Stripe refused it; otherwise
+ * (no report yet, or still queued: pending, held) nothing.
  */
 const REPORT_OUTCOME = `
-    SELECT CASE WHEN r.late_unbillable THEN 'late_unbillable' WHEN q.report_id IS NULL THEN 'reported' END AS outcome
+    SELECT CASE WHEN r.late_unbillable THEN 'late_unbillable' WHEN q.report_id IS NULL THEN 'reported' WHEN q.state = 'failed' THEN 'failed' END AS outcome
     FROM usage_reports r
     LEFT JOIN report_queue q ON q.report_id = r.id
     WHERE r.customer_id = e.customer_id AND r.meter_id = e.meter_id AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
@@ -153,7 +154,9 @@ totals AS (
          CASE w.aggregation WHEN 'count' THEN ledger.events_reported WHEN 'last' THEN CASE last_event.outcome WHEN 'reported' THEN last_event.value ELSE 0 END
               ELSE ledger.value_reported END AS reported,
          CASE w.aggregation WHEN 'count' THEN ledger.events_unbillable WHEN 'last' THEN CASE last_event.outcome WHEN 'late_unbillable' THEN last_event.value ELSE 0 END
-              ELSE ledger.value_unbillable END AS late_unbillable
+              ELSE ledger.value_unbillable END AS late_unbillable,
+         CASE w.aggregation WHEN 'count' THEN ledger.events_failed WHEN 'last' THEN CASE last_event.outcome WHEN 'failed' THEN last_event.value ELSE 0 END
+              ELSE ledger.value_failed END AS failed
   FROM windows w
   CROSS JOIN LATERAL (
     -- The one place that splits a window's usage into reported / late, by each event's report.
@@ -161,7 +164,9 @@ totals AS (
            count(*) FILTER (WHERE report.outcome = 'reported')::numeric AS events_reported,
            coalesce(sum(e.value) FILTER (WHERE report.outcome = 'reported'), 0)::numeric AS value_reported,
            count(*) FILTER (WHERE report.outcome = 'late_unbillable')::numeric AS events_unbillable,
-           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable
+           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable,
+           count(*) FILTER (WHERE report.outcome = 'failed')::numeric AS events_failed,
+           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'failed'), 0)::numeric AS value_failed
     FROM usage_events e
     LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
     WHERE e.customer_id = $1 AND e.meter_id = w.meter_id AND e.event_time >= w.period_start AND e.event_time < w.period_end
@@ -176,8 +181,8 @@ totals AS (
 )
 SELECT key AS meter, trim(currency) AS currency, billable,
        ${isoUtc('period_start')} AS period_start, ${isoUtc('period_end')} AS period_end,
-       ingested::text AS ingested, reported::text AS reported, (ingested - reported - late_unbillable)::text AS pending,
-       late_unbillable::text AS late_unbillable, trim_scale((ingested - late_unbillable) * unit_amount_decimal)::text AS estimated_amount
+       ingested::text AS ingested, reported::text AS reported, (ingested - reported - late_unbillable - failed)::text AS pending, failed::text AS failed,
+       late_unbillable::text AS late_unbillable, trim_scale((ingested - late_unbillable - failed) * unit_amount_decimal)::text AS estimated_amount
 FROM totals
 WHERE $2::text IS NOT NULL OR active OR subscribed OR events > 0
 ORDER BY key`;

@@ -268,7 +268,8 @@ export class UsageReportsRepository {
 
   /**
    * Meter events Stripe accepted on the stream and rejected afterwards (its asynchronous error
-   * reports name them by identifier): failed, with Stripe's reason, in the caller's transaction.
+   * reports name them by identifier, a part's `_p<k>` suffix included): their report is failed,
+   * with Stripe's reason, in the caller's transaction.
    */
   markRejectedByIdentifier(query: SqlQuery, rejections: { identifier: string; reason: string }[]): Promise<FailedReport[]> {
     if (!rejections.length) return Promise.resolve([]);
@@ -278,14 +279,16 @@ export class UsageReportsRepository {
                 timestamptz 'epoch' + split_part(identifier, '_', 4)::bigint * interval '1 microsecond' AS window_start,
                 split_part(identifier, '_', 5)::int AS sequence, reason
          FROM unnest($1::text[], $2::text[]) AS f(identifier, reason)
-         WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}$'
+         WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}(_p[0-9]{1,6})?$'
        ),
        failed AS (
          INSERT INTO report_queue (report_id, state, failure_reason)
-         SELECT r.id, 'failed', n.reason
+         -- one row per report: several of its parts may be named, and a row cannot be updated twice
+         SELECT DISTINCT ON (r.id) r.id, 'failed', n.reason
          FROM named n
          JOIN usage_reports r ON r.customer_id = n.customer_id AND r.meter_id = n.meter_id AND r.window_start = n.window_start AND r.sequence = n.sequence
          WHERE NOT r.late_unbillable
+         ORDER BY r.id
          ON CONFLICT (report_id) DO UPDATE SET state = 'failed', failure_reason = excluded.failure_reason
          RETURNING report_id, attempts, failure_reason
        )
