@@ -101,6 +101,32 @@ export class MeterEventSender {
     }
   }
 
+  /**
+   * Cancels one meter event (a `cancel` adjustment by identifier; v2 when the stream is on):
+   * `cancelled` also when it was cancelled before (Stripe answers a repeated cancel the same),
+   * `refused` when Stripe will not (received more than 24 hours ago, or never counted),
+   * `transient` when the tries ran out on 429/5xx/network failures.
+   */
+  async cancel(eventName: string, identifier: string): Promise<'cancelled' | 'refused' | 'transient'> {
+    const params = { event_name: eventName, type: 'cancel' as const, cancel: { identifier } };
+    const onStream = this.config.reporting.useV2Stream;
+    const verdict = await withRetries(
+      async (): Promise<Verdict> => {
+        await this.limiter.acquire();
+        try {
+          if (onStream) await this.metrics.timeStripeCall('meter_event_adjustment.create', () => this.stripe.v2.billing.meterEventAdjustments.create(params));
+          else await this.metrics.timeStripeCall('meter_event_adjustment.create', () => this.stripe.billing.meterEventAdjustments.create(params));
+          return { kind: 'delivered' };
+        } catch (error) {
+          // the adjustment call uses the secret key, never the stream's session
+          return judgeStripeError(error, false);
+        }
+      },
+      { maxAttempts: this.config.reporting.maxAttempts, baseMs: this.config.reporting.retryBaseMs, stopping: () => this.stopping },
+    );
+    return verdict.kind === 'delivered' ? 'cancelled' : verdict.kind === 'rejected' ? 'refused' : 'transient';
+  }
+
   private async attempt(batch: OutgoingEvent[]): Promise<Verdict> {
     await this.limiter.acquire();
     const onStream = this.config.reporting.useV2Stream;
