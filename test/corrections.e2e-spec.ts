@@ -11,6 +11,7 @@ import {
   MINUTE,
   runReporter,
   startReportingApp,
+  stripeCalls,
   stripeTotal,
   subscribeWithPeriods,
   type BilledCustomer,
@@ -226,5 +227,45 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
     const expected = keys.reduce((total, _key, index) => total + index, 0);
     expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(expected);
     expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: String(expected), reported: String(expected), pending: '0' });
+  });
+
+  it('leaves reconciliation with zero drift after every correction above has been reported', async () => {
+    await runReporter(testApp);
+    const run = (await testApp.http.post('/v1/reconciliation/runs').send({ from: new Date(Date.now() - 5 * DAY).toISOString() }).expect(201)).body;
+    expect(run.compared).toBeGreaterThan(0);
+    expect(run).toMatchObject({ driftCount: 0, drifts: [] });
+  });
+});
+
+describe('usage corrections over the v2 stream (e2e: REST → reporter → emulator)', () => {
+  let testApp: TestApp;
+  let emulator: StripeEmulator;
+  let calls: CatalogueMeter;
+
+  beforeAll(async () => {
+    testApp = await startReportingApp({ REPORTER_USE_V2_STREAM: 'true' });
+    emulator = emulatorOf(testApp);
+    calls = await catalogueMeter(testApp, 'calls');
+  });
+  afterAll(() => testApp.close());
+
+  it('cancels the streamed event with a v2 adjustment and resends the window total', async () => {
+    const customer = await billedCustomer(testApp);
+    const start = new Date(Math.floor((Date.now() - 10 * DAY) / 1000) * 1000);
+    await subscribeWithPeriods(testApp, customer.id, calls.id, [{ start, end: new Date(start.getTime() + 30 * DAY) }]);
+    const hour = hourStart(2);
+    const idempotencyKey = randomUUID();
+    await testApp.http.post('/v1/usage').send({ customerId: customer.id, meter: 'calls', value: 500, timestamp: new Date(hour.getTime() + MINUTE).toISOString(), idempotencyKey }).expect(202);
+    await runReporter(testApp);
+    emulator.flushMeterEventStream();
+    await testApp.http.post('/v1/usage/corrections').send({ customerId: customer.id, idempotencyKey, value: 50, reason: 'tenfold', correctionKey: 'v2-fix' }).expect(201);
+    await runReporter(testApp);
+    emulator.flushMeterEventStream();
+    expect(await stripeCalls(testApp, 'meter_event_adjustment.create')).toBe(1);
+    const events = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true });
+    expect(events.map((event) => [event.identifier, event.value, event.cancelled])).toEqual([
+      [reportIdentifier(customer.id, calls.id, hour, 0), 500n, true],
+      [reportIdentifier(customer.id, calls.id, hour, 1), 50n, false],
+    ]);
   });
 });
