@@ -109,6 +109,19 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
     ]);
     await closePeriod(subject, subject.periodEnd);
     expect(await billed(subject, subject.periodEnd, meters.calls)).toEqual({ quantity: 40, amount: 80 });
+
+    // where did the units go: the trace names both reports, the cancel, the period and its invoice
+    const trace = (await testApp.http.get('/v1/usage/events').query({ customerId: subject.customer.id, idempotencyKey: mistake }).expect(200)).body;
+    const [original, resend] = stripeEvents(subject).map((event) => event.identifier);
+    expect(trace.event).toMatchObject({ idempotencyKey: mistake, value: '1000', currentValue: '30', meter: 'calls' });
+    expect(trace.corrections).toEqual([expect.objectContaining({ previousValue: '1000', value: '30', reason: 'wrong value sent', billing: 'adjusting', createdBy: expect.stringMatching(/^mb_/) })]);
+    const invoices = await stripe.invoices.list({ customer: subject.customer.stripeCustomerId, limit: 100 });
+    const invoiceId = invoices.data.find((invoice) => invoice.period_end === subject.periodEnd && invoice.billing_reason === 'subscription_cycle')?.id;
+    expect(trace.reports).toEqual([
+      expect.objectContaining({ identifier: original, carries: 'usage', units: '1010', status: 'cancelled', cancelledBy: resend, sentAt: expect.any(String) }),
+      expect.objectContaining({ identifier: resend, carries: 'usage', units: '-970', sentUnits: '40', status: 'sent', billingPeriod: expect.objectContaining({ stripeInvoiceId: invoiceId }) }),
+    ]);
+    expect(trace.billingPeriod).toMatchObject({ stripeInvoiceId: invoiceId, netUnits: '40', billedAsZero: false });
   });
 
   it('amend after 24 h: Stripe refuses the cancel, a negative compensating event corrects the invoice', async () => {
@@ -150,6 +163,11 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
     await cycle.advance(subject.clockId, nextEnd - 120);
     await closePeriod(subject, nextEnd);
     expect(await billed(subject, nextEnd, meters.calls)).toEqual({ quantity: 35, amount: 70 });
+    const trace = (await testApp.http.get('/v1/usage/events').query({ customerId: subject.customer.id, idempotencyKey: calls }).expect(200)).body;
+    expect(trace.reports.map((report: { units: string; lateAdjustment: boolean; billingPeriod: { periodEnd: string } }) => [report.units, report.lateAdjustment, report.billingPeriod.periodEnd])).toEqual([
+      ['20', false, new Date(subject.periodEnd * 1000).toISOString()],
+      ['-15', true, new Date(nextEnd * 1000).toISOString()],
+    ]);
     expect(await billed(subject, subject.periodEnd, meters.records)).toEqual({ quantity: 20, amount: 20 });
     expect(await billed(subject, nextEnd, meters.records)).toEqual({ quantity: 0, amount: 0 });
   });

@@ -77,6 +77,14 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
       expect(await corrections()).toBe(0);
     });
 
+    it('answers the trace route 404 for an unknown customer or event and 400 without its parameters', async () => {
+      expect((await testApp.http.get('/v1/usage/events').query({ customerId: randomUUID(), idempotencyKey: key }).expect(404)).body.error).toBe('CUSTOMER_NOT_FOUND');
+      expect((await testApp.http.get('/v1/usage/events').query({ customerId: customer.id, idempotencyKey: 'never-sent' }).expect(404)).body.error).toBe('USAGE_EVENT_NOT_FOUND');
+      await testApp.http.get('/v1/usage/events').query({ customerId: customer.id }).expect(400);
+      const trace = (await testApp.http.get('/v1/usage/events').query({ customerId: customer.id, idempotencyKey: key }).expect(200)).body;
+      expect(trace).toMatchObject({ event: { value: '5', currentValue: '5' }, corrections: [], reports: [] });
+    });
+
     it('answers 422 for amending a count meter event to a non-zero value', async () => {
       const seat = await ingest(customer.id, 'seats', 1, hourStart(1));
       const response = await correct({ customerId: customer.id, idempotencyKey: seat, value: 2 }).expect(422);

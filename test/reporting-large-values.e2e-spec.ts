@@ -64,13 +64,16 @@ describe.each([
       await subscribeWithPeriods(testApp, customer.id, meter.id, [{ start: periodStart, end: new Date(periodStart.getTime() + 30 * DAY) }]);
       // Stripe no longer knows the customer: it refuses the report
       await testApp.sql('update customers set stripe_customer_id = ? where id = ?', ['cus_deleted_meanwhile', customer.id]);
-      await recordUsage(testApp, customer.id, 'tokens', 42, new Date(hourStart(1).getTime() + MINUTE));
+      const idempotencyKey = 'refused-42';
+      await testApp.http.post('/v1/usage').send({ customerId: customer.id, meter: 'tokens', value: 42, timestamp: new Date(hourStart(1).getTime() + MINUTE).toISOString(), idempotencyKey }).expect(202);
       expect(await runReporter(testApp)).toMatchObject({ failed: 1 });
       expect((await reportRows(testApp, customer.id)).map((row) => row.status)).toEqual(['failed']);
       const totals = await testApp.http.get(`/v1/customers/${customer.id}/usage`).query({ meter: 'tokens' }).expect(200);
       expect(totals.body.meters[0]).toMatchObject({ ingested: '42', reported: '0', pending: '0', failed: '42', estimatedAmount: '0' });
       const status = await testApp.http.get('/v1/reporting/status').expect(200);
       expect(status.body.failures.totals).toMatchObject({ reports: 1, units: '42' });
+      const trace = await testApp.http.get('/v1/usage/events').query({ customerId: customer.id, idempotencyKey }).expect(200);
+      expect(trace.body.reports).toEqual([expect.objectContaining({ status: 'failed', units: '42', sentAt: null, failureReason: expect.stringContaining('No such customer') })]);
     });
   }
 });

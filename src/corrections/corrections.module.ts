@@ -3,12 +3,15 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { CorrectionsController } from './corrections.controller.js';
 import { CorrectionsRepository } from './corrections.repository.js';
 import { CorrectionsService } from './corrections.service.js';
+import { EventTraceRepository } from './event-trace.repository.js';
+import { EventTraceService } from './event-trace.service.js';
 import { UsageCorrection } from './usage-correction.entity.js';
+import { UsageEventsController } from './usage-events.controller.js';
 
-/** Corrections of recorded usage: the append-only corrections ledger and its routes. */
+/** Corrections of recorded usage (the append-only corrections ledger) and the trace of an event. */
 @Module({
   imports: [MikroOrmModule.forFeature([UsageCorrection])],
-  controllers: [CorrectionsController],
-  providers: [CorrectionsRepository, CorrectionsService],
+  controllers: [CorrectionsController, UsageEventsController],
+  providers: [CorrectionsRepository, CorrectionsService, EventTraceRepository, EventTraceService],
 })
 export class CorrectionsModule {}

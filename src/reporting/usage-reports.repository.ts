@@ -233,10 +233,14 @@ export class UsageReportsRepository {
     return rows.map((row) => ({ ...row, timestamp: Number(row.timestamp) }));
   }
 
-  /** Delivered reports leave the queue: that is what "sent" is. */
+  /** Delivered reports leave the queue: that is what "sent" is; report_deliveries keeps when. */
   async markDelivered(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.query(`DELETE FROM report_queue WHERE report_id = ANY($1::bigint[]) AND state = 'pending'`, [ids]);
+    await this.query(
+      `WITH sent AS (DELETE FROM report_queue WHERE report_id = ANY($1::bigint[]) AND state = 'pending' RETURNING report_id)
+       INSERT INTO report_deliveries (report_id) SELECT report_id FROM sent ON CONFLICT (report_id) DO NOTHING`,
+      [ids],
+    );
   }
 
   /** Transient failures stay pending for the next run, their attempt counted. */

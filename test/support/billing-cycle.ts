@@ -64,6 +64,8 @@ export async function startBillingCycle(environment: Record<string, string> = {}
         expect(rows).not.toHaveLength(0);
       }, 15_000),
     close: async () => {
+      // no webhook delivery may reach the app while it shuts down
+      emulator.state.billing.webhooks.close();
       await testApp.close();
       await emulator.close();
     },
