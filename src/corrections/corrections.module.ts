@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { NativeSql } from '../database/native-sql.js';
 import { CorrectionsController } from './corrections.controller.js';
 import { CorrectionsRepository } from './corrections.repository.js';
 import { CorrectionsService } from './corrections.service.js';
@@ -12,6 +13,6 @@ import { UsageEventsController } from './usage-events.controller.js';
 @Module({
   imports: [MikroOrmModule.forFeature([UsageCorrection])],
   controllers: [CorrectionsController, UsageEventsController],
-  providers: [CorrectionsRepository, CorrectionsService, EventTraceRepository, EventTraceService],
+  providers: [NativeSql, CorrectionsRepository, CorrectionsService, EventTraceRepository, EventTraceService],
 })
 export class CorrectionsModule {}

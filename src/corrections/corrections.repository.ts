@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { NativeSql } from '../database/native-sql.js';
 import { periodClosed, STRIPE_MAX_EVENT_AGE } from '../reporting/report-claim.sql.js';
 import type { CorrectionBilling } from './usage-correction.entity.js';
 
@@ -61,22 +61,10 @@ const currentValue = (ev: string) => `coalesce((SELECT lc.value FROM usage_corre
 /** The corrections ledger: append-only rows, written inside one transaction per correction. */
 @Injectable()
 export class CorrectionsRepository {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(private readonly sql: NativeSql) {}
 
-  async transaction<T>(work: (query: TxQuery) => Promise<T>): Promise<T> {
-    const pool = await this.orm.em.getConnection().getNativeClient();
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(async <R>(text: string, values: unknown[] = []) => (await client.query({ text, values })).rows as R[]);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  transaction<T>(work: (query: TxQuery) => Promise<T>): Promise<T> {
+    return this.sql.transaction(work);
   }
 
   async resolveCustomer(query: TxQuery, customerId: string | null, externalCustomerId: string | null): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { NativeSql } from '../database/native-sql.js';
 import { identifierOf, sentUnitsOf } from '../reporting/report-claim.sql.js';
 
 export interface TracedEvent {
@@ -93,11 +93,10 @@ ORDER BY r.id, carried.carries DESC`;
 /** The reads behind GET /v1/usage/events: one event and everything that became of it. */
 @Injectable()
 export class EventTraceRepository {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(private readonly sql: NativeSql) {}
 
-  private async query<T>(text: string, values: unknown[]): Promise<T[]> {
-    const pool = await this.orm.em.getConnection().getNativeClient();
-    return (await pool.query({ text, values })).rows as T[];
+  private query<T>(text: string, values: unknown[]): Promise<T[]> {
+    return this.sql.query<T>(text, values);
   }
 
   async customerExists(customerId: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NativeSql } from './native-sql.js';
+import { NativeSql } from '../database/native-sql.js';
 import { identifierOf, sentUnitsOf } from './report-claim.sql.js';
 
 /** An earlier delivered report of a correction report's window, to cancel before the correction is sent. */
