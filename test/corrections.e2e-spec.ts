@@ -165,6 +165,39 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
     expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '17', reported: '17', pending: '0' });
   });
 
+  it('cancels and resends exactly once when the cancel is applied but its answer lost, and the resend fails until a later run', async () => {
+    const customer = await subscribed(calls);
+    const hour = hourStart(3);
+    const wrong = await ingest(customer.id, 'calls', 300, new Date(hour.getTime() + MINUTE));
+    await runReporter(testApp);
+    await correct({ customerId: customer.id, idempotencyKey: wrong, value: 30 }).expect(201);
+    // every cancel of this run is applied, then its connection dropped: the correction waits
+    emulator.faults.add({ kind: 'drop_connection', share: 1, pathPrefix: '/v1/billing/meter_event_adjustments' });
+    try {
+      expect(await runReporter(testApp)).toMatchObject({ sent: 0, retryLater: 0 });
+    } finally {
+      emulator.faults.clear();
+    }
+    const original = reportIdentifier(customer.id, calls.id, hour, 0);
+    expect(emulator.state.meterEvents.get(original)?.cancelled).toBe(true);
+    // the next run cancels again (Stripe answers the same) and records it, but every send of the resend fails
+    emulator.faults.add({ kind: 'server_error', share: 1, pathPrefix: '/v1/billing/meter_events' });
+    try {
+      expect(await runReporter(testApp)).toMatchObject({ sent: 0, retryLater: 1 });
+    } finally {
+      emulator.faults.clear();
+    }
+    expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(0);
+    // then the recorded decision stands: the same value under the same identifier
+    expect(await runReporter(testApp)).toMatchObject({ sent: 1 });
+    expect(await runReporter(testApp)).toMatchObject({ sent: 0 });
+    const events = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true });
+    expect(events.map((event) => [event.identifier, event.value, event.cancelled])).toEqual([
+      [original, 300n, true],
+      [reportIdentifier(customer.id, calls.id, hour, 1), 30n, false],
+    ]);
+  });
+
   it('after 24 hours sends a compensating (negative) event instead', async () => {
     const customer = await subscribed(calls);
     const hour = hourStart(4);
