@@ -62,8 +62,9 @@ describe.each([
     it('shows the units of a report Stripe refused as failed (never pending) in the totals and the status', async () => {
       const customer = await billedCustomer(testApp);
       await subscribeWithPeriods(testApp, customer.id, meter.id, [{ start: periodStart, end: new Date(periodStart.getTime() + 30 * DAY) }]);
-      // Stripe no longer knows the customer: it refuses the report
-      await testApp.sql('update customers set stripe_customer_id = ? where id = ?', ['cus_deleted_meanwhile', customer.id]);
+      // this customer's Stripe test clock runs 60 days ahead: Stripe refuses its usage at once (400) as more than 35 days old
+      const clock = emulator.state.clocks.create(Math.floor(Date.now() / 1000) + 60 * 86_400, 'ahead');
+      emulator.state.customers.put({ ...emulator.state.customers.require(customer.stripeCustomerId), test_clock: clock.id });
       const idempotencyKey = 'refused-42';
       await testApp.http.post('/v1/usage').send({ customerId: customer.id, meter: 'tokens', value: 42, timestamp: new Date(hourStart(1).getTime() + MINUTE).toISOString(), idempotencyKey }).expect(202);
       expect(await runReporter(testApp)).toMatchObject({ failed: 1 });
@@ -73,7 +74,7 @@ describe.each([
       const status = await testApp.http.get('/v1/reporting/status').expect(200);
       expect(status.body.failures.totals).toMatchObject({ reports: 1, units: '42' });
       const trace = await testApp.http.get('/v1/usage/events').query({ customerId: customer.id, idempotencyKey }).expect(200);
-      expect(trace.body.reports).toEqual([expect.objectContaining({ status: 'failed', units: '42', sentAt: null, failureReason: expect.stringContaining('No such customer') })]);
+      expect(trace.body.reports).toEqual([expect.objectContaining({ status: 'failed', units: '42', sentAt: null, failureReason: expect.stringContaining('more than 35 days in past') })]);
     });
   }
 });
