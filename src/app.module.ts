@@ -11,6 +11,7 @@ import { createRootLogger } from './common/logging/root-logger.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { MeteringModule } from './metering/metering.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { CorrectionsModule } from './corrections/corrections.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         SubscriptionsModule,
         MeteringModule,
         NotificationsModule,
+        CorrectionsModule,
         ReportingModule,
         WebhooksModule,
       ],

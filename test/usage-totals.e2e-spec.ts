@@ -12,6 +12,7 @@ interface MeterTotals {
   ingested: string;
   reported: string;
   pending: string;
+  failed: string;
   lateUnbillable: string;
   estimatedAmount: string;
 }
@@ -62,6 +63,7 @@ describe('GET /v1/customers/:id/usage (e2e)', () => {
         ingested: '107',
         reported: '0',
         pending: '107',
+        failed: '0',
         lateUnbillable: '0',
         estimatedAmount: '53.5',
       });

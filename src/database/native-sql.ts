@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 
 /**
  * SQL with `$n` parameters on MikroORM's own pg pool: arrays bind as PostgreSQL arrays (for
- * `unnest` and `= ANY`), and each statement is one round trip. The reporting repositories use it
+ * `unnest` and `= ANY`), and each statement is one round trip. The reporting and corrections repositories use it
  * for their set-based statements.
  */
 @Injectable()

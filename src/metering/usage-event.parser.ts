@@ -35,12 +35,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex -- PostgreSQL text cannot hold NUL, and control characters in a key are a bug
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isAbsent = (value: unknown): value is null | undefined => value === undefined || value === null;
+export const isAbsent = (value: unknown): value is null | undefined => value === undefined || value === null;
 
-function validationFailed(message: string, details: ErrorDetail[]): DomainError {
+export function validationFailed(message: string, details: ErrorDetail[]): DomainError {
   return new DomainError(400, 'VALIDATION_FAILED', message, details);
 }
 
@@ -49,7 +49,7 @@ function validationFailed(message: string, details: ErrorDetail[]): DomainError 
  * Characters are counted as the contract (JSON Schema's maxLength) and the customers DTO count them,
  * by code point: an emoji is one character, not two UTF-16 units. Spreading is only needed past the limit.
  */
-function text(value: unknown, maxLength: number): string | undefined {
+export function text(value: unknown, maxLength: number): string | undefined {
   const fits = typeof value === 'string' && value.length >= 1 && (value.length <= maxLength || [...value].length <= maxLength);
   return fits && !CONTROL_CHARACTERS.test(value) && value.isWellFormed() ? value : undefined;
 }
@@ -70,7 +70,7 @@ function parseProperties(value: unknown, problems: ErrorDetail[]): Record<string
   return Object.keys(value).length === 0 ? null : value;
 }
 
-function parseCustomer(body: Record<string, unknown>, problems: ErrorDetail[]): Pick<UsageEventInput, 'customerId' | 'externalCustomerId'> {
+export function parseCustomer(body: Record<string, unknown>, problems: ErrorDetail[]): Pick<UsageEventInput, 'customerId' | 'externalCustomerId'> {
   const { customerId, externalCustomerId } = body;
   if (isAbsent(customerId) === isAbsent(externalCustomerId)) {
     problems.push({ field: 'customerId', problems: ['give exactly one of customerId (the service id) or externalCustomerId'] });

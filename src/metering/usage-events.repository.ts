@@ -31,6 +31,7 @@ export interface UsageTotalsRow {
   ingested: string;
   reported: string;
   pending: string;
+  failed: string;
   late_unbillable: string;
   estimated_amount: string;
 }
@@ -107,16 +108,30 @@ LEFT JOIN LATERAL (
  * What became of event `e`: the reporter's report whose claim covered it (same customer and
  * meter, `e.tx_id` in the report's [tx_from, tx_to), `e.event_time` in its window; windows are at
  * most a day long) says `reported` once Stripe accepted it (it left report_queue),
- * `late_unbillable` under the record_only late policy; otherwise (no report yet, or still queued:
- * pending, held, failed) nothing.
+ * `late_unbillable` under the record_only late policy, `failed` when Stripe refused it; otherwise
+ * (no report yet, or still queued: pending, held) nothing.
  */
 const REPORT_OUTCOME = `
-    SELECT CASE WHEN r.late_unbillable THEN 'late_unbillable' WHEN q.report_id IS NULL THEN 'reported' END AS outcome
+    SELECT CASE WHEN r.late_unbillable THEN 'late_unbillable' WHEN q.report_id IS NULL THEN 'reported' WHEN q.state = 'failed' THEN 'failed' END AS outcome
     FROM usage_reports r
     LEFT JOIN report_queue q ON q.report_id = r.id
     WHERE r.customer_id = e.customer_id AND r.meter_id = e.meter_id AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
       AND r.window_start <= e.event_time AND r.window_start > e.event_time - interval '24 hours' AND r.window_end > e.event_time
     LIMIT 1`;
+
+/**
+ * The window's ledger rows (usage events and billable corrections, as the reporter claims them:
+ * report-claim.sql.ts, ledgerRows): a correction's value is what it adds to its window (the
+ * difference, or a last meter's new latest value), and its weight the events it adds (-1 for a
+ * void on a count meter), so sums over these rows are the corrected totals.
+ */
+const LEDGER_ROWS = `
+      SELECT e.customer_id, e.meter_id, e.tx_id, e.event_time, e.value, 1 AS weight, 0 AS kind, e.id FROM usage_events e
+      WHERE e.customer_id = $1 AND e.meter_id = w.meter_id AND e.event_time >= w.period_start AND e.event_time < w.period_end
+      UNION ALL
+      SELECT c.customer_id, c.meter_id, c.tx_id, c.event_time, c.report_units, CASE w.aggregation WHEN 'count' THEN c.report_units ELSE 0 END, 1, c.id
+      FROM usage_corrections c
+      WHERE c.billable AND c.customer_id = $1 AND c.meter_id = w.meter_id AND c.event_time >= w.period_start AND c.event_time < w.period_end`;
 
 /**
  * Totals per meter over each meter's window: the customer's current billing period for that meter
@@ -148,38 +163,41 @@ windows AS (
   WHERE $2::text IS NULL OR m.key = $2::text
 ),
 totals AS (
-  SELECT w.*, ledger.events,
+  SELECT w.*, ledger.ledger_rows,
          CASE w.aggregation WHEN 'count' THEN ledger.events WHEN 'last' THEN coalesce(last_event.value, 0) ELSE ledger.value_sum END AS ingested,
          CASE w.aggregation WHEN 'count' THEN ledger.events_reported WHEN 'last' THEN CASE last_event.outcome WHEN 'reported' THEN last_event.value ELSE 0 END
               ELSE ledger.value_reported END AS reported,
          CASE w.aggregation WHEN 'count' THEN ledger.events_unbillable WHEN 'last' THEN CASE last_event.outcome WHEN 'late_unbillable' THEN last_event.value ELSE 0 END
-              ELSE ledger.value_unbillable END AS late_unbillable
+              ELSE ledger.value_unbillable END AS late_unbillable,
+         CASE w.aggregation WHEN 'count' THEN ledger.events_failed WHEN 'last' THEN CASE last_event.outcome WHEN 'failed' THEN last_event.value ELSE 0 END
+              ELSE ledger.value_failed END AS failed
   FROM windows w
   CROSS JOIN LATERAL (
-    -- The one place that splits a window's usage into reported / late, by each event's report.
-    SELECT count(*)::numeric AS events, coalesce(sum(e.value), 0)::numeric AS value_sum,
-           count(*) FILTER (WHERE report.outcome = 'reported')::numeric AS events_reported,
+    -- The one place that splits a window's usage into reported / late, by each ledger row's report.
+    SELECT count(*) AS ledger_rows, coalesce(sum(e.weight), 0)::numeric AS events, coalesce(sum(e.value), 0)::numeric AS value_sum,
+           coalesce(sum(e.weight) FILTER (WHERE report.outcome = 'reported'), 0)::numeric AS events_reported,
            coalesce(sum(e.value) FILTER (WHERE report.outcome = 'reported'), 0)::numeric AS value_reported,
-           count(*) FILTER (WHERE report.outcome = 'late_unbillable')::numeric AS events_unbillable,
-           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable
-    FROM usage_events e
+           coalesce(sum(e.weight) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS events_unbillable,
+           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable,
+           coalesce(sum(e.weight) FILTER (WHERE report.outcome = 'failed'), 0)::numeric AS events_failed,
+           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'failed'), 0)::numeric AS value_failed
+    FROM (${LEDGER_ROWS}) e
     LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
-    WHERE e.customer_id = $1 AND e.meter_id = w.meter_id AND e.event_time >= w.period_start AND e.event_time < w.period_end
   ) ledger
   LEFT JOIN LATERAL (
-    SELECT e.value, report.outcome FROM usage_events e
+    SELECT e.value, report.outcome FROM (${LEDGER_ROWS}) e
     LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
-    WHERE w.aggregation = 'last' AND e.customer_id = $1 AND e.meter_id = w.meter_id
-      AND e.event_time >= w.period_start AND e.event_time < w.period_end
-    ORDER BY e.event_time DESC, e.id DESC LIMIT 1
+    WHERE w.aggregation = 'last'
+    ORDER BY e.event_time DESC, e.kind DESC, e.id DESC LIMIT 1
   ) last_event ON true
 )
 SELECT key AS meter, trim(currency) AS currency, billable,
        ${isoUtc('period_start')} AS period_start, ${isoUtc('period_end')} AS period_end,
-       ingested::text AS ingested, reported::text AS reported, (ingested - reported - late_unbillable)::text AS pending,
-       late_unbillable::text AS late_unbillable, trim_scale((ingested - late_unbillable) * unit_amount_decimal)::text AS estimated_amount
+       ingested::text AS ingested, reported::text AS reported, (ingested - reported - late_unbillable - failed)::text AS pending, failed::text AS failed,
+       late_unbillable::text AS late_unbillable, -- Stripe bills a period whose total is negative (corrections below zero) as 0
+       trim_scale(greatest(ingested - late_unbillable - failed, 0) * unit_amount_decimal)::text AS estimated_amount
 FROM totals
-WHERE $2::text IS NOT NULL OR active OR subscribed OR events > 0
+WHERE $2::text IS NOT NULL OR active OR subscribed OR ledger_rows > 0
 ORDER BY key`;
 
 /** The repository on the request-reads pool, for reads a caller can make expensive (usage totals). */

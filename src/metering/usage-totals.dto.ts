@@ -38,7 +38,8 @@ export class MeterUsageTotals {
   @ApiProperty({ example: '1200', description: `ingested in the window per the meter's aggregation (sum, count or last); ${QUANTITY}` })
   ingested!: string;
   @ApiProperty({ example: '1000', description: `reported to Stripe; ${QUANTITY}` }) reported!: string;
-  @ApiProperty({ example: '200', description: `ingested, neither reported nor late; ${QUANTITY}` }) pending!: string;
+  @ApiProperty({ example: '200', description: `ingested, neither reported, failed nor late; ${QUANTITY}` }) pending!: string;
+  @ApiProperty({ example: '0', description: `refused by Stripe (see GET /v1/reporting/status for the reason): not billed; ${QUANTITY}` }) failed!: string;
   @ApiProperty({ example: '0', description: `arrived after the period's invoice was finalized; ${QUANTITY}` }) lateUnbillable!: string;
   @ApiProperty({ example: '300', description: "billable units × the meter's unit_amount_decimal, in the currency's minor unit (cents), exact decimal string" })
   estimatedAmount!: string;

@@ -51,6 +51,7 @@ export class UsageTotalsService {
         ingested: row.ingested,
         reported: row.reported,
         pending: row.pending,
+        failed: row.failed,
         lateUnbillable: row.late_unbillable,
         estimatedAmount: row.estimated_amount,
       })),

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { judgeStripeError, withRetries, type Verdict } from './delivery-policy.js';
+import { meterEventParts } from './meter-event-parts.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { OutgoingReport, ReportFailure } from './usage-reports.repository.js';
 
@@ -19,6 +20,20 @@ export interface DeliveryOutcome {
   retryLater: ReportFailure[];
 }
 
+/** One meter event of a report (a report beyond Stripe's 15 digits is several: meter-event-parts.ts). */
+interface OutgoingEvent {
+  reportId: string;
+  identifier: string;
+  eventName: string;
+  stripeCustomerId: string;
+  value: string;
+  timestamp: number;
+}
+
+/** Worst first: one refused part fails its report, one part still to try keeps it pending. */
+const VERDICT_RANK = { rejected: 2, transient: 1, delivered: 0 } as const;
+type PartVerdict = { kind: 'delivered' } | { kind: 'rejected' | 'transient'; reason: string };
+
 interface StreamSession {
   token: string;
   expiresAtMs: number;
@@ -28,7 +43,8 @@ interface StreamSession {
  * Sends pending reports as Stripe meter events: v1 one event per request with bounded
  * concurrency, or the v2 stream with up to 100 events per request; both under one client-side
  * rate limit, with retries on 429/5xx/network failures. One report's failure never holds back
- * another's: each request's verdict applies to its own reports only.
+ * another's: each request's verdict applies to its own events only, and a report (all its parts)
+ * is delivered when every part is.
  */
 @Injectable()
 export class MeterEventSender {
@@ -52,13 +68,22 @@ export class MeterEventSender {
   }
 
   async send(reports: OutgoingReport[]): Promise<DeliveryOutcome> {
+    const events = reports.flatMap((report) =>
+      meterEventParts(report.identifier, report.units).map((part): OutgoingEvent => ({ ...report, reportId: report.id, identifier: part.identifier, value: part.value })),
+    );
+    const batches = this.config.reporting.useV2Stream ? chunk(events, STREAM_BATCH_SIZE) : events.map((event) => [event]);
+    const verdicts = new Map<string, PartVerdict>();
+    await Promise.all(batches.map((batch) => this.inFlight(() => this.deliverBatch(batch, verdicts))));
     const outcome: DeliveryOutcome = { delivered: [], rejected: [], retryLater: [] };
-    const batches = this.config.reporting.useV2Stream ? chunk(reports, STREAM_BATCH_SIZE) : reports.map((report) => [report]);
-    await Promise.all(batches.map((batch) => this.inFlight(() => this.deliverBatch(batch, outcome))));
+    for (const report of reports) {
+      const verdict = verdicts.get(report.id) ?? { kind: 'transient', reason: 'not attempted' };
+      if (verdict.kind === 'delivered') outcome.delivered.push(report.id);
+      else (verdict.kind === 'rejected' ? outcome.rejected : outcome.retryLater).push({ id: report.id, reason: verdict.reason });
+    }
     return outcome;
   }
 
-  private async deliverBatch(batch: OutgoingReport[], outcome: DeliveryOutcome): Promise<void> {
+  private async deliverBatch(batch: OutgoingEvent[], verdicts: Map<string, PartVerdict>): Promise<void> {
     const verdict = await withRetries(() => this.attempt(batch), {
       maxAttempts: this.config.reporting.maxAttempts,
       baseMs: this.config.reporting.retryBaseMs,
@@ -66,16 +91,43 @@ export class MeterEventSender {
     });
     if (verdict.kind === 'rejected' && batch.length > 1) {
       // a stream request is refused as a whole: send its events one by one to find the bad one
-      for (const report of batch) await this.deliverBatch([report], outcome);
+      for (const event of batch) await this.deliverBatch([event], verdicts);
       return;
     }
-    const ids = batch.map((report) => report.id);
-    if (verdict.kind === 'delivered') outcome.delivered.push(...ids);
-    else if (verdict.kind === 'rejected') outcome.rejected.push(...ids.map((id) => ({ id, reason: verdict.reason })));
-    else outcome.retryLater.push(...ids.map((id) => ({ id, reason: verdict.reason })));
+    const part: PartVerdict = verdict.kind === 'delivered' || verdict.kind === 'rejected' ? verdict : { kind: 'transient', reason: verdict.reason };
+    for (const event of batch) {
+      const known = verdicts.get(event.reportId);
+      if (!known || VERDICT_RANK[part.kind] > VERDICT_RANK[known.kind]) verdicts.set(event.reportId, part);
+    }
   }
 
-  private async attempt(batch: OutgoingReport[]): Promise<Verdict> {
+  /**
+   * Cancels one meter event (a `cancel` adjustment by identifier; v2 when the stream is on):
+   * `cancelled` also when it was cancelled before (Stripe answers a repeated cancel the same),
+   * `refused` when Stripe will not (received more than 24 hours ago, or never counted),
+   * `transient` when the tries ran out on 429/5xx/network failures.
+   */
+  async cancel(eventName: string, identifier: string): Promise<'cancelled' | 'refused' | 'transient'> {
+    const params = { event_name: eventName, type: 'cancel' as const, cancel: { identifier } };
+    const onStream = this.config.reporting.useV2Stream;
+    const verdict = await withRetries(
+      async (): Promise<Verdict> => {
+        await this.limiter.acquire();
+        try {
+          if (onStream) await this.metrics.timeStripeCall('meter_event_adjustment.create', () => this.stripe.v2.billing.meterEventAdjustments.create(params));
+          else await this.metrics.timeStripeCall('meter_event_adjustment.create', () => this.stripe.billing.meterEventAdjustments.create(params));
+          return { kind: 'delivered' };
+        } catch (error) {
+          // the adjustment call uses the secret key, never the stream's session
+          return judgeStripeError(error, false);
+        }
+      },
+      { maxAttempts: this.config.reporting.maxAttempts, baseMs: this.config.reporting.retryBaseMs, stopping: () => this.stopping },
+    );
+    return verdict.kind === 'delivered' ? 'cancelled' : verdict.kind === 'rejected' ? 'refused' : 'transient';
+  }
+
+  private async attempt(batch: OutgoingEvent[]): Promise<Verdict> {
     await this.limiter.acquire();
     const onStream = this.config.reporting.useV2Stream;
     try {
@@ -89,22 +141,22 @@ export class MeterEventSender {
     }
   }
 
-  private createV1(report: OutgoingReport): Promise<unknown> {
+  private createV1(event: OutgoingEvent): Promise<unknown> {
     return this.stripe.billing.meterEvents.create({
-      event_name: report.eventName,
-      payload: { stripe_customer_id: report.stripeCustomerId, value: report.units },
-      identifier: report.identifier,
-      timestamp: report.timestamp,
+      event_name: event.eventName,
+      payload: { stripe_customer_id: event.stripeCustomerId, value: event.value },
+      identifier: event.identifier,
+      timestamp: event.timestamp,
     });
   }
 
-  private async stream(batch: OutgoingReport[]): Promise<unknown> {
+  private async stream(batch: OutgoingEvent[]): Promise<unknown> {
     const { token } = await this.streamSession();
-    const events = batch.map((report) => ({
-      event_name: report.eventName,
-      payload: { stripe_customer_id: report.stripeCustomerId, value: report.units },
-      identifier: report.identifier,
-      timestamp: new Date(report.timestamp * 1000).toISOString(),
+    const events = batch.map((event) => ({
+      event_name: event.eventName,
+      payload: { stripe_customer_id: event.stripeCustomerId, value: event.value },
+      identifier: event.identifier,
+      timestamp: new Date(event.timestamp * 1000).toISOString(),
     }));
     return this.stripe.v2.billing.meterEventStream.create({ events }, { apiKey: token });
   }

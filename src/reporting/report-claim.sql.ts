@@ -2,11 +2,32 @@
  * The SQL that turns usage events into report rows. Parameters shared by every statement here:
  * $1 window ('hour' | 'day'), $2 finalization grace in minutes.
  *
- * A claim statement supplies a `source` CTE of events (customer_id, meter_id, value, event_time,
- * id, received_at, tx_from, tx_to, clamp_start, clamp_end) and CLASSIFY_AND_INSERT does the rest
- * in the same statement: place each event in its billing period, cut it into windows, decide
- * on-time / late / held, number the window's reports and insert them.
+ * A claim statement supplies a `source` CTE of ledger rows (customer_id, meter_id, value,
+ * event_time, id, received_at, tx_from, tx_to, clamp_start, clamp_end, kind, weight: see
+ * ledgerRows) and CLASSIFY_AND_INSERT does the rest in the same statement: place each row in its
+ * billing period, cut it into windows, decide on-time / late / held, number the window's reports
+ * and insert them.
  */
+
+/**
+ * The ledger as the claim reads it: usage events (kind 0, one event each) and billable
+ * corrections (kind 1) taken like new usage by their own transaction id, at their event's time:
+ * a correction's value is its report_units (the difference, or a last meter's new latest value)
+ * and it counts its report_units as events on a count meter (a void is -1). `eventFilter` and
+ * `correctionFilter` select the rows (aliases e and c); `range` gives tx_from, tx_to, clamp_start
+ * and clamp_end, with `extraFrom` joined to both.
+ */
+export function ledgerRows(range: string, extraFrom: string, eventFilter: string, correctionFilter: string): string {
+  return `
+  SELECT e.customer_id, e.meter_id, e.value, e.event_time, e.id, e.received_at, ${range}, 0 AS kind, 1::bigint AS weight
+  FROM ${extraFrom}usage_events e
+  WHERE ${eventFilter}
+  UNION ALL
+  SELECT c.customer_id, c.meter_id, c.report_units, c.event_time, c.id, c.created_at, ${range}, 1 AS kind,
+         CASE cm.aggregation WHEN 'count' THEN c.report_units ELSE 0 END
+  FROM ${extraFrom}usage_corrections c JOIN meters cm ON cm.id = c.meter_id
+  WHERE c.billable AND ${correctionFilter}`;
+}
 
 /**
  * Stripe refuses meter events older than 35 days. A report whose timestamp is older than this is
@@ -79,10 +100,11 @@ grouped AS (
   SELECT p.customer_id, p.meter_id, p.tx_from, p.tx_to, p.window_start, p.window_end, p.period_id,
          min(p.raw_end) AS period_end, min(p.invoice_finalized_at) AS invoice_finalized_at, min(p.segment_end) AS segment_end,
          min(m.aggregation) AS aggregation, min(m.late_usage_policy) AS late_usage_policy,
-         count(*) AS event_count, sum(p.value) AS value_sum, max(p.event_time) AS last_time, min(p.received_at) AS oldest_received_at,
-         -- the latest event (by time, then id) of a last meter: arrays compare element by element, and max()
-         -- keeps the aggregation hashable where an ordered array_agg would force a sort of every event
-         (max(ARRAY[(extract(epoch FROM p.event_time) * 1000000)::bigint, p.id, p.value]) FILTER (WHERE m.aggregation = 'last'))[3] AS last_value
+         sum(p.weight) AS event_count, sum(p.value) AS value_sum, max(p.event_time) AS last_time, min(p.received_at) AS oldest_received_at,
+         count(*) FILTER (WHERE p.kind = 1) AS correction_count,
+         -- the latest event (by time, then id; a correction after the events of its time) of a last meter: arrays compare
+         -- element by element, and max() keeps the aggregation hashable where an ordered array_agg would sort every event
+         (max(ARRAY[(extract(epoch FROM p.event_time) * 1000000)::bigint, p.kind, p.id, p.value]) FILTER (WHERE m.aggregation = 'last'))[4] AS last_value
   FROM placed p JOIN meters m ON m.id = p.meter_id
   GROUP BY p.customer_id, p.meter_id, p.tx_from, p.tx_to, p.window_start, p.window_end, p.period_id
 ),
@@ -112,14 +134,14 @@ numbered AS (
 ),
 inserted AS (
   INSERT INTO usage_reports (customer_id, meter_id, billing_period_id, window_start, window_end, sequence, units, event_count,
-                             report_time, oldest_received_at, tx_from, tx_to, late_adjustment, late_unbillable)
+                             report_time, oldest_received_at, tx_from, tx_to, late_adjustment, late_unbillable, correction_count)
   SELECT customer_id, meter_id,
          CASE outcome WHEN 'adjust' THEN open_period_id WHEN 'held' THEN NULL ELSE period_id END,
          window_start, window_end, sequence,
          CASE aggregation WHEN 'count' THEN event_count WHEN 'last' THEN last_value ELSE value_sum END,
          event_count,
          CASE outcome WHEN 'adjust' THEN open_period_start ELSE last_time END,
-         oldest_received_at, tx_from, tx_to, outcome = 'adjust', outcome = 'unbillable'
+         oldest_received_at, tx_from, tx_to, outcome = 'adjust', outcome = 'unbillable', correction_count
   FROM numbered
   RETURNING id, event_count, billing_period_id IS NULL AND NOT late_unbillable AS held, late_unbillable
 ),
@@ -144,3 +166,12 @@ export const SUMMARIZE_INSERTED = `
 SELECT coalesce(sum(event_count), 0)::text AS events, count(*)::int AS reports,
        count(*) FILTER (WHERE held)::int AS held
 FROM inserted`;
+
+/**
+ * What a report's meter events carry in all: its units, plus the values of the window's earlier
+ * meter events it cancelled (report_cancellations) so that Stripe holds the window's corrected
+ * total. Its parts (meter-event-parts.ts) are cut from this.
+ */
+export function sentUnitsOf(table: string): string {
+  return `(${table}.units + coalesce((SELECT sum(x.value) FROM report_cancellations x WHERE x.by_report_id = ${table}.id AND x.cancelled), 0))`;
+}

@@ -14,6 +14,9 @@ import { ReporterCron } from './reporter.cron.js';
 import { ReporterRun } from './reporter-run.entity.js';
 import { ReporterRunsRepository } from './reporter-runs.repository.js';
 import { ReporterWatermark } from './reporter-watermark.entity.js';
+import { ReportCancellation } from './report-cancellation.entity.js';
+import { ReportCancellationsRepository } from './report-cancellations.repository.js';
+import { ReportDelivery } from './report-delivery.entity.js';
 import { ReportQueueEntry } from './report-queue-entry.entity.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
 import { ReportingController } from './reporting.controller.js';
@@ -23,11 +26,12 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
 
 /** Usage → Stripe meter events (claim, deliver), its schedule, status and reconciliation. */
 @Module({
-  imports: [ScheduleModule.forRoot(), NotificationsModule, MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
+  imports: [ScheduleModule.forRoot(), NotificationsModule, MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReportCancellation, ReportDelivery, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
   controllers: [ReportingController, ReconciliationController],
   providers: [
     NativeSql,
     UsageReportsRepository,
+    ReportCancellationsRepository,
     ReporterRunsRepository,
     ReportingStatusRepository,
     ReconciliationRepository,

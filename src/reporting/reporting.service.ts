@@ -2,7 +2,9 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { meterEventParts } from './meter-event-parts.js';
 import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js';
+import { ReportCancellationsRepository, type CancellationDecision } from './report-cancellations.repository.js';
 import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
 import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
@@ -34,6 +36,7 @@ export class ReportingService implements OnModuleDestroy {
     private readonly sender: MeterEventSender,
     private readonly metrics: MetricsService,
     private readonly failures: ReportFailuresService,
+    private readonly cancellations: ReportCancellationsRepository,
   ) {}
 
   /** Runs now, waiting for another replica's run to end first. */
@@ -108,7 +111,8 @@ export class ReportingService implements OnModuleDestroy {
       const released = await this.reports.releaseHeld();
       Object.assign(counts, { claimedEvents: claimed.events, claimedReports: claimed.reports, released: released.reports });
       await this.reports.reclassifyStale();
-      await this.deliverPending(periodIds, counts);
+      const later = await this.cancelCorrectedEvents(periodIds);
+      await this.deliverPending(periodIds, counts, later);
       return await this.runs.finish(runId, counts, null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -124,8 +128,8 @@ export class ReportingService implements OnModuleDestroy {
    * previous page's statuses written while the current page is being sent, so at most three pages
    * are in memory. Each page's statuses take three statements at most.
    */
-  private async deliverPending(periodIds: string[] | null, counts: RunCounts): Promise<void> {
-    const readAfter = (cursor: string) => this.reports.pendingPage(cursor, this.config.reporting.pageSize, periodIds);
+  private async deliverPending(periodIds: string[] | null, counts: RunCounts, later: string[]): Promise<void> {
+    const readAfter = (cursor: string) => this.reports.pendingPage(cursor, this.config.reporting.pageSize, periodIds, later);
     let page = await readAfter('0');
     let recording: Promise<void> = Promise.resolve();
     try {
@@ -140,6 +144,40 @@ export class ReportingService implements OnModuleDestroy {
     } finally {
       await recording;
     }
+  }
+
+  /**
+   * A pending report carrying corrections in an open period first cancels the meter events of its
+   * window's earlier reports (each part by identifier; Stripe takes a cancel within 24 hours of
+   * receiving the event) and then carries their values on top of its own units: Stripe ends up
+   * with the window's corrected total under the new report's identifier. Where Stripe refuses
+   * the cancel, the report carries only its own difference: a compensating (maybe negative) event.
+   * Every decision is recorded before the report is sent, so a run after a crash cancels again
+   * (Stripe answers a repeated cancel the same) and sends the same value under the same
+   * identifier. Returns the reports to leave for a later run (a cancel still undecided).
+   */
+  private async cancelCorrectedEvents(periodIds: string[] | null): Promise<string[]> {
+    const later = new Set<string>();
+    const decisions: CancellationDecision[] = [];
+    for (const candidate of await this.cancellations.candidates(periodIds)) {
+      if (later.has(candidate.byReportId) || this.stopping) {
+        later.add(candidate.byReportId);
+        continue;
+      }
+      for (const [part, event] of meterEventParts(candidate.identifier, candidate.sentUnits).entries()) {
+        if (candidate.decidedParts.includes(part)) continue;
+        const answer = await this.sender.cancel(candidate.eventName, event.identifier);
+        if (answer === 'transient') {
+          later.add(candidate.byReportId);
+          break;
+        }
+        // a last meter's report states the window's latest value itself: nothing to carry over
+        const carried = answer === 'cancelled' && candidate.aggregation !== 'last' ? event.value : '0';
+        decisions.push({ reportId: candidate.reportId, part, byReportId: candidate.byReportId, cancelled: answer === 'cancelled', value: carried });
+      }
+    }
+    await this.cancellations.record(decisions);
+    return [...later];
   }
 
   private async record(outcome: DeliveryOutcome, counts: RunCounts): Promise<void> {

@@ -21,7 +21,7 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
 @Index({ name: 'usage_reports_late_adjustments', expression: 'create index usage_reports_late_adjustments on usage_reports (id) where late_adjustment' })
 @Index({ name: 'usage_reports_late_unbillable', expression: 'create index usage_reports_late_unbillable on usage_reports (id) where late_unbillable' })
 export class UsageReport {
-  [OptionalProps]?: 'lateAdjustment' | 'lateUnbillable' | 'createdAt';
+  [OptionalProps]?: 'lateAdjustment' | 'lateUnbillable' | 'createdAt' | 'correctionCount';
 
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -78,6 +78,13 @@ export class UsageReport {
   /** Late usage under the record_only policy: kept, shown, never sent. */
   @Property({ type: 'boolean', default: false })
   lateUnbillable = false;
+
+  /**
+   * Corrections (usage_corrections) among what the report carries: a report of an open period
+   * with corrections first cancels the window's earlier meter events (report_cancellations).
+   */
+  @Property({ type: 'integer', default: 0 })
+  correctionCount = 0;
 
   /** Set by reconciliation once Stripe's summary for the report's day matched local state. */
   @Property({ type: 'timestamptz', nullable: true })

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config.js';
 import { NativeSql } from '../database/native-sql.js';
 import { advanceWatermark, lockWatermark, type SqlQuery } from '../database/transaction-watermark.js';
 import { sleep } from './rate-limiter.js';
-import { classifyAndInsert, identifierOf, NEXT_SEQUENCE, NEXT_SEQUENCES_RANKED, periodClosed, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
+import { classifyAndInsert, identifierOf, ledgerRows, NEXT_SEQUENCE, NEXT_SEQUENCES_RANKED, periodClosed, sentUnitsOf, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
 
 export interface ClaimSummary {
   /** Usage events aggregated (as text: may exceed 2^53 in theory). */
@@ -60,13 +60,14 @@ SELECT NOT EXISTS (
     AND xid(running) IN (SELECT backend_xid FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL)
 ) AS ready`;
 
-/** Every event in [lo, hi) as report rows; $3 lo, $4 hi (bound values give the planner true row counts). */
+/** Every event and correction in [lo, hi) as report rows; $3 lo, $4 hi (bound values give the planner true row counts). */
 export const CLAIM_NEW_EVENTS_SQL = `
-WITH source AS (
-  SELECT e.customer_id, e.meter_id, e.value, e.event_time, e.id, e.received_at, $3::xid8 AS tx_from, $4::xid8 AS tx_to,
-         NULL::timestamptz AS clamp_start, NULL::timestamptz AS clamp_end
-  FROM usage_events e
-  WHERE e.tx_id >= $3::xid8 AND e.tx_id < $4::xid8
+WITH source AS (${ledgerRows(
+  '$3::xid8 AS tx_from, $4::xid8 AS tx_to, NULL::timestamptz AS clamp_start, NULL::timestamptz AS clamp_end',
+  '',
+  'e.tx_id >= $3::xid8 AND e.tx_id < $4::xid8',
+  'c.tx_id >= $3::xid8 AND c.tx_id < $4::xid8',
+)}
 ),
 ${TIMELINE_CTES},
 ${classifyAndInsert(NEXT_SEQUENCE)}
@@ -108,12 +109,12 @@ released AS (
   DELETE FROM usage_reports h USING releasable r WHERE h.id = r.id
   RETURNING h.customer_id, h.meter_id, h.window_start, h.window_end, h.tx_from, h.tx_to
 ),
-source AS (
-  SELECT e.customer_id, e.meter_id, e.value, e.event_time, e.id, e.received_at, r.tx_from, r.tx_to,
-         r.window_start AS clamp_start, r.window_end AS clamp_end
-  FROM released r
-  JOIN usage_events e ON e.customer_id = r.customer_id AND e.meter_id = r.meter_id
-   AND e.event_time >= r.window_start AND e.event_time < r.window_end AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
+source AS (${ledgerRows(
+  'r.tx_from, r.tx_to, r.window_start AS clamp_start, r.window_end AS clamp_end',
+  'released r, ',
+  'e.customer_id = r.customer_id AND e.meter_id = r.meter_id AND e.event_time >= r.window_start AND e.event_time < r.window_end AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to',
+  'c.customer_id = r.customer_id AND c.meter_id = r.meter_id AND c.event_time >= r.window_start AND c.event_time < r.window_end AND c.tx_id >= r.tx_from AND c.tx_id < r.tx_to',
+)}
 ),
 ${classifyAndInsert(NEXT_SEQUENCES_RANKED)}
 ${SUMMARIZE_INSERTED}`;
@@ -154,15 +155,16 @@ held AS (
 )
 SELECT id FROM moved`;
 
-/** The next page of pending reports after `cursor`, oldest first, with what the meter event needs. */
+/** The next page of pending reports after `cursor`, oldest first, with what the meter event needs; $4 the reports to leave for a later run. */
 const PENDING_PAGE_SQL = `
 SELECT r.id::text AS id, ${identifierOf('r')} AS identifier, m.event_name AS "eventName", c.stripe_customer_id AS "stripeCustomerId",
-       r.units::text AS units, floor(extract(epoch FROM r.report_time))::bigint::text AS timestamp
+       ${sentUnitsOf('r')}::text AS units, floor(extract(epoch FROM r.report_time))::bigint::text AS timestamp
 FROM report_queue q
 JOIN usage_reports r ON r.id = q.report_id
 JOIN customers c ON c.id = r.customer_id
 JOIN meters m ON m.id = r.meter_id
 WHERE q.state = 'pending' AND q.report_id > $1::bigint AND ($3::bigint[] IS NULL OR r.billing_period_id = ANY($3::bigint[]))
+  AND NOT q.report_id = ANY($4::bigint[])
 ORDER BY q.report_id
 LIMIT $2`;
 
@@ -225,16 +227,20 @@ export class UsageReportsRepository {
     return (await this.query(RECLASSIFY_STALE_SQL, [this.config.reporting.finalizationGraceMinutes])).length;
   }
 
-  /** `periodIds` restricts the page to reports billed in those periods (a period flush). */
-  async pendingPage(cursor: string, limit: number, periodIds: string[] | null): Promise<OutgoingReport[]> {
-    const rows = await this.query<Omit<OutgoingReport, 'timestamp'> & { timestamp: string }>(PENDING_PAGE_SQL, [cursor, limit, periodIds]);
+  /** `periodIds` restricts the page to reports billed in those periods (a period flush); `later` are left pending. */
+  async pendingPage(cursor: string, limit: number, periodIds: string[] | null, later: string[] = []): Promise<OutgoingReport[]> {
+    const rows = await this.query<Omit<OutgoingReport, 'timestamp'> & { timestamp: string }>(PENDING_PAGE_SQL, [cursor, limit, periodIds, later]);
     return rows.map((row) => ({ ...row, timestamp: Number(row.timestamp) }));
   }
 
-  /** Delivered reports leave the queue: that is what "sent" is. */
+  /** Delivered reports leave the queue: that is what "sent" is; report_deliveries keeps when. */
   async markDelivered(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.query(`DELETE FROM report_queue WHERE report_id = ANY($1::bigint[]) AND state = 'pending'`, [ids]);
+    await this.query(
+      `WITH sent AS (DELETE FROM report_queue WHERE report_id = ANY($1::bigint[]) AND state = 'pending' RETURNING report_id)
+       INSERT INTO report_deliveries (report_id) SELECT report_id FROM sent ON CONFLICT (report_id) DO NOTHING`,
+      [ids],
+    );
   }
 
   /** Transient failures stay pending for the next run, their attempt counted. */
@@ -268,7 +274,8 @@ export class UsageReportsRepository {
 
   /**
    * Meter events Stripe accepted on the stream and rejected afterwards (its asynchronous error
-   * reports name them by identifier): failed, with Stripe's reason, in the caller's transaction.
+   * reports name them by identifier, a part's `_p<k>` suffix included): their report is failed,
+   * with Stripe's reason, in the caller's transaction.
    */
   markRejectedByIdentifier(query: SqlQuery, rejections: { identifier: string; reason: string }[]): Promise<FailedReport[]> {
     if (!rejections.length) return Promise.resolve([]);
@@ -278,14 +285,16 @@ export class UsageReportsRepository {
                 timestamptz 'epoch' + split_part(identifier, '_', 4)::bigint * interval '1 microsecond' AS window_start,
                 split_part(identifier, '_', 5)::int AS sequence, reason
          FROM unnest($1::text[], $2::text[]) AS f(identifier, reason)
-         WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}$'
+         WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}(_p[0-9]{1,6})?$'
        ),
        failed AS (
          INSERT INTO report_queue (report_id, state, failure_reason)
-         SELECT r.id, 'failed', n.reason
+         -- one row per report: several of its parts may be named, and a row cannot be updated twice
+         SELECT DISTINCT ON (r.id) r.id, 'failed', n.reason
          FROM named n
          JOIN usage_reports r ON r.customer_id = n.customer_id AND r.meter_id = n.meter_id AND r.window_start = n.window_start AND r.sequence = n.sequence
          WHERE NOT r.late_unbillable
+         ORDER BY r.id
          ON CONFLICT (report_id) DO UPDATE SET state = 'failed', failure_reason = excluded.failure_reason
          RETURNING report_id, attempts, failure_reason
        )

@@ -14,6 +14,7 @@ import type { ChaosOptions } from './chaos-options';
 import { billingLayout, planChaos, planEvents } from './chaos-plan';
 import { formatSummary } from './chaos-summary';
 import { reportUntilDrained, reporterActivity } from './final-report';
+import { CorrectionClients } from './correction-clients';
 import { compareLedgers, driftTable, type LedgerRow } from './ledger-check';
 import { SeededRandom } from './seeded-random';
 import { UsageClients } from './usage-clients';
@@ -88,9 +89,11 @@ async function startFleet(options: ChaosOptions, build: ServiceBuild, runDir: st
 }
 
 /** Everything besides drift that fails the run: crashes, a harness action that failed, answers no correct service gives, events never acknowledged. */
-function runProblems(crashes: AppExit[], monkey: ChaosMonkey, clients: UsageClients): string[] {
+function runProblems(crashes: AppExit[], monkey: ChaosMonkey, clients: UsageClients, corrections: CorrectionClients): string[] {
   const unacknowledged = clients.unacknowledged;
   return [
+    ...corrections.unexpected,
+    ...corrections.unacknowledged.map((correction) => `${correction}: never acknowledged`),
     ...crashes.map((crash) => `app ${crash.app} exited by itself (code ${crash.code}, signal ${crash.signal}):\n${crash.tail}`),
     ...monkey.problems,
     ...clients.unexpected.slice(0, 20),
@@ -146,6 +149,8 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const monkey = new ChaosMonkey(planChaos(options, random.fork(2)), apps, emulator.faults, database, admin.adminKey, faultPath, log);
     const chaosStarted = Date.now();
     const sending = clients.run(random.fork(3), chaosStarted + (options.chaosSeconds + options.settleSeconds) * 1000);
+    const corrections = new CorrectionClients(catalogue, apps, clients, options.seed);
+    const correcting = corrections.run(random.fork(4), chaosStarted + options.chaosSeconds * 1000, chaosStarted + (options.chaosSeconds + options.settleSeconds) * 1000);
     await phase('chaos', async () => {
       await monkey.run(chaosStarted);
       await monkey.settle();
@@ -153,18 +158,20 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     await phase('settle', async () => {
       await Promise.all(apps.filter((app) => app.state === 'down').map((app) => app.start()));
       await sending;
+      await correcting;
     });
     log(`chaos over: ${clients.acknowledged.size} of ${events.length} events acknowledged; final report`);
     const drained = await phase('final report', () => reportUntilDrained(admin));
     const closing = await phase('billing close', () => closeUsagePeriods(stripe, database, catalogue, layout.usagePeriods).then(() => [], (error: unknown) => [`closing the periods: ${String(error)}`]));
-    const comparison = await phase('compare', () => compareLedgers(clients.acknowledged.values(), catalogue, layout.usagePeriods, database, stripe));
-    const problems = [...runProblems(crashes, monkey, clients), ...drained.problems, ...closing, ...comparison.problems];
+    const comparison = await phase('compare', () => compareLedgers(clients.acknowledged.values(), corrections.corrected, catalogue, layout.usagePeriods, database, stripe));
+    const problems = [...runProblems(crashes, monkey, clients, corrections), ...drained.problems, ...closing, ...comparison.problems];
     passed = comparison.drift.length === 0 && problems.length === 0;
     const summary = formatSummary({
       options,
       meters: catalogue.meters.length,
       periods: layout.usagePeriods.length,
       clients: clients.stats,
+      corrections: corrections.stats,
       acknowledged: clients.acknowledged.size,
       unacknowledged: clients.unacknowledged.length,
       monkey: monkey.stats,

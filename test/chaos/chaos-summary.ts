@@ -1,6 +1,7 @@
 import type { ChaosOptions } from './chaos-options';
 import type { MonkeyStats } from './chaos-monkey';
 import type { ReporterActivity } from './final-report';
+import type { CorrectionStats } from './correction-clients';
 import type { LedgerRow } from './ledger-check';
 import type { ClientStats } from './usage-clients';
 
@@ -9,6 +10,7 @@ export interface SummaryInput {
   meters: number;
   periods: number;
   clients: ClientStats;
+  corrections: CorrectionStats;
   acknowledged: number;
   unacknowledged: number;
   monkey: MonkeyStats;
@@ -43,6 +45,10 @@ export function formatSummary(input: SummaryInput): string {
     ['fleet', `${options.apps} app processes, ${options.customers} customers × ${input.meters} meters × ${input.periods} periods, ${options.useV2Stream ? 'v2 meter event stream' : 'v1 meter events'}, ${options.workers} client workers`],
     ['events', `${options.events} planned, ${input.acknowledged} acknowledged (${clients.accepted} accepted, ${clients.committedBeforeAnswerLost} answered duplicate after an unanswered attempt had committed), ${input.unacknowledged} never acknowledged`],
     ['requests', `${clients.requests} (${clients.singleRequests} single, ${clients.batchRequests} batch): ${clients.noAnswer} without answer, ${clients.serverErrors} answered 5xx/429, ${clients.eventErrors} batch events answered 5xx; ${clients.retries} event retries`],
+    [
+      'corrections',
+      `${input.corrections.acknowledged} acknowledged (${input.corrections.committedBeforeAnswerLost} answered 200 after an unanswered attempt had committed) in ${input.corrections.requests} requests: ${input.corrections.noAnswer} without answer, ${input.corrections.serverErrors} answered 5xx/429`,
+    ],
     ['duplicates', `${clients.duplicatesResent} resent after acknowledgement, ${clients.duplicatesConfirmed} answered duplicate`],
     ['kills', `${monkey.kills} SIGKILL (${monkey.killsMidIngest} with ingest requests in flight, ${monkey.killsAfterReportRequest} right after a reporting run request of which ${monkey.reportRunsCut} cut mid-run), ${monkey.killsSkipped} skipped; ${input.restarts} starts, ${input.failedStarts} failed starts retried; ${input.crashes} crashes`],
     ['stripe faults', `${faults} rules armed; ${monkey.faultsApplied} requests failed by them`],

@@ -31,12 +31,17 @@ function periodOf(periods: readonly Period[], timestamp: number): number {
   return periods.findIndex((period) => timestamp >= period.start && timestamp < period.end);
 }
 
-/** What the clients were told is recorded: a sum meter counts values, a count meter counts events. */
-function clientUnits(acknowledged: Iterable<PlannedEvent>, meters: ChaosMeter[], periods: readonly Period[]): Map<string, bigint> {
+/**
+ * What the clients were told is recorded, corrected: a sum meter counts values (an acknowledged
+ * correction's instead of the original), a count meter counts events (a voided one not at all).
+ */
+function clientUnits(acknowledged: Iterable<PlannedEvent>, corrected: ReadonlyMap<number, number>, meters: ChaosMeter[], periods: readonly Period[]): Map<string, bigint> {
   const units = new Map<string, bigint>();
   for (const event of acknowledged) {
     const slot = key(event.customer, event.meter, periodOf(periods, event.timestamp));
-    units.set(slot, (units.get(slot) ?? 0n) + (meters[event.meter]!.aggregation === 'count' ? 1n : BigInt(event.value)));
+    const value = corrected.get(event.index) ?? event.value;
+    const counted = meters[event.meter]!.aggregation === 'count' ? (corrected.has(event.index) ? 0n : 1n) : BigInt(value);
+    units.set(slot, (units.get(slot) ?? 0n) + counted);
   }
   return units;
 }
@@ -46,9 +51,13 @@ async function ledgerUnits(database: ChaosDatabase, catalogue: ChaosCatalogue, p
   const meterIndex = new Map(catalogue.meters.map((meter, index) => [meter.id, index]));
   const units = new Map<string, bigint>();
   for (const [period, { start, end }] of periods.entries()) {
+    // each event at its latest correction's value; a count meter's voided events are not counted
     const rows = await database.query<{ customer: string; meter: string; events: string; total: string }>(
-      `select customer_id::text as customer, meter_id::text as meter, count(*)::text as events, sum(value)::text as total
-         from usage_events where event_time >= to_timestamp($1) and event_time < to_timestamp($2) group by 1, 2`,
+      `select e.customer_id::text as customer, e.meter_id::text as meter, count(*) filter (where c.value is null or c.value <> 0)::text as events,
+              sum(coalesce(c.value, e.value))::text as total
+         from usage_events e
+         left join lateral (select value from usage_corrections x where x.event_id = e.id order by x.id desc limit 1) c on true
+        where e.event_time >= to_timestamp($1) and e.event_time < to_timestamp($2) group by 1, 2`,
       [start, end],
     );
     for (const row of rows) {
@@ -80,17 +89,19 @@ function invoiceQuantity(invoices: Stripe.Invoice[], meter: ChaosMeter, period: 
 }
 
 /**
- * The proof: for every customer × meter × period, the units the clients were acknowledged, the
- * units in Meterbridge's ledger, in Stripe's meter event summaries and on the finalized invoice.
+ * The proof: for every customer × meter × period, the units the clients were acknowledged (with
+ * the corrections they were acknowledged), the units in Meterbridge's corrected ledger, in
+ * Stripe's meter event summaries and on the finalized invoice.
  */
 export async function compareLedgers(
   acknowledged: Iterable<PlannedEvent>,
+  corrected: ReadonlyMap<number, number>,
   catalogue: ChaosCatalogue,
   periods: readonly Period[],
   database: ChaosDatabase,
   stripe: Stripe,
 ): Promise<LedgerComparison> {
-  const client = clientUnits(acknowledged, catalogue.meters, periods);
+  const client = clientUnits(acknowledged, corrected, catalogue.meters, periods);
   const ledger = await ledgerUnits(database, catalogue, periods);
   const rows: LedgerRow[] = [];
   const problems: string[] = [];

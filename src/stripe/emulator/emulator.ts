@@ -12,6 +12,7 @@ import { customerRoutes } from './routes/customers.routes.js';
 import { eventDestinationRoutes } from './routes/event-destinations.routes.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { invoiceRoutes } from './routes/invoices.routes.js';
+import { meterEventAdjustmentV2Routes } from './routes/meter-event-adjustments-v2.routes.js';
 import { meterEventStreamRoutes } from './routes/meter-event-stream.routes.js';
 import { meterEventSummaryRoutes } from './routes/meter-event-summaries.routes.js';
 import { meterEventRoutes } from './routes/meter-events.routes.js';
@@ -64,6 +65,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     ...meterEventRoutes(state),
     ...meterEventStreamRoutes(state),
     ...v2MeterEventRoutes(state),
+    ...meterEventAdjustmentV2Routes(state),
     ...v2EventRoutes(state),
     ...testClockRoutes(state),
     ...subscriptionRoutes(state),

@@ -23,6 +23,7 @@ export interface WireObjects {
   webhook_endpoint: Stripe.WebhookEndpoint;
   'v2.billing.meter_event': Stripe.V2.Billing.MeterEvent;
   'v2.billing.meter_event_session': Stripe.V2.Billing.MeterEventSession;
+  'v2.billing.meter_event_adjustment': Stripe.V2.Billing.MeterEventAdjustment;
   'v2.core.event': Stripe.V2.Core.EventBase & { related_object?: Stripe.Events.RelatedObject; data?: unknown };
   'v2.core.event_destination': Stripe.V2.Core.EventDestination;
 }

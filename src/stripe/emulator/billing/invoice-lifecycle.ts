@@ -19,9 +19,11 @@ function inTrial(subscription: WireSubscription, end: number): boolean {
   return subscription.trial_end !== null && end <= subscription.trial_end;
 }
 
+/** Negative meter events lower a sum meter's total; a period whose total is below zero bills 0, as Stripe does. */
 function usageOf(state: EmulatorState, price: WirePrice, customerId: string, start: number, end: number): bigint {
   const meterId = price.recurring?.meter;
-  return meterId ? meteredUsage(state, meterId, customerId, start, end) : 0n;
+  const total = meterId ? meteredUsage(state, meterId, customerId, start, end) : 0n;
+  return total < 0n ? 0n : total;
 }
 
 function priced(unitAmountDecimal: string | null, quantity: bigint, free: boolean): number {

@@ -19,7 +19,8 @@ function faultView({ pathPrefix, ...rule }: FaultRule) {
 
 /**
  * `/_emulator/*`: what Stripe itself does not have. Reset, inspect what Stripe would hold,
- * inject faults, validate queued stream events now, move the emulator's wall clock forward.
+ * inject faults, validate queued stream events now, move the emulator's wall clock forward, make
+ * meter events look received earlier (to cross the 24-hour adjustment window).
  */
 export function controlRoutes(controls: EmulatorControls): Route[] {
   const { state, faults } = controls;
@@ -86,6 +87,11 @@ export function controlRoutes(controls: EmulatorControls): Route[] {
     route('POST', '/meter_event_stream/flush', () => {
       controls.flushMeterEventStream();
       return { body: { pending_stream_events: state.meterEvents.pendingCount } };
+    }),
+    route('POST', '/meter_events/age', ({ body }) => {
+      const params = Params.read(body, ['seconds', 'identifier'], { allowExpand: false });
+      const aged = state.meterEvents.age(params.integer('seconds', { min: 1 }), params.optionalString('identifier'));
+      return { body: { aged } };
     }),
     route('POST', '/wall_clock/advance', ({ body }) => {
       const seconds = Params.read(body, ['seconds'], { allowExpand: false }).integer('seconds', { min: 1 });

@@ -3,11 +3,11 @@ import type Stripe from 'stripe';
 import type { EmulatorState } from '../emulator-state.js';
 import { Params } from '../http/params.js';
 import type { Route } from '../http/router.js';
-import { invalidParameter, invalidRequest, missingParameter } from '../http/stripe-api-error.js';
+import { invalidParameter, missingParameter } from '../http/stripe-api-error.js';
+import { cancelMeterEvent } from '../meters/meter-event-cancellation.js';
 import { acceptSynchronousMeterEvent } from '../meters/meter-event-answers.js';
 
 const MAX_IDENTIFIER_LENGTH = 100;
-const ADJUSTMENT_WINDOW_SECONDS = 24 * 3600;
 
 /** Event names and identifiers are at most 100 characters long. */
 export function boundedString(params: Params, key: string): string | undefined {
@@ -45,16 +45,7 @@ export function meterEventRoutes(state: EmulatorState): Route[] {
         params.enumOf('type', ['cancel'] as const);
         const identifier = params.optionalObject('cancel', ['identifier'])?.optionalString('identifier');
         if (identifier === undefined) throw missingParameter('cancel[identifier]');
-        const event = state.meterEvents.get(identifier);
-        if (!event || event.eventName !== eventName) {
-          throw invalidRequest(`No meter event with identifier '${identifier}' was found for event_name '${eventName}'.`, { param: 'cancel[identifier]' });
-        }
-        if (state.wallClock.nowSeconds() - event.receivedAt > ADJUSTMENT_WINDOW_SECONDS) {
-          throw invalidRequest(`The meter event '${identifier}' was received more than 24 hours ago and can no longer be cancelled; correct it with a negative-value meter event.`, {
-            param: 'cancel[identifier]',
-          });
-        }
-        event.cancelled = true;
+        cancelMeterEvent(state, eventName, identifier, 'cancel[identifier]');
         const adjustment: Stripe.Billing.MeterEventAdjustment = { object: 'billing.meter_event_adjustment', cancel: { identifier }, event_name: eventName, livemode: false, status: 'pending', type: 'cancel' };
         return { body: adjustment };
       },

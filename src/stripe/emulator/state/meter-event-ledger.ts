@@ -53,6 +53,17 @@ export class MeterEventLedger {
     );
   }
 
+  /**
+   * Makes events look received `seconds` earlier (one identifier, or every event): how tests cross
+   * the 24-hour adjustment window without moving the wall clock that sessions and timestamps use.
+   * Returns how many events changed.
+   */
+  age(seconds: number, identifier?: string): number {
+    const events = identifier === undefined ? [...this.byIdentifier.values()] : [this.byIdentifier.get(identifier)].filter((event) => event !== undefined);
+    for (const event of events) event.receivedAt -= seconds;
+    return events.length;
+  }
+
   enqueue(events: PendingStreamEvent[]): void {
     this.pending.push(...events);
   }

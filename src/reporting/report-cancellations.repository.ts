@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { NativeSql } from '../database/native-sql.js';
+import { identifierOf, sentUnitsOf } from './report-claim.sql.js';
+
+/** An earlier delivered report of a correction report's window, to cancel before the correction is sent. */
+export interface CancelCandidate {
+  /** The pending report that carries the correction. */
+  byReportId: string;
+  reportId: string;
+  identifier: string;
+  eventName: string;
+  /** What the earlier report's meter events carry in all (its parts are cut from this). */
+  sentUnits: string;
+  aggregation: 'sum' | 'count' | 'last';
+  /** Parts already decided for this pair by an earlier, interrupted run. */
+  decidedParts: number[];
+}
+
+export interface CancellationDecision {
+  reportId: string;
+  part: number;
+  byReportId: string;
+  cancelled: boolean;
+  /** What the correction report carries on top of its units for this part. */
+  value: string;
+}
+
+/**
+ * Pending reports that carry corrections in an open period (on time: not a late adjustment),
+ * each with the earlier delivered reports of its window that no other report cancelled yet.
+ * $1 restricts them to those periods (a flush) when not null.
+ */
+const CANDIDATES_SQL = `
+SELECT r.id::text AS "byReportId", p.id::text AS "reportId", ${identifierOf('p')} AS identifier, m.event_name AS "eventName",
+       ${sentUnitsOf('p')}::text AS "sentUnits", m.aggregation,
+       ARRAY(SELECT x.part FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id = r.id) AS "decidedParts"
+FROM report_queue q
+JOIN usage_reports r ON r.id = q.report_id
+JOIN meters m ON m.id = r.meter_id
+JOIN usage_reports p ON p.customer_id = r.customer_id AND p.meter_id = r.meter_id AND p.window_start = r.window_start AND p.sequence < r.sequence
+WHERE q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment AND r.billing_period_id IS NOT NULL
+  AND ($1::bigint[] IS NULL OR r.billing_period_id = ANY($1::bigint[]))
+  AND p.billing_period_id = r.billing_period_id AND NOT p.late_adjustment AND NOT p.late_unbillable
+  AND NOT EXISTS (SELECT 1 FROM report_queue pq WHERE pq.report_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id <> r.id)
+ORDER BY r.id, p.id`;
+
+/** Which earlier meter events a correction report cancelled before it is sent (report_cancellations). */
+@Injectable()
+export class ReportCancellationsRepository {
+  constructor(private readonly sql: NativeSql) {}
+
+  candidates(periodIds: string[] | null): Promise<CancelCandidate[]> {
+    return this.sql.query<CancelCandidate>(CANDIDATES_SQL, [periodIds]);
+  }
+
+  /** Idempotent: a decision recorded by an interrupted run stays as it was. */
+  async record(decisions: CancellationDecision[]): Promise<void> {
+    if (!decisions.length) return;
+    await this.sql.query(
+      `INSERT INTO report_cancellations (report_id, part, by_report_id, cancelled, value)
+       SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::boolean[], $5::bigint[])
+       ON CONFLICT (report_id, part) DO NOTHING`,
+      [
+        decisions.map((decision) => decision.reportId),
+        decisions.map((decision) => decision.part),
+        decisions.map((decision) => decision.byReportId),
+        decisions.map((decision) => decision.cancelled),
+        decisions.map((decision) => decision.value),
+      ],
+    );
+  }
+}
