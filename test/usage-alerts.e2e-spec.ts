@@ -122,6 +122,29 @@ describe('usage alerts (e2e, two app instances on one database)', () => {
     expect((await counted(appA)) + (await counted(appB))).toBe(5);
   });
 
+  it('counts corrections: one that lifts usage over the threshold announces it, and bringing it under and over again does not announce twice', async () => {
+    const third = await insertCustomerRow(appA);
+    const alert = await createAlert(appA, { meter: 'calls', customerId: third.id, threshold: 100, name: 'calls: 100 after corrections' });
+    const announced = () => crossed().filter((body) => body.data.alertId === alert.id);
+    const original = event(third, 'calls', 60);
+    await appA.http.post('/v1/usage').send(original).expect(202);
+    const correct = (app: TestApp, value: number) =>
+      app.http.post('/v1/usage/corrections').send({ customerId: third.id, idempotencyKey: original.idempotencyKey, value, reason: 'client sent the wrong value', correctionKey: `fix-${++key}` }).expect(201);
+
+    await appA.app.get(UsageAlertEvaluator).evaluate();
+    expect(announced()).toHaveLength(0);
+    await correct(appB, 120);
+    await eventually(async () => expect(announced()).toHaveLength(1));
+    expect(announced()[0]!.data.units).toBe('120');
+
+    for (const value of [30, 130]) {
+      await correct(value === 30 ? appA : appB, value);
+      await Promise.all([appA.app.get(UsageAlertEvaluator).evaluate(), appB.app.get(UsageAlertEvaluator).evaluate()]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(announced()).toHaveLength(1);
+  });
+
   it("counts a subscribed customer's units over its billing period, and announces again in the next period", async () => {
     const DAY = 24 * 60 * 60 * 1000;
     const meter = await insertMeterRow(appA, { key: 'storage', aggregation: 'sum' });

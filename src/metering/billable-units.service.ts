@@ -14,17 +14,22 @@ export interface BillableUnitsRow {
  * The one definition of "billable units of customer × meter in its current billing period": the
  * period is the customer's live subscription item for the meter (else the current UTC calendar
  * month), exactly as GET /v1/customers/:id/usage chooses it, and the units aggregate the period's
- * events by the meter's aggregation (sum, count, or the latest value). Usage corrections, when they
- * exist, belong in the `units` lateral below and nowhere else.
+ * events by the meter's aggregation (sum, count, or the latest value), corrections included exactly
+ * as the usage totals count them (usage-events.repository.ts, LEDGER_ROWS): a billable correction adds
+ * its report_units (the difference, -1 for a voided count event, a last meter's new latest value).
  *
- * Only pairs with an event inserted by a transaction in [$1, $2) on one of the meters $3 are
+ * Only pairs with an event or a correction inserted by a transaction in [$1, $2) on one of the meters $3 are
  * computed, so the cost follows what changed, not the size of the ledger.
  */
 const BILLABLE_UNITS_OF_CHANGED_PAIRS_SQL = `
 WITH changed AS (
-  SELECT DISTINCT e.customer_id, e.meter_id
+  SELECT e.customer_id, e.meter_id
   FROM usage_events e
   WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 AND e.meter_id = ANY($3::uuid[])
+  UNION
+  SELECT c.customer_id, c.meter_id
+  FROM usage_corrections c
+  WHERE c.tx_id >= $1::xid8 AND c.tx_id < $2::xid8 AND c.meter_id = ANY($3::uuid[])
 ),
 periods AS (
   SELECT c.customer_id, c.meter_id, m.aggregation,
@@ -40,17 +45,23 @@ periods AS (
     LIMIT 1
   ) live ON true
 )
-SELECT p.customer_id, p.meter_id, p.period_start, p.period_end, units.units::text AS units
+SELECT p.customer_id, p.meter_id, p.period_start, p.period_end,
+       (CASE p.aggregation WHEN 'count' THEN ledger.events WHEN 'last' THEN coalesce(ledger.latest, 0) ELSE ledger.value_sum END)::text AS units
 FROM periods p
 CROSS JOIN LATERAL (
-  SELECT CASE p.aggregation
-           WHEN 'count' THEN count(*)::numeric
-           WHEN 'last' THEN coalesce((array_agg(e.value ORDER BY e.event_time DESC, e.id DESC))[1], 0)::numeric
-           ELSE coalesce(sum(e.value), 0)::numeric
-         END AS units
-  FROM usage_events e
-  WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
-) units`;
+  -- the period's ledger rows as the usage totals read them: events, and what billable corrections add
+  SELECT coalesce(sum(l.weight), 0)::numeric AS events, coalesce(sum(l.value), 0)::numeric AS value_sum,
+         (array_agg(l.value ORDER BY l.event_time DESC, l.kind DESC, l.id DESC))[1]::numeric AS latest
+  FROM (
+    SELECT e.event_time, 0 AS kind, e.id, e.value, 1 AS weight
+    FROM usage_events e
+    WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
+    UNION ALL
+    SELECT c.event_time, 1, c.id, c.report_units, CASE p.aggregation WHEN 'count' THEN c.report_units ELSE 0 END
+    FROM usage_corrections c
+    WHERE c.billable AND c.customer_id = p.customer_id AND c.meter_id = p.meter_id AND c.event_time >= p.period_start AND c.event_time < p.period_end
+  ) l
+) ledger`;
 
 /** Billable units for callers outside metering (usage alerts), inside the caller's transaction. */
 @Injectable()
