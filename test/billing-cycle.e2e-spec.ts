@@ -1,11 +1,24 @@
-import type Stripe from 'stripe';
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
-import { lineFor, periodAnchor, startBillingCycle, type BillingCycle } from './support/billing-cycle';
+import Stripe from 'stripe';
+import { startStripeEmulator, type StripeEmulator } from '../src/stripe/emulator/emulator';
 import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
-import type { TestApp } from './support/test-app';
+import { freePort } from './support/free-port';
+import { startTestApp, type TestApp } from './support/test-app';
 
 const HOUR = 3600;
+
+/**
+ * A subscription's first period, anchored at a second that is not on the hour, one calendar month
+ * before its end, which is ten minutes ago: every event below is in the past and inside Stripe's
+ * 35-day window. When the previous month lacks the end's day (Stripe would clamp the period), the
+ * period ends on the 28th instead, less than 72 hours ago.
+ */
+function periodAnchor(): number {
+  const end = new Date(Date.now() - 10 * 60_000);
+  const daysInPreviousMonth = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 0)).getUTCDate();
+  const day = end.getUTCDate() <= daysInPreviousMonth ? end.getUTCDate() : 28;
+  return Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, day, end.getUTCHours(), end.getUTCMinutes(), 17) / 1000 - 60;
+}
 
 /**
  * The whole product, end to end: usage in over HTTP, the reporter, the emulator's test clock
@@ -14,22 +27,53 @@ const HOUR = 3600;
  * past_due.
  */
 describe('billing cycle (e2e: API → reporter → Stripe emulator → webhooks → invoice)', () => {
-  let cycle: BillingCycle;
   let emulator: StripeEmulator;
   let stripe: Stripe;
   let testApp: TestApp;
 
   beforeAll(async () => {
-    cycle = await startBillingCycle();
-    ({ emulator, stripe, testApp } = cycle);
+    emulator = await startStripeEmulator();
+    stripe = new Stripe('sk_test_billing_cycle', { host: emulator.host, port: emulator.port, protocol: 'http' });
+    const port = await freePort();
+    const endpoint = await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:${port}/webhooks/stripe`, enabled_events: ['*'] });
+    testApp = await startTestApp(
+      {
+        STRIPE_SECRET_KEY: 'sk_test_billing_cycle',
+        STRIPE_API_BASE_URL: emulator.url,
+        STRIPE_WEBHOOK_SECRET: endpoint.secret as string,
+        REPORTER_ENABLED: 'false',
+        // the period may have ended up to three days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
+        REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
+      },
+      { port },
+    );
   });
-  afterAll(() => cycle.close());
+  afterAll(async () => {
+    await testApp.close();
+    await emulator.close();
+  });
 
-  const advance = (clockId: string, to: number) => cycle.advance(clockId, to);
-  const periodEventProcessed = (type: string, periodEnd: number) => cycle.periodEventProcessed(type, periodEnd);
+  async function advance(clockId: string, to: number): Promise<void> {
+    await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: to });
+    await eventually(async () => expect((await stripe.testHelpers.testClocks.retrieve(clockId)).status).toBe('ready'));
+  }
 
   const ingest = (customerId: string, value: number, timestamp: number, idempotencyKey: string) =>
     testApp.http.post('/v1/usage').send({ customerId, meter: 'api_calls', value, timestamp, idempotencyKey }).expect(202);
+
+  /** Waits until the app has processed the `type` event about the invoice that closes the period ending at `periodEnd`. */
+  const periodEventProcessed = (type: string, periodEnd: number) =>
+    eventually(async () => {
+      const rows = await testApp.sql(`select id from webhook_events where type = ? and status = 'processed' and (payload->'data'->'object'->>'period_end')::bigint = ?`, [type, periodEnd]);
+      expect(rows).not.toHaveLength(0);
+    }, 15_000);
+
+  /** The invoice line of a meter's price (never the first line: find it by price). */
+  const lineFor = (invoice: Stripe.Invoice | undefined, priceId: string) =>
+    invoice?.lines.data.find((candidate) => {
+      const price = candidate.pricing?.price_details?.price;
+      return (typeof price === 'string' ? price : price?.id) === priceId;
+    });
 
   it('bills exactly the period’s usage, flushes on invoice.created, and marks a failed payment past_due', async () => {
     const meter = await createMeter(testApp.http, { key: 'api_calls', aggregation: 'sum', unitAmountDecimal: '2' });
