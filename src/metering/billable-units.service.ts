@@ -11,6 +11,20 @@ export interface BillableUnitsRow {
 }
 
 /**
+ * The units of one customer × meter × [period_start, period_end) row `p` (with the meter's
+ * `aggregation`), shared by every statement below so that units are defined once.
+ */
+const UNITS_OF_PERIOD = `CROSS JOIN LATERAL (
+  SELECT CASE p.aggregation
+           WHEN 'count' THEN count(*)::numeric
+           WHEN 'last' THEN coalesce((array_agg(e.value ORDER BY e.event_time DESC, e.id DESC))[1], 0)::numeric
+           ELSE coalesce(sum(e.value), 0)::numeric
+         END AS units
+  FROM usage_events e
+  WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
+) units`;
+
+/**
  * The one definition of "billable units of customer × meter in its current billing period": the
  * period is the customer's live subscription item for the meter (else the current UTC calendar
  * month), exactly as GET /v1/customers/:id/usage chooses it, and the units aggregate the period's
@@ -42,15 +56,26 @@ periods AS (
 )
 SELECT p.customer_id, p.meter_id, p.period_start, p.period_end, units.units::text AS units
 FROM periods p
-CROSS JOIN LATERAL (
-  SELECT CASE p.aggregation
-           WHEN 'count' THEN count(*)::numeric
-           WHEN 'last' THEN coalesce((array_agg(e.value ORDER BY e.event_time DESC, e.id DESC))[1], 0)::numeric
-           ELSE coalesce(sum(e.value), 0)::numeric
-         END AS units
-  FROM usage_events e
-  WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
-) units`;
+${UNITS_OF_PERIOD}`;
+
+/** Billable units of given customer × meter × period rows (an invoice's lines), in input order by `key`. */
+const BILLABLE_UNITS_OF_PERIODS_SQL = `
+SELECT p.key, units.units::text AS units
+FROM (
+  SELECT i.key, i.customer_id, i.meter_id, i.period_start, i.period_end, m.aggregation
+  FROM json_to_recordset($1::json) AS i(key text, customer_id uuid, meter_id uuid, period_start timestamptz, period_end timestamptz)
+  JOIN meters m ON m.id = i.meter_id
+) p
+${UNITS_OF_PERIOD}`;
+
+export interface PeriodUnitsInput {
+  /** The caller's name for the row; the answer carries it back. */
+  key: string;
+  customerId: string;
+  meterId: string;
+  periodStart: Date;
+  periodEnd: Date;
+}
 
 /** Billable units for callers outside metering (usage alerts), inside the caller's transaction. */
 @Injectable()
@@ -59,5 +84,13 @@ export class BillableUnitsService {
   ofChangedPairs(query: SqlQuery, lo: string, hi: string, meterIds: string[]): Promise<BillableUnitsRow[]> {
     if (!meterIds.length) return Promise.resolve([]);
     return query<BillableUnitsRow>(BILLABLE_UNITS_OF_CHANGED_PAIRS_SQL, [lo, hi, meterIds]);
+  }
+
+  /** Units of each customer × meter over an explicit period (an invoice line's), keyed as given. */
+  async ofPeriods(query: SqlQuery, periods: PeriodUnitsInput[]): Promise<Map<string, string>> {
+    if (!periods.length) return new Map();
+    const input = periods.map((p) => ({ key: p.key, customer_id: p.customerId, meter_id: p.meterId, period_start: p.periodStart.toISOString(), period_end: p.periodEnd.toISOString() }));
+    const rows = await query<{ key: string; units: string }>(BILLABLE_UNITS_OF_PERIODS_SQL, [JSON.stringify(input)]);
+    return new Map(rows.map((row) => [row.key, row.units]));
   }
 }
