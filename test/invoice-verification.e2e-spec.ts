@@ -25,11 +25,48 @@ interface Verification {
   lines: Array<{ stripePriceId: string; meter: string; ledgerUnits: string; invoiceUnits: string; unitDifference: string; amountDifference: number }>;
 }
 
+const controlOf = (billing: BillingStack) => ({ baseUrl: billing.emulator.url });
+const eventNameOf = (billing: BillingStack, meter: MeterFixture) => billing.emulator.state.meters.require(meter.stripeMeterId).event_name;
+
 interface PeriodFixture {
   clockId: string;
   periodEnd: number;
   invoice: Stripe.Invoice;
 }
+
+type MeterFixture = { key: string; stripeMeterId: string; stripePriceId: string };
+let customers = 0;
+
+/**
+ * A customer on its own clock with `units` reported in its first period, then the clock just past
+ * the period end: the draft invoice exists and invoice.created has been processed. `beforeClose`
+ * runs once the usage has reached Stripe, before the period closes.
+ */
+async function closedPeriod(
+  stack: BillingStack,
+  meter: MeterFixture,
+  units: number,
+  beforeClose?: (stripeCustomerId: string, periodEnd: number) => Promise<void>,
+  report = true,
+): Promise<PeriodFixture> {
+  const { app, stripe } = stack;
+  const n = ++customers;
+  const anchor = periodAnchor();
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: anchor });
+  const customer = (await app.http.post('/v1/customers').send({ externalId: `close-${n}`, email: `close-${n}@example.test`, testClock: clock.id }).expect(201)).body;
+  const subscription = (await app.http.post(`/v1/customers/${customer.id}/subscriptions`).send({ meters: [meter.key] }).expect(201)).body;
+  const periodEnd = new Date(subscription.currentPeriodEnd).getTime() / 1000;
+  await advanceClock(stripe, clock.id, periodEnd - 120);
+  await app.http.post('/v1/usage').send({ customerId: customer.id, meter: meter.key, value: units, timestamp: periodEnd - HOUR, idempotencyKey: `usage-${n}` }).expect(202);
+  await beforeClose?.(customer.stripeCustomerId, periodEnd);
+  if (report) expect((await app.http.post('/v1/reporting/runs').send({}).expect(201)).body).toMatchObject({ failed: 0 });
+  await advanceClock(stripe, clock.id, periodEnd + 60);
+  const invoices = await stripe.invoices.list({ subscription: subscription.stripeSubscriptionId, limit: 100 });
+  const invoice = invoices.data.find((candidate) => candidate.period_end === periodEnd && candidate.billing_reason === 'subscription_cycle');
+  if (!invoice) throw new Error('no invoice for the closed period');
+  return { clockId: clock.id, periodEnd, invoice };
+}
+
 
 /**
  * Period close end to end: usage in over HTTP, reported to the emulator, the test clock closes the
@@ -40,8 +77,7 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
   let stack: BillingStack;
   let replica: TestApp;
   let receiver: WebhookReceiver;
-  let meter: { key: string; stripeMeterId: string; stripePriceId: string };
-  let customers = 0;
+  let meter: MeterFixture;
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
@@ -60,8 +96,7 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     await emulatorControl(controlOf(stack), 'POST', '/meter_aggregation', { delay_seconds: 0 });
   });
 
-  const controlOf = (billing: BillingStack) => ({ baseUrl: billing.emulator.url });
-  const verificationOf = async (invoiceId: string) => (await stack.app.http.get(`/v1/invoices/${invoiceId}/verification`).expect(200)).body as Verification;
+    const verificationOf = async (invoiceId: string) => (await stack.app.http.get(`/v1/invoices/${invoiceId}/verification`).expect(200)).body as Verification;
   const waitForVerification = (invoiceId: string, accept: (verification: Verification) => boolean) =>
     eventually(async () => {
       const verification = await verificationOf(invoiceId);
@@ -69,34 +104,11 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
       return verification;
     }, 20_000);
 
-  /**
-   * A customer on its own clock with `units` reported in its first period, then the clock just past
-   * the period end: the draft invoice exists and invoice.created has been processed. `beforeClose`
-   * runs once the usage has reached Stripe, before the period closes.
-   */
-  async function closedPeriod(units: number, beforeClose?: (stripeCustomerId: string, periodEnd: number) => Promise<void>): Promise<PeriodFixture> {
-    const { app, stripe } = stack;
-    const anchor = periodAnchor();
-    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: anchor });
-    const customer = (await app.http.post('/v1/customers').send({ externalId: `close-${++customers}`, email: `close-${customers}@example.test`, testClock: clock.id }).expect(201)).body;
-    const subscription = (await app.http.post(`/v1/customers/${customer.id}/subscriptions`).send({ meters: [meter.key] }).expect(201)).body;
-    const periodEnd = new Date(subscription.currentPeriodEnd).getTime() / 1000;
-    await advanceClock(stripe, clock.id, periodEnd - 120);
-    await app.http.post('/v1/usage').send({ customerId: customer.id, meter: meter.key, value: units, timestamp: periodEnd - HOUR, idempotencyKey: `usage-${customers}` }).expect(202);
-    expect((await app.http.post('/v1/reporting/runs').send({}).expect(201)).body).toMatchObject({ failed: 0 });
-    await beforeClose?.(customer.stripeCustomerId, periodEnd);
-    await advanceClock(stripe, clock.id, periodEnd + 60);
-    const invoices = await stripe.invoices.list({ subscription: subscription.stripeSubscriptionId, limit: 100 });
-    const invoice = invoices.data.find((candidate) => candidate.period_end === periodEnd && candidate.billing_reason === 'subscription_cycle');
-    if (!invoice) throw new Error('no invoice for the closed period');
-    return { clockId: clock.id, periodEnd, invoice };
-  }
-
   const billedQuantity = (invoice: Stripe.Invoice) => invoice.lines.data.find((line) => line.pricing?.price_details?.price === meter.stripePriceId)?.quantity;
   const noticesAbout = (invoiceId: string, type: string) => receiver.bodies().filter((body) => body.type === type && (body.data as { stripeInvoiceId: string }).stripeInvoiceId === invoiceId);
 
   it('matches an invoice that carries exactly the ledger, which then finalizes on time', async () => {
-    const { clockId, periodEnd, invoice } = await closedPeriod(7);
+    const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 7);
     const verification = await waitForVerification(invoice.id, (v) => v.state === 'matched');
     expect(verification.lines).toEqual([expect.objectContaining({ stripePriceId: meter.stripePriceId, meter: 'api_calls', ledgerUnits: '7', invoiceUnits: '7', unitDifference: '0', amountDifference: 0 })]);
 
@@ -108,7 +120,7 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
   });
 
   it('re-checks a line Stripe has not aggregated yet and matches it once Stripe catches up, before finalization', async () => {
-    const lagging = await closedPeriod(9, async () => {
+    const lagging = await closedPeriod(stack, meter, 9, async () => {
       await emulatorControl(controlOf(stack), 'POST', '/meter_aggregation', { delay_seconds: 300 });
     });
     const first = await waitForVerification(lagging.invoice.id, (v) => v.checks >= 1 && v.lines.length > 0);
@@ -123,8 +135,8 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
   });
 
   it('holds an invoice carrying usage the ledger does not have: not finalized past the grace period, announced once, shown; released, it finalizes', async () => {
-    const eventName = () => stack.emulator.state.meters.require(meter.stripeMeterId).event_name;
-    const { clockId, periodEnd, invoice } = await closedPeriod(10, async (stripeCustomerId, end) => {
+    const eventName = () => eventNameOf(stack, meter);
+    const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 10, async (stripeCustomerId, end) => {
       const injected = await emulatorControl(controlOf(stack), 'POST', '/meter_events/inject', { event_name: eventName(), customer: stripeCustomerId, value: 5, timestamp: end - 100 });
       expect(injected.status).toBe(200);
     });
@@ -162,10 +174,54 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     expect(again.body).toMatchObject({ error: 'INVOICE_NOT_HELD' });
   });
 
+  it('holds an invoice whose usage Stripe never received (delivery failing until after the draft); once delivered, a recheck matches and releases it', async () => {
+    stack.emulator.faults.add({ kind: 'server_error', share: 1, pathPrefix: '/v1/billing/meter_event' });
+    stack.emulator.faults.add({ kind: 'server_error', share: 1, pathPrefix: '/v2/billing/meter_event' });
+    try {
+      const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 4, undefined, false);
+      await waitForVerification(invoice.id, (v) => v.checks >= 1 && v.lines.length > 0);
+      await advanceClock(stack.stripe, clockId, periodEnd + HOUR - 300);
+      const held = await waitForVerification(invoice.id, (v) => v.state === 'held');
+      expect(held.lines).toEqual([expect.objectContaining({ ledgerUnits: '4', invoiceUnits: '0', unitDifference: '-4', amountDifference: -8 })]);
+      expect((await stack.stripe.invoices.retrieve(invoice.id)).auto_advance).toBe(false);
+
+      // the missing units reach Stripe (as a later delivery would): a recheck now matches
+      stack.emulator.faults.clear();
+      const eventName = eventNameOf(stack, meter);
+      await emulatorControl(controlOf(stack), 'POST', '/meter_events/inject', { event_name: eventName, customer: invoice.customer, value: 4, timestamp: periodEnd - HOUR });
+      const rechecked = (await stack.app.http.post(`/v1/invoices/${invoice.id}/recheck`).expect(200)).body as Verification;
+      expect(rechecked).toMatchObject({ state: 'matched', lines: [expect.objectContaining({ ledgerUnits: '4', invoiceUnits: '4' })] });
+      expect((await stack.stripe.invoices.retrieve(invoice.id)).auto_advance).toBe(true);
+      await advanceClock(stack.stripe, clockId, periodEnd + 2 * HOUR);
+      const finalized = await stack.stripe.invoices.retrieve(invoice.id);
+      expect(finalized.status).not.toBe('draft');
+      expect(billedQuantity(finalized)).toBe(4);
+      await receiver.waitFor(1, (webhook) => webhook.rawBody.includes('"invoice.released"') && webhook.rawBody.includes(invoice.id), 15_000);
+    } finally {
+      stack.emulator.faults.clear();
+    }
+  });
+
+  it('skips an invoice with no metered line of ours (a subscription made outside the service)', async () => {
+    const { stripe } = stack;
+    const anchor = periodAnchor();
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: anchor });
+    const customer = await stripe.customers.create({ email: 'outside@example.test', test_clock: clock.id });
+    const product = await stripe.products.create({ name: 'Seat' });
+    const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 1000, recurring: { interval: 'month' } });
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const periodEnd = subscription.items.data.find((item) => item.price.id === price.id)!.current_period_end;
+    await advanceClock(stripe, clock.id, periodEnd + 60);
+    const invoices = await stripe.invoices.list({ subscription: subscription.id, limit: 100 });
+    const invoice = invoices.data.find((candidate) => candidate.billing_reason === 'subscription_cycle');
+    const skipped = await waitForVerification(invoice!.id, (v) => v.state === 'skipped');
+    expect(skipped.lines).toEqual([]);
+  });
+
   it('answers 404 for an invoice it has no verification of, 409 for a recheck of a matched one, and 400 for a bad state filter', async () => {
     await stack.app.http.get('/v1/invoices/in_unknown/verification').expect(404);
     await stack.app.http.post('/v1/invoices/in_unknown/release').send({}).expect(404);
-    const { invoice } = await closedPeriod(1);
+    const { invoice } = await closedPeriod(stack, meter, 1);
     await waitForVerification(invoice.id, (v) => v.state === 'matched');
     expect((await stack.app.http.post(`/v1/invoices/${invoice.id}/recheck`).expect(409)).body).toMatchObject({ error: 'INVOICE_VERIFICATION_NOT_DECIDED_AGAINST' });
     await stack.app.http.get('/v1/invoices/verifications').query({ state: 'lost' }).expect(400);
@@ -176,5 +232,37 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     const key = await stack.app.createKey('usage:write');
     await stack.app.anonymous.get('/v1/invoices/verifications').set('authorization', `Bearer ${key}`).expect(403);
     await stack.app.anonymous.get('/v1/invoices/verifications').expect(401);
+  });
+});
+
+describe('invoice verification in report mode (e2e)', () => {
+  let stack: BillingStack;
+  let meter: MeterFixture;
+
+  beforeAll(async () => {
+    stack = await startBillingStack({ ...FAST_VERIFICATION, INVOICE_VERIFICATION: 'report' });
+    meter = await createMeter(stack.app.http, { key: 'api_calls', aggregation: 'sum', unitAmountDecimal: '2' });
+  });
+  afterAll(() => stack.close());
+
+  it('verifies and records the difference, but never holds: the invoice finalizes on time', async () => {
+    const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 3, async (stripeCustomerId, end) => {
+      await emulatorControl(controlOf(stack), 'POST', '/meter_events/inject', { event_name: eventNameOf(stack, meter), customer: stripeCustomerId, value: 2, timestamp: end - 100 });
+    });
+    await advanceClock(stack.stripe, clockId, periodEnd + HOUR - 300);
+    const verification = await eventually(async () => {
+      const body = (await stack.app.http.get(`/v1/invoices/${invoice.id}/verification`).expect(200)).body as Verification;
+      expect(body.state).toBe('mismatched');
+      return body;
+    }, 20_000);
+    expect(verification.lines).toEqual([expect.objectContaining({ ledgerUnits: '3', invoiceUnits: '5', unitDifference: '2', amountDifference: 4 })]);
+    expect((await stack.stripe.invoices.retrieve(invoice.id)).auto_advance).toBe(true);
+    const [{ count }] = await stack.app.sql<{ count: string }>(`select count(*)::text as count from notifications where type = 'invoice.held' and data->>'stripeInvoiceId' = ?`, [invoice.id]);
+    expect(count).toBe('1');
+
+    await advanceClock(stack.stripe, clockId, periodEnd + HOUR + 120);
+    const finalized = await stack.stripe.invoices.retrieve(invoice.id);
+    expect(finalized.status).not.toBe('draft');
+    expect(finalized.status_transitions.finalized_at).toBe(periodEnd + HOUR);
   });
 });

@@ -5,7 +5,8 @@ import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { invoiceNotHeld, recheckNotAllowed, verificationNotFound } from './invoice-verification.errors.js';
 import type { VerificationState } from './invoice-verification.entity.js';
-import { InvoiceVerificationRunner } from './invoice-verification.runner.js';
+import { InvoiceChecker } from './invoice-checker.service.js';
+import { CHECK_LEASE_SECONDS, InvoiceVerificationRunner } from './invoice-verification.runner.js';
 import { InvoiceVerificationsRepository, type VerificationRecord } from './invoice-verifications.repository.js';
 import { stripeNow } from './stripe-now.js';
 
@@ -26,6 +27,7 @@ export class InvoiceVerificationService {
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly runner: InvoiceVerificationRunner,
+    private readonly checker: InvoiceChecker,
     private readonly outbox: NotificationOutbox,
     private readonly metrics: MetricsService,
   ) {}
@@ -75,12 +77,12 @@ export class InvoiceVerificationService {
     return released;
   }
 
-  /** Checks a held (or reported) invoice again now; a match releases it. */
+  /** Checks a held (or mismatched) invoice again, now and in this request; a match releases it. */
   async recheck(invoiceId: string): Promise<VerificationRecord> {
     const row = await this.get(invoiceId);
-    const pending = await this.verifications.requestRecheck(invoiceId);
-    if (!pending) throw recheckNotAllowed(invoiceId, row.state);
-    await this.runner.runOnce();
+    const claimed = await this.verifications.claimForRecheck(invoiceId, CHECK_LEASE_SECONDS);
+    if (!claimed) throw recheckNotAllowed(invoiceId, row.state);
+    await this.checker.check(claimed);
     return this.get(invoiceId);
   }
 }

@@ -107,12 +107,12 @@ export class InvoiceVerificationsRepository {
     return row ?? null;
   }
 
-  /** held or mismatched → pending, due now; null if it was in neither state. */
-  async requestRecheck(stripeInvoiceId: string): Promise<VerificationRecord | null> {
+  /** held or mismatched → pending and claimed for a check by the caller now; null if it was in neither state. */
+  async claimForRecheck(stripeInvoiceId: string, leaseSeconds: number): Promise<VerificationRecord | null> {
     const [row] = await this.sql.query<VerificationRecord>(
-      `UPDATE invoice_verifications SET state = 'pending', next_check_at = now(), decided_at = NULL, updated_at = now()
+      `UPDATE invoice_verifications SET state = 'pending', checks = checks + 1, next_check_at = now() + make_interval(secs => $2), decided_at = NULL, updated_at = now()
        WHERE stripe_invoice_id = $1 AND state IN ('held', 'mismatched') RETURNING ${COLUMNS}`,
-      [stripeInvoiceId],
+      [stripeInvoiceId, leaseSeconds],
     );
     return row ?? null;
   }
