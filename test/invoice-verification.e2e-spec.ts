@@ -162,6 +162,8 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     expect(updates.data.filter((event) => (event.data.object as Stripe.Invoice).id === invoice.id)).toHaveLength(1);
     const [{ count }] = await stack.app.sql<{ count: string }>(`select count(*)::text as count from notifications where type = 'invoice.held' and data->>'stripeInvoiceId' = ?`, [invoice.id]);
     expect(count).toBe('1');
+    const heldCounted = async (app: TestApp) => Number(/meterbridge_invoice_verifications_total\{outcome="held"\} (\d+)/.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1] ?? 0);
+    expect((await heldCounted(stack.app)) + (await heldCounted(replica))).toBe(1);
 
     const released = await stack.app.http.post(`/v1/invoices/${invoice.id}/release`).send({ reason: 'customer agreed to the extra usage' }).expect(200);
     expect(released.body).toMatchObject({ state: 'released', releaseReason: 'customer agreed to the extra usage' });
