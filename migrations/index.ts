@@ -8,6 +8,7 @@ import { Migration20261125170746_webhook_events } from './Migration2026112517074
 import { Migration20261125175515_reporting_queue } from './Migration20261125175515_reporting_queue.js';
 import { Migration20261204160810_notifications } from './Migration20261204160810_notifications.js';
 import { Migration20261204164804_corrections } from './Migration20261204164804_corrections.js';
+import { Migration20261204174013_invoice_verifications } from './Migration20261204174013_invoice_verifications.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125175515_reporting_queue', class: Migration20261125175515_reporting_queue },
   { name: 'Migration20261204160810_notifications', class: Migration20261204160810_notifications },
   { name: 'Migration20261204164804_corrections', class: Migration20261204164804_corrections },
+  { name: 'Migration20261204174013_invoice_verifications', class: Migration20261204174013_invoice_verifications },
 ];

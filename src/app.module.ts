@@ -9,6 +9,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { createRootLogger } from './common/logging/root-logger.js';
 import { CustomersModule } from './customers/customers.module.js';
+import { InvoiceVerificationModule } from './invoice-verification/invoice-verification.module.js';
 import { MeteringModule } from './metering/metering.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { CorrectionsModule } from './corrections/corrections.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         NotificationsModule,
         CorrectionsModule,
         ReportingModule,
+        InvoiceVerificationModule,
         WebhooksModule,
       ],
     };

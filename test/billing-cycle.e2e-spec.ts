@@ -3,22 +3,10 @@ import { startStripeEmulator, type StripeEmulator } from '../src/stripe/emulator
 import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
+import { periodAnchor } from './support/period-close';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const HOUR = 3600;
-
-/**
- * A subscription's first period, anchored at a second that is not on the hour, one calendar month
- * before its end, which is ten minutes ago: every event below is in the past and inside Stripe's
- * 35-day window. When the previous month lacks the end's day (Stripe would clamp the period), the
- * period ends on the 28th instead, less than 72 hours ago.
- */
-function periodAnchor(): number {
-  const end = new Date(Date.now() - 10 * 60_000);
-  const daysInPreviousMonth = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 0)).getUTCDate();
-  const day = end.getUTCDate() <= daysInPreviousMonth ? end.getUTCDate() : 28;
-  return Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, day, end.getUTCHours(), end.getUTCMinutes(), 17) / 1000 - 60;
-}
 
 /**
  * The whole product, end to end: usage in over HTTP, the reporter, the emulator's test clock

@@ -111,6 +111,18 @@ export interface NotificationsConfig {
 /** Loopback and the private ranges: an internal receiver on this machine or network, outside production. */
 const DEVELOPMENT_ALLOWED_NETWORKS = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
 
+/** Invoice verification at period close (src/invoice-verification). */
+export interface InvoiceVerificationConfig {
+  mode: 'hold' | 'report' | 'off';
+  /** false in one-shot processes: no runner polls for due checks. */
+  runnerEnabled: boolean;
+  decideBeforeSeconds: number;
+  recheckBaseMs: number;
+  recheckMaxMs: number;
+  maxChecks: number;
+  pollMs: number;
+}
+
 export interface ReconciliationConfig {
   enabled: boolean;
   cron: string;
@@ -142,6 +154,7 @@ export class AppConfig {
   readonly reconciliation: ReconciliationConfig;
   readonly webhooks: WebhookConfig;
   readonly notifications: NotificationsConfig;
+  readonly invoiceVerification: InvoiceVerificationConfig;
   /** Absent: GET /metrics is public. */
   readonly metricsToken?: string;
   /** The OpenAPI UI at /docs and its document at /docs-json are served. */
@@ -234,6 +247,15 @@ export class AppConfig {
       alertsEnabled: env.USAGE_ALERTS_ENABLED === 'true',
       alertsEvaluationMs: env.USAGE_ALERTS_EVALUATION_MS,
     };
+    this.invoiceVerification = {
+      mode: env.INVOICE_VERIFICATION,
+      runnerEnabled: true,
+      decideBeforeSeconds: env.INVOICE_VERIFICATION_DECIDE_BEFORE_SECONDS,
+      recheckBaseMs: env.INVOICE_VERIFICATION_RECHECK_BASE_MS,
+      recheckMaxMs: env.INVOICE_VERIFICATION_RECHECK_MAX_MS,
+      maxChecks: env.INVOICE_VERIFICATION_MAX_CHECKS,
+      pollMs: env.INVOICE_VERIFICATION_POLL_MS,
+    };
     this.metricsToken = env.METRICS_TOKEN;
     this.docsEnabled = env.DOCS_ENABLED === undefined ? env.NODE_ENV !== 'production' : env.DOCS_ENABLED === 'true';
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
@@ -257,6 +279,7 @@ export class AppConfig {
       reconciliation: { ...this.reconciliation, enabled: false },
       webhooks: { ...this.webhooks, retryEnabled: false },
       notifications: { ...this.notifications, deliveryEnabled: false, alertsEnabled: false },
+      invoiceVerification: { ...this.invoiceVerification, runnerEnabled: false },
     });
   }
 

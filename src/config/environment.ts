@@ -261,6 +261,29 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(300000)
   USAGE_ALERTS_EVALUATION_MS: number = 2000;
+
+  /** hold: an invoice that disagrees with the ledger is kept from finalizing; report: verified and announced, never held; off: not verified. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['hold', 'report', 'off'])
+  INVOICE_VERIFICATION: 'hold' | 'report' | 'off' = 'hold';
+
+  /** The verification decides (matched, or held) at the latest this long before Stripe's scheduled finalization. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(60) @Max(86400)
+  INVOICE_VERIFICATION_DECIDE_BEFORE_SECONDS: number = 600;
+
+  /** Delay before the first re-check of a line that disagrees (Stripe may not have aggregated it yet), doubled per check. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(3600000)
+  INVOICE_VERIFICATION_RECHECK_BASE_MS: number = 30000;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(3600000)
+  INVOICE_VERIFICATION_RECHECK_MAX_MS: number = 600000;
+
+  /** Checks of a disagreeing invoice before it is decided even though time remains. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(100)
+  INVOICE_VERIFICATION_MAX_CHECKS: number = 12;
+
+  /** How often a replica looks for verifications that are due. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(300000)
+  INVOICE_VERIFICATION_POLL_MS: number = 5000;
 }
 
 export class ConfigValidationError extends Error {

@@ -7,6 +7,7 @@ export enum AdvisoryLock {
   Reporter = 7_001_002,
   Reconciliation = 7_001_003,
   UsageAlerts = 7_001_004,
+  InvoiceVerification = 7_001_005,
 }
 
 const logger = new Logger('AdvisoryLock');

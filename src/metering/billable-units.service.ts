@@ -11,12 +11,34 @@ export interface BillableUnitsRow {
 }
 
 /**
+ * The units of one customer × meter × [period_start, period_end) row `p` (with the meter's
+ * `aggregation`), shared by every statement below so that units are defined once. Corrections count
+ * exactly as the usage totals count them (usage-events.repository.ts, LEDGER_ROWS): the period's
+ * events, plus what each billable correction adds to its window (usage_corrections.report_units: the
+ * difference, -1 for a voided count event, a last meter's new latest value).
+ */
+const UNITS_OF_PERIOD = `CROSS JOIN LATERAL (
+  SELECT CASE p.aggregation
+           WHEN 'count' THEN coalesce(sum(l.weight), 0)::numeric
+           WHEN 'last' THEN coalesce((array_agg(l.value ORDER BY l.event_time DESC, l.kind DESC, l.id DESC))[1], 0)::numeric
+           ELSE coalesce(sum(l.value), 0)::numeric
+         END AS units
+  FROM (
+    SELECT e.event_time, 0 AS kind, e.id, e.value, 1 AS weight
+    FROM usage_events e
+    WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
+    UNION ALL
+    SELECT c.event_time, 1, c.id, c.report_units, CASE p.aggregation WHEN 'count' THEN c.report_units ELSE 0 END
+    FROM usage_corrections c
+    WHERE c.billable AND c.customer_id = p.customer_id AND c.meter_id = p.meter_id AND c.event_time >= p.period_start AND c.event_time < p.period_end
+  ) l
+) units`;
+
+/**
  * The one definition of "billable units of customer × meter in its current billing period": the
  * period is the customer's live subscription item for the meter (else the current UTC calendar
  * month), exactly as GET /v1/customers/:id/usage chooses it, and the units aggregate the period's
- * events by the meter's aggregation (sum, count, or the latest value), corrections included exactly
- * as the usage totals count them (usage-events.repository.ts, LEDGER_ROWS): a billable correction adds
- * its report_units (the difference, -1 for a voided count event, a last meter's new latest value).
+ * events by the meter's aggregation (sum, count, or the latest value), corrections included.
  *
  * Only pairs with an event or a correction inserted by a transaction in [$1, $2) on one of the meters $3 are
  * computed, so the cost follows what changed, not the size of the ledger.
@@ -45,23 +67,28 @@ periods AS (
     LIMIT 1
   ) live ON true
 )
-SELECT p.customer_id, p.meter_id, p.period_start, p.period_end,
-       (CASE p.aggregation WHEN 'count' THEN ledger.events WHEN 'last' THEN coalesce(ledger.latest, 0) ELSE ledger.value_sum END)::text AS units
+SELECT p.customer_id, p.meter_id, p.period_start, p.period_end, units.units::text AS units
 FROM periods p
-CROSS JOIN LATERAL (
-  -- the period's ledger rows as the usage totals read them: events, and what billable corrections add
-  SELECT coalesce(sum(l.weight), 0)::numeric AS events, coalesce(sum(l.value), 0)::numeric AS value_sum,
-         (array_agg(l.value ORDER BY l.event_time DESC, l.kind DESC, l.id DESC))[1]::numeric AS latest
-  FROM (
-    SELECT e.event_time, 0 AS kind, e.id, e.value, 1 AS weight
-    FROM usage_events e
-    WHERE e.customer_id = p.customer_id AND e.meter_id = p.meter_id AND e.event_time >= p.period_start AND e.event_time < p.period_end
-    UNION ALL
-    SELECT c.event_time, 1, c.id, c.report_units, CASE p.aggregation WHEN 'count' THEN c.report_units ELSE 0 END
-    FROM usage_corrections c
-    WHERE c.billable AND c.customer_id = p.customer_id AND c.meter_id = p.meter_id AND c.event_time >= p.period_start AND c.event_time < p.period_end
-  ) l
-) ledger`;
+${UNITS_OF_PERIOD}`;
+
+/** Billable units of given customer × meter × period rows (an invoice's lines), in input order by `key`. */
+const BILLABLE_UNITS_OF_PERIODS_SQL = `
+SELECT p.key, units.units::text AS units
+FROM (
+  SELECT i.key, i.customer_id, i.meter_id, i.period_start, i.period_end, m.aggregation
+  FROM json_to_recordset($1::json) AS i(key text, customer_id uuid, meter_id uuid, period_start timestamptz, period_end timestamptz)
+  JOIN meters m ON m.id = i.meter_id
+) p
+${UNITS_OF_PERIOD}`;
+
+export interface PeriodUnitsInput {
+  /** The caller's name for the row; the answer carries it back. */
+  key: string;
+  customerId: string;
+  meterId: string;
+  periodStart: Date;
+  periodEnd: Date;
+}
 
 /** Billable units for callers outside metering (usage alerts), inside the caller's transaction. */
 @Injectable()
@@ -70,5 +97,13 @@ export class BillableUnitsService {
   ofChangedPairs(query: SqlQuery, lo: string, hi: string, meterIds: string[]): Promise<BillableUnitsRow[]> {
     if (!meterIds.length) return Promise.resolve([]);
     return query<BillableUnitsRow>(BILLABLE_UNITS_OF_CHANGED_PAIRS_SQL, [lo, hi, meterIds]);
+  }
+
+  /** Units of each customer × meter over an explicit period (an invoice line's), keyed as given. */
+  async ofPeriods(query: SqlQuery, periods: PeriodUnitsInput[]): Promise<Map<string, string>> {
+    if (!periods.length) return new Map();
+    const input = periods.map((p) => ({ key: p.key, customer_id: p.customerId, meter_id: p.meterId, period_start: p.periodStart.toISOString(), period_end: p.periodEnd.toISOString() }));
+    const rows = await query<{ key: string; units: string }>(BILLABLE_UNITS_OF_PERIODS_SQL, [JSON.stringify(input)]);
+    return new Map(rows.map((row) => [row.key, row.units]));
   }
 }

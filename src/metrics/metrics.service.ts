@@ -105,6 +105,12 @@ export class MetricsService {
     help: 'Usage alert thresholds crossed (one per customer × alert × billing period)',
     registers: [this.registry],
   });
+  private readonly invoiceVerifications = new Counter({
+    name: 'meterbridge_invoice_verifications_total',
+    help: 'Invoice verification decisions by outcome (matched, held, mismatched in report mode, skipped, released)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -152,6 +158,10 @@ export class MetricsService {
   observeNotificationDelivery(endpoint: string, outcome: NotificationOutcome, seconds: number): void {
     this.notificationDeliveries.inc({ endpoint, outcome });
     this.notificationLatency.observe({ endpoint }, seconds);
+  }
+
+  countInvoiceVerification(outcome: string): void {
+    this.invoiceVerifications.inc({ outcome });
   }
 
   countUsageAlertEvaluation(pairs: number, crossings: number): void {

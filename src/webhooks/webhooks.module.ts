@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { CustomersModule } from '../customers/customers.module.js';
+import { InvoiceVerificationModule } from '../invoice-verification/invoice-verification.module.js';
 import { ReportingModule } from '../reporting/reporting.module.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { CustomerBillingStatusHandler } from './handlers/customer-billing-status.handler.js';
@@ -21,7 +22,7 @@ import { WebhookRetryScheduler } from './webhook-retry.scheduler.js';
 const HANDLERS = [SubscriptionChangedHandler, InvoiceCreatedHandler, InvoiceFinalizedHandler, CustomerBillingStatusHandler, MeterErrorHandler];
 
 @Module({
-  imports: [MikroOrmModule.forFeature([WebhookEvent]), CustomersModule, SubscriptionsModule, ReportingModule],
+  imports: [MikroOrmModule.forFeature([WebhookEvent]), CustomersModule, SubscriptionsModule, ReportingModule, InvoiceVerificationModule],
   controllers: [StripeWebhookController, WebhookEventsController],
   providers: [
     ...HANDLERS,

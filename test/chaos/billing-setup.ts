@@ -118,3 +118,21 @@ export async function closeUsagePeriods(stripe: Stripe, database: ChaosDatabase,
   await invoiceEventsProcessed(database, 'invoice.finalized', periods.map((period) => period.end), customers * periods.length);
   await webhooksSettled(database);
 }
+
+/**
+ * Every closed period's invoice was verified against the ledger and matched: after the drain the
+ * ledger and Stripe agree, so a verification still pending, held or mismatched is a fault of the
+ * verification (or of the counts the run compares next).
+ */
+export async function invoiceVerificationProblems(database: ChaosDatabase, expected: number): Promise<string[]> {
+  try {
+    await eventually(async () => {
+      const matched = await count(database, `select count(*) as n from invoice_verifications where state = 'matched'`, []);
+      if (matched < expected) throw new Error(`${matched} of ${expected} invoice verifications matched`);
+    }, WEBHOOK_WAIT_MS, 250);
+    return [];
+  } catch (error) {
+    const rows = await database.query<{ stripe_invoice_id: string; state: string; reason: string | null }>(`select stripe_invoice_id, state, reason from invoice_verifications where state <> 'matched' order by id`);
+    return [String(error), ...rows.map((row) => `invoice ${row.stripe_invoice_id} verification ${row.state}${row.reason ? `: ${row.reason}` : ''}`)];
+  }
+}

@@ -6,7 +6,7 @@ import { generateApiKeyToken } from '../../src/auth/api-key-token';
 import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
 import { freePort } from '../support/free-port';
 import { buildService, type ServiceBuild } from '../support/service-process';
-import { closeUsagePeriods, FINALIZATION_GRACE_SECONDS, setUpBilling, type AdminAccess } from './billing-setup';
+import { closeUsagePeriods, FINALIZATION_GRACE_SECONDS, invoiceVerificationProblems, setUpBilling, type AdminAccess } from './billing-setup';
 import { ChaosApp, type AppExit } from './chaos-apps';
 import { startChaosDatabase, type ChaosDatabase } from './chaos-database';
 import { ChaosMonkey } from './chaos-monkey';
@@ -54,6 +54,11 @@ function appEnvironment(options: ChaosOptions, databaseUrl: string, emulatorUrl:
     WEBHOOK_RETRY_BASE_SECONDS: '1',
     WEBHOOK_RETRY_SWEEP_SECONDS: '1',
     SHUTDOWN_GRACE_MS: '2000',
+    // a draft open while usage still arrives is re-checked until it agrees; never decided within a run
+    INVOICE_VERIFICATION_POLL_MS: '200',
+    INVOICE_VERIFICATION_RECHECK_BASE_MS: '500',
+    INVOICE_VERIFICATION_RECHECK_MAX_MS: '10000',
+    INVOICE_VERIFICATION_MAX_CHECKS: '100',
   };
 }
 
@@ -163,8 +168,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     log(`chaos over: ${clients.acknowledged.size} of ${events.length} events acknowledged; final report`);
     const drained = await phase('final report', () => reportUntilDrained(admin));
     const closing = await phase('billing close', () => closeUsagePeriods(stripe, database, catalogue, layout.usagePeriods).then(() => [], (error: unknown) => [`closing the periods: ${String(error)}`]));
+    const verified = await phase('invoice verification', () => invoiceVerificationProblems(database, catalogue.customers.length * layout.usagePeriods.length));
     const comparison = await phase('compare', () => compareLedgers(clients.acknowledged.values(), corrections.corrected, catalogue, layout.usagePeriods, database, stripe));
-    const problems = [...runProblems(crashes, monkey, clients, corrections), ...drained.problems, ...closing, ...comparison.problems];
+    const problems = [...runProblems(crashes, monkey, clients, corrections), ...drained.problems, ...closing, ...verified, ...comparison.problems];
     passed = comparison.drift.length === 0 && problems.length === 0;
     const summary = formatSummary({
       options,

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { emulatorOf, emulatorOnly, nowSeconds, startContractTarget, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { emulatorControl, emulatorOf, emulatorOnly, nowSeconds, startContractTarget, uniqueName, type ContractTarget } from '../support/stripe-contract';
 
 /** `/_emulator/*`: what tests and other tools use to set up and inspect the emulator over HTTP. */
 describe('emulator control API', () => {
   let target: ContractTarget;
 
-  async function control<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${target.baseUrl}/_emulator${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  }
+  const control = <T>(method: string, path: string, body?: unknown) => emulatorControl<T>(target, method, path, body);
 
   beforeAll(async () => {
     target = await startContractTarget();

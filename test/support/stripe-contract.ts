@@ -64,6 +64,16 @@ export function emulatorOf(target: ContractTarget): StripeEmulator {
   return target.emulator;
 }
 
+/** A call to the emulator's control API (`/_emulator/*`) over HTTP, as tools outside the process make it. */
+export async function emulatorControl<T>(target: Pick<ContractTarget, 'baseUrl'>, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${target.baseUrl}/_emulator${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
 /** The Stripe error a call fails with; fails the test when the call succeeds. */
 export async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
   try {

@@ -27,6 +27,11 @@ export class EmulatorState {
   readonly v2Events = new V2EventLog(this.wallClock);
   /** Subscriptions, invoices, v1 events and webhook delivery (billing/*.ts). */
   readonly billing = new BillingState(this.traffic);
+  /**
+   * Stripe aggregates meter events asynchronously: an event counts on invoices only this many
+   * wall-clock seconds after Stripe received it (control API; 0 = at once).
+   */
+  meterAggregationDelaySeconds = 0;
 
   /** Unix seconds "now" for a customer: its test clock's frozen time, or the wall clock without one. */
   now(customerId?: string): number {
@@ -45,5 +50,6 @@ export class EmulatorState {
       store.clear();
     }
     this.wallClock.reset();
+    this.meterAggregationDelaySeconds = 0;
   }
 }

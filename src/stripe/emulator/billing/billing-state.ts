@@ -38,6 +38,8 @@ export class BillingState {
   readonly failingCustomers = new Set<string>();
   /** Applies to drafts created from now on, as changing Stripe's setting does. */
   finalizationGraceSeconds = DEFAULT_FINALIZATION_GRACE_SECONDS;
+  /** When a draft whose auto_advance was turned off was due to finalize; turning it back on restores it. */
+  readonly pausedFinalizations = new Map<string, number>();
 
   constructor(traffic: Traffic) {
     this.webhooks = new WebhookDispatcher(traffic);
@@ -79,6 +81,7 @@ export class BillingState {
     for (const store of [this.subscriptions, this.invoices, this.events, this.webhookEndpoints, this.eventDestinations]) store.clear();
     this.webhooks.reset();
     this.failingCustomers.clear();
+    this.pausedFinalizations.clear();
     this.finalizationGraceSeconds = DEFAULT_FINALIZATION_GRACE_SECONDS;
   }
 

@@ -103,6 +103,29 @@ export function finalizeInvoice(state: EmulatorState, invoiceId: string, at: num
   return finalized.amount_due === 0 ? markPaid(state, finalized, at) : finalized;
 }
 
+/**
+ * `POST /v1/invoices/:id` with `auto_advance`. Off, a draft is no longer scheduled to finalize
+ * (`automatically_finalizes_at` null: the test clock passes its grace without finalizing it); on
+ * again, it finalizes when it was due, or at the next billing step if that moment has passed.
+ */
+export function setAutoAdvance(state: EmulatorState, invoiceId: string, autoAdvance: boolean, at: number): WireInvoice {
+  const invoice = refreshDraft(state, state.billing.invoices.require(invoiceId));
+  if (invoice.auto_advance === autoAdvance) return invoice;
+  const paused = state.billing.pausedFinalizations;
+  let finalizesAt = invoice.automatically_finalizes_at;
+  if (invoice.status === 'draft' && !autoAdvance && finalizesAt !== null) {
+    paused.set(invoice.id, finalizesAt);
+    finalizesAt = null;
+  } else if (invoice.status === 'draft' && autoAdvance) {
+    const due = paused.get(invoice.id);
+    paused.delete(invoice.id);
+    finalizesAt = due === undefined ? null : Math.max(due, at);
+  }
+  const updated = state.billing.invoices.put({ ...invoice, auto_advance: autoAdvance, automatically_finalizes_at: finalizesAt });
+  state.billing.recordEvent('invoice.updated', updated, at, { auto_advance: invoice.auto_advance, automatically_finalizes_at: invoice.automatically_finalizes_at });
+  return updated;
+}
+
 function markPaid(state: EmulatorState, invoice: WireInvoice, at: number, attempted = invoice.amount_due > 0): WireInvoice {
   const paid = state.billing.invoices.put({
     ...invoice,

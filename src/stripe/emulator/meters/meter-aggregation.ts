@@ -51,7 +51,10 @@ export function aggregate(events: readonly RecordedMeterEvent[], meter: Stripe.B
  * quantity comes from. Billing hooks call this when a test clock crosses a period end.
  */
 export function meteredUsage(state: EmulatorState, meterId: string, customerId: string, start: number, end: number): bigint {
-  return aggregate(state.meterEvents.events({ meterId, customerId }), state.meters.require(meterId), start, end);
+  // an event received less than the aggregation delay ago is not aggregated yet (a lagging line)
+  const aggregatedBy = state.wallClock.nowSeconds() - state.meterAggregationDelaySeconds;
+  const events = state.meterEvents.events({ meterId, customerId }).filter((event) => event.receivedAt <= aggregatedBy);
+  return aggregate(events, state.meters.require(meterId), start, end);
 }
 
 /** One aggregate for the whole range, or one per hour/day window that holds events (oldest first). */

@@ -5,6 +5,7 @@ import type { Route } from '../http/router.js';
 import { invalidParameter } from '../http/stripe-api-error.js';
 import type { DeliverySettings } from '../webhooks/webhook-dispatcher.js';
 import { currentInvoice } from './invoices.routes.js';
+import { meterEventControlRoutes } from './meter-event-control.routes.js';
 
 /** Stripe lets an account set the finalization grace up to 72 hours. */
 const MAX_GRACE_SECONDS = 72 * 3600;
@@ -37,6 +38,7 @@ export function billingControlRoutes(state: EmulatorState): Route[] {
   const billing = state.billing;
   const billingSettings = () => ({ finalization_grace_seconds: billing.finalizationGraceSeconds });
   return [
+    ...meterEventControlRoutes(state),
     route('POST', '/customers/:id/payment_failures', ({ body, pathParams }) => {
       const customer = state.customers.require(pathParams.id);
       const fail = Params.read(body, ['fail'], { allowExpand: false }).optionalBoolean('fail') ?? true;

@@ -1,6 +1,6 @@
 import type { WireInvoice } from '../billing/billing-wire-types.js';
 import { confirmationSecretOf } from '../billing/invoice-documents.js';
-import { collectInvoice, finalizeInvoice, payInvoice, refreshDraft } from '../billing/invoice-lifecycle.js';
+import { collectInvoice, finalizeInvoice, payInvoice, refreshDraft, setAutoAdvance } from '../billing/invoice-lifecycle.js';
 import { previewInvoice } from '../billing/invoice-preview.js';
 import type { EmulatorState } from '../emulator-state.js';
 import { expandIdField, expandListItems, expandObject, type Expanders } from '../http/expand.js';
@@ -26,7 +26,7 @@ export function currentInvoice(state: EmulatorState, id: string, param = 'id'): 
   return refreshDraft(state, state.billing.invoices.require(id, param));
 }
 
-/** Invoices: retrieve, list (by customer, subscription, status), line items, finalize, pay. */
+/** Invoices: retrieve, update (auto_advance), list (by customer, subscription, status), line items, finalize, pay. */
 export function invoiceRoutes(state: EmulatorState): Route[] {
   const expanders = invoiceExpanders(state);
   const answer = (invoice: WireInvoice, params: Params) => ({ body: expandObject(invoice, params.expand(), expanders) });
@@ -45,6 +45,18 @@ export function invoiceRoutes(state: EmulatorState): Route[] {
       path: '/v1/invoices/:id',
       auth: 'secret_key',
       handler: ({ body, pathParams }) => answer(currentInvoice(state, pathParams.id), Params.read(body, [])),
+    },
+    {
+      method: 'POST',
+      path: '/v1/invoices/:id',
+      auth: 'secret_key',
+      handler: ({ body, pathParams }) => {
+        const params = Params.read(body, ['auto_advance']);
+        const invoice = state.billing.invoices.require(pathParams.id);
+        const autoAdvance = params.optionalBoolean('auto_advance');
+        const updated = autoAdvance === undefined ? currentInvoice(state, invoice.id) : setAutoAdvance(state, invoice.id, autoAdvance, state.now(invoice.customer));
+        return answer(updated, params);
+      },
     },
     {
       method: 'GET',

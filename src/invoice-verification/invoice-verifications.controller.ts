@@ -1,0 +1,50 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScopes } from '../auth/scopes.decorator.js';
+import { InvoiceVerificationService } from './invoice-verification.service.js';
+import { InvoiceVerificationPage, InvoiceVerificationResponse, ListVerificationsQuery, ReleaseInvoiceRequest } from './invoice-verification.response.js';
+
+/** Period close: each draft invoice checked against the ledger before Stripe finalizes it. */
+@ApiTags('invoices')
+@ApiBearerAuth()
+@RequireScopes('admin')
+@Controller('v1/invoices')
+export class InvoiceVerificationsController {
+  constructor(private readonly verification: InvoiceVerificationService) {}
+
+  @Get('verifications')
+  @ApiOperation({ operationId: 'listInvoiceVerifications', summary: 'Verifications, newest first, by state (cursor-paginated): ?state=held lists what waits for an operator' })
+  @ApiOkResponse({ type: InvoiceVerificationPage })
+  async list(@Query() query: ListVerificationsQuery): Promise<InvoiceVerificationPage> {
+    const rows = await this.verification.list({ state: query.state, cursor: query.cursor, limit: query.limit });
+    return { data: rows.map(InvoiceVerificationResponse.from), nextCursor: rows.length === query.limit ? rows[rows.length - 1]!.id : null };
+  }
+
+  @Get(':invoiceId/verification')
+  @ApiOperation({ operationId: 'getInvoiceVerification', summary: "An invoice's verification: state and the difference per metered line" })
+  @ApiOkResponse({ type: InvoiceVerificationResponse })
+  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
+  async get(@Param('invoiceId') invoiceId: string): Promise<InvoiceVerificationResponse> {
+    return InvoiceVerificationResponse.from(await this.verification.get(invoiceId));
+  }
+
+  @Post(':invoiceId/release')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'releaseHeldInvoice', summary: 'Let a held invoice finalize (auto_advance on; finalized now if its finalization time has passed)' })
+  @ApiOkResponse({ type: InvoiceVerificationResponse })
+  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'INVOICE_NOT_HELD' })
+  async release(@Param('invoiceId') invoiceId: string, @Body() body: ReleaseInvoiceRequest): Promise<InvoiceVerificationResponse> {
+    return InvoiceVerificationResponse.from(await this.verification.release(invoiceId, body.reason));
+  }
+
+  @Post(':invoiceId/recheck')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'recheckInvoice', summary: 'Check a held or mismatched invoice against the ledger again now; a match releases it' })
+  @ApiOkResponse({ type: InvoiceVerificationResponse })
+  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'INVOICE_VERIFICATION_NOT_DECIDED_AGAINST' })
+  async recheck(@Param('invoiceId') invoiceId: string): Promise<InvoiceVerificationResponse> {
+    return InvoiceVerificationResponse.from(await this.verification.recheck(invoiceId));
+  }
+}
