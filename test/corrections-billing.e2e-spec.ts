@@ -14,6 +14,8 @@ interface Subscribed {
   clockId: string;
   customer: { id: string; stripeCustomerId: string };
   anchor: number;
+  /** The first full hour of the period: usage placed from here shares or splits reporting windows as a test means it to, whatever the time of day. */
+  usageBase: number;
   periodEnd: number;
 }
 
@@ -48,7 +50,7 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
     const subscription = (await testApp.http.post(`/v1/customers/${customer.id}/subscriptions`).send({}).expect(201)).body;
     const periodEnd = new Date(subscription.currentPeriodEnd).getTime() / 1000;
     await cycle.advance(clock.id, periodEnd - 120);
-    return { clockId: clock.id, customer, anchor, periodEnd };
+    return { clockId: clock.id, customer, anchor, usageBase: Math.ceil(anchor / HOUR) * HOUR, periodEnd };
   }
 
   async function ingest(subject: Subscribed, meter: string, value: number, timestamp: number): Promise<string> {
@@ -88,8 +90,8 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
 
   it('void before reporting: the claim nets it, nothing extra goes to Stripe, the invoice bills the rest', async () => {
     const subject = await subscribed();
-    await ingest(subject, 'calls', 10, subject.anchor + HOUR);
-    const mistake = await ingest(subject, 'calls', 5, subject.anchor + HOUR + 60);
+    await ingest(subject, 'calls', 10, subject.usageBase + HOUR);
+    const mistake = await ingest(subject, 'calls', 5, subject.usageBase + HOUR + 60);
     expect(await correct(subject, mistake, 0)).toMatchObject({ billing: 'pending', previousValue: '5', value: '0' });
     await runReporter();
     expect(stripeEvents(subject).map((event) => event.value)).toEqual([10n]);
@@ -99,8 +101,8 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
 
   it('amend within 24 h: the reported event is cancelled and the window total resent; the invoice bills the corrected value', async () => {
     const subject = await subscribed();
-    await ingest(subject, 'calls', 10, subject.anchor + HOUR);
-    const mistake = await ingest(subject, 'calls', 1000, subject.anchor + HOUR + 60);
+    await ingest(subject, 'calls', 10, subject.usageBase + HOUR);
+    const mistake = await ingest(subject, 'calls', 1000, subject.usageBase + HOUR + 60);
     await runReporter();
     expect(await correct(subject, mistake, 30)).toMatchObject({ billing: 'adjusting', previousValue: '1000' });
     await runReporter();
@@ -127,7 +129,7 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
 
   it('amend after 24 h: Stripe refuses the cancel, a negative compensating event corrects the invoice', async () => {
     const subject = await subscribed();
-    const mistake = await ingest(subject, 'calls', 1000, subject.anchor + HOUR);
+    const mistake = await ingest(subject, 'calls', 1000, subject.usageBase + HOUR);
     await runReporter();
     for (const event of stripeEvents(subject)) emulator.state.meterEvents.age(DAY + 60, event.identifier);
     expect(await correct(subject, mistake, 30)).toMatchObject({ billing: 'adjusting' });
@@ -142,8 +144,8 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
 
   it('after finalization: next_period lowers the next invoice by the difference; record_only records it as unbillable', async () => {
     const subject = await subscribed();
-    const calls = await ingest(subject, 'calls', 20, subject.anchor + HOUR);
-    const records = await ingest(subject, 'records', 20, subject.anchor + HOUR);
+    const calls = await ingest(subject, 'calls', 20, subject.usageBase + HOUR);
+    const records = await ingest(subject, 'records', 20, subject.usageBase + HOUR);
     await runReporter();
     await closePeriod(subject, subject.periodEnd);
     expect(await billed(subject, subject.periodEnd, meters.calls)).toEqual({ quantity: 20, amount: 40 });
@@ -176,9 +178,9 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
   it('count and last meters: a voided seat leaves the count, an amended latest gauge value is the one billed', async () => {
     const subject = await subscribed();
     const seats = [];
-    for (const offset of [HOUR, 2 * HOUR, 3 * HOUR]) seats.push(await ingest(subject, 'seats', 1, subject.anchor + offset));
-    const older = await ingest(subject, 'gauge', 7, subject.anchor + HOUR);
-    const latest = await ingest(subject, 'gauge', 9, subject.anchor + 2 * HOUR);
+    for (const offset of [HOUR, 2 * HOUR, 3 * HOUR]) seats.push(await ingest(subject, 'seats', 1, subject.usageBase + offset));
+    const older = await ingest(subject, 'gauge', 7, subject.usageBase + HOUR);
+    const latest = await ingest(subject, 'gauge', 9, subject.usageBase + 2 * HOUR);
     await runReporter();
     await correct(subject, seats[1]!, 0);
     expect(await correct(subject, older, 1)).toMatchObject({ billable: false });
