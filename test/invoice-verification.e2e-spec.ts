@@ -220,6 +220,17 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     expect(skipped.lines).toEqual([]);
   });
 
+  it('resumes a check a dead process left claimed, once its lease lapses', async () => {
+    const { invoice } = await closedPeriod(stack, meter, 2);
+    await waitForVerification(invoice.id, (v) => v.state === 'matched');
+    // as a checker that claimed the row and died leaves it: pending, counted, its lease running
+    await stack.app.sql(`update invoice_verifications set state = 'pending', decided_at = null, checks = checks + 1, next_check_at = now() + interval '1 hour' where stripe_invoice_id = ?`, [invoice.id]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await verificationOf(invoice.id)).state).toBe('pending');
+    await stack.app.sql(`update invoice_verifications set next_check_at = now() where stripe_invoice_id = ?`, [invoice.id]);
+    expect(await waitForVerification(invoice.id, (v) => v.state === 'matched')).toMatchObject({ lines: [expect.objectContaining({ ledgerUnits: '2', invoiceUnits: '2' })] });
+  });
+
   it('answers 404 for an invoice it has no verification of, 409 for a recheck of a matched one, and 400 for a bad state filter', async () => {
     await stack.app.http.get('/v1/invoices/in_unknown/verification').expect(404);
     await stack.app.http.post('/v1/invoices/in_unknown/release').send({}).expect(404);
