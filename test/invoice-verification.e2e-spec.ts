@@ -1,29 +1,23 @@
 import type Stripe from 'stripe';
 import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
-import { advanceClock, PERIOD_CLOSE_ENVIRONMENT, PERIOD_CLOSE_SECRET_KEY, periodAnchor, startBillingStack, type BillingStack } from './support/period-close';
+import {
+  advanceClock,
+  FAST_VERIFICATION,
+  PERIOD_CLOSE_ENVIRONMENT,
+  PERIOD_CLOSE_SECRET_KEY,
+  periodAnchor,
+  startBillingStack,
+  verificationOf as verificationIn,
+  waitForVerification as waitForVerificationIn,
+  type BillingStack,
+  type Verification,
+} from './support/period-close';
 import { emulatorControl } from './support/stripe-contract';
 import { startTestApp, type TestApp } from './support/test-app';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 const HOUR = 3600;
-/** Checks and rechecks come fast; the decision window stays Stripe-sized (10 minutes before finalization). */
-const FAST_VERIFICATION = {
-  INVOICE_VERIFICATION_POLL_MS: '50',
-  INVOICE_VERIFICATION_RECHECK_BASE_MS: '50',
-  INVOICE_VERIFICATION_RECHECK_MAX_MS: '200',
-  INVOICE_VERIFICATION_MAX_CHECKS: '100',
-  INVOICE_VERIFICATION_DECIDE_BEFORE_SECONDS: '600',
-  NOTIFICATION_DELIVERY_POLL_MS: '50',
-};
-
-interface Verification {
-  stripeInvoiceId: string;
-  state: string;
-  checks: number;
-  reason: string | null;
-  lines: Array<{ stripePriceId: string; meter: string; ledgerUnits: string; invoiceUnits: string; unitDifference: string; amountDifference: number }>;
-}
 
 const controlOf = (billing: BillingStack) => ({ baseUrl: billing.emulator.url });
 const eventNameOf = (billing: BillingStack, meter: MeterFixture) => billing.emulator.state.meters.require(meter.stripeMeterId).event_name;
@@ -96,13 +90,8 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     await emulatorControl(controlOf(stack), 'POST', '/meter_aggregation', { delay_seconds: 0 });
   });
 
-    const verificationOf = async (invoiceId: string) => (await stack.app.http.get(`/v1/invoices/${invoiceId}/verification`).expect(200)).body as Verification;
-  const waitForVerification = (invoiceId: string, accept: (verification: Verification) => boolean) =>
-    eventually(async () => {
-      const verification = await verificationOf(invoiceId);
-      expect(accept(verification) ? verification : undefined).toBeDefined();
-      return verification;
-    }, 20_000);
+  const verificationOf = (invoiceId: string) => verificationIn(stack.app, invoiceId);
+  const waitForVerification = (invoiceId: string, accept: (verification: Verification) => boolean) => waitForVerificationIn(stack.app, invoiceId, accept);
 
   const billedQuantity = (invoice: Stripe.Invoice) => invoice.lines.data.find((line) => line.pricing?.price_details?.price === meter.stripePriceId)?.quantity;
   const noticesAbout = (invoiceId: string, type: string) => receiver.bodies().filter((body) => body.type === type && (body.data as { stripeInvoiceId: string }).stripeInvoiceId === invoiceId);

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
-import { BillableUnitsService } from '../metering/billable-units.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
+import { PlacedUnitsService } from '../reporting/placed-units.service.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { agrees, compareLine, describeDifferences, matchLines } from './invoice-comparison.js';
 import type { VerificationState, VerifiedLine } from './invoice-verification.entity.js';
@@ -14,7 +14,8 @@ const fromUnix = (seconds: number | null | undefined) => (seconds === null || se
 
 /**
  * One check of one claimed verification: reads the draft from Stripe, compares each metered line
- * (matched by price) with the ledger's billable units for the line's period, and decides. A line
+ * (matched by price) with the ledger's units placed in the line's period (late usage where the
+ * reporter put it: PlacedUnitsService), and decides. A line
  * that disagrees while time remains before Stripe's finalization is checked again later (Stripe
  * aggregates meter events asynchronously); when time is up it is held (auto_advance off, so Stripe
  * does not finalize it) or, in report mode, announced only.
@@ -27,7 +28,7 @@ export class InvoiceChecker {
     private readonly config: AppConfig,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     private readonly verifications: InvoiceVerificationsRepository,
-    private readonly billableUnits: BillableUnitsService,
+    private readonly placedUnits: PlacedUnitsService,
     private readonly outbox: NotificationOutbox,
     private readonly metrics: MetricsService,
   ) {}
@@ -40,7 +41,7 @@ export class InvoiceChecker {
     if (!customerId || !matched.length) return this.decide(row, null, { state: 'skipped', lines: [], reason: 'no metered line of ours on the invoice', finalizesAt, nextCheckAt: null });
 
     const units = await this.verifications.transaction((query) =>
-      this.billableUnits.ofPeriods(
+      this.placedUnits.ofPeriods(
         query,
         matched.map(({ key, item, line }) => ({ key, customerId, meterId: item.meterId, periodStart: new Date(line.period.start * 1000), periodEnd: new Date(line.period.end * 1000) })),
       ),

@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { NativeSql } from '../database/native-sql.js';
-import { MeteringModule } from '../metering/metering.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { ReportingModule } from '../reporting/reporting.module.js';
 import { InvoiceChecker } from './invoice-checker.service.js';
 import { InvoiceVerification } from './invoice-verification.entity.js';
 import { InvoiceVerificationRunner } from './invoice-verification.runner.js';
@@ -13,7 +13,7 @@ import { InvoiceVerificationsRepository } from './invoice-verifications.reposito
 
 /** Period close: draft invoices verified against the ledger, held when they disagree. */
 @Module({
-  imports: [ScheduleModule.forRoot(), MeteringModule, NotificationsModule, MikroOrmModule.forFeature([InvoiceVerification])],
+  imports: [ScheduleModule.forRoot(), ReportingModule, NotificationsModule, MikroOrmModule.forFeature([InvoiceVerification])],
   controllers: [InvoiceVerificationsController],
   providers: [NativeSql, InvoiceVerificationsRepository, InvoiceChecker, InvoiceVerificationRunner, InvoiceVerificationService],
   exports: [InvoiceVerificationService],

@@ -11,6 +11,19 @@ export interface BillableUnitsRow {
 }
 
 /**
+ * The one aggregation of ledger rows `l` (event_time, kind: 0 an event and 1 a correction, id,
+ * value, weight: 1 an event, a correction's report_units on a count meter) into units by the
+ * meter's `aggregation`: the sum of values, the number of events, or the latest value (a
+ * correction after the events of its time). Shared by every statement that counts billable units,
+ * here and in reporting's placed units (src/reporting/placed-units.service.ts).
+ */
+export const unitsByAggregation = (aggregation: string) => `CASE ${aggregation}
+           WHEN 'count' THEN coalesce(sum(l.weight), 0)::numeric
+           WHEN 'last' THEN coalesce((array_agg(l.value ORDER BY l.event_time DESC, l.kind DESC, l.id DESC))[1], 0)::numeric
+           ELSE coalesce(sum(l.value), 0)::numeric
+         END`;
+
+/**
  * The units of one customer × meter × [period_start, period_end) row `p` (with the meter's
  * `aggregation`), shared by every statement below so that units are defined once. Corrections count
  * exactly as the usage totals count them (usage-events.repository.ts, LEDGER_ROWS): the period's
@@ -18,11 +31,7 @@ export interface BillableUnitsRow {
  * difference, -1 for a voided count event, a last meter's new latest value).
  */
 const UNITS_OF_PERIOD = `CROSS JOIN LATERAL (
-  SELECT CASE p.aggregation
-           WHEN 'count' THEN coalesce(sum(l.weight), 0)::numeric
-           WHEN 'last' THEN coalesce((array_agg(l.value ORDER BY l.event_time DESC, l.kind DESC, l.id DESC))[1], 0)::numeric
-           ELSE coalesce(sum(l.value), 0)::numeric
-         END AS units
+  SELECT ${unitsByAggregation('p.aggregation')} AS units
   FROM (
     SELECT e.event_time, 0 AS kind, e.id, e.value, 1 AS weight
     FROM usage_events e
@@ -71,25 +80,6 @@ SELECT p.customer_id, p.meter_id, p.period_start, p.period_end, units.units::tex
 FROM periods p
 ${UNITS_OF_PERIOD}`;
 
-/** Billable units of given customer × meter × period rows (an invoice's lines), in input order by `key`. */
-const BILLABLE_UNITS_OF_PERIODS_SQL = `
-SELECT p.key, units.units::text AS units
-FROM (
-  SELECT i.key, i.customer_id, i.meter_id, i.period_start, i.period_end, m.aggregation
-  FROM json_to_recordset($1::json) AS i(key text, customer_id uuid, meter_id uuid, period_start timestamptz, period_end timestamptz)
-  JOIN meters m ON m.id = i.meter_id
-) p
-${UNITS_OF_PERIOD}`;
-
-export interface PeriodUnitsInput {
-  /** The caller's name for the row; the answer carries it back. */
-  key: string;
-  customerId: string;
-  meterId: string;
-  periodStart: Date;
-  periodEnd: Date;
-}
-
 /** Billable units for callers outside metering (usage alerts), inside the caller's transaction. */
 @Injectable()
 export class BillableUnitsService {
@@ -97,13 +87,5 @@ export class BillableUnitsService {
   ofChangedPairs(query: SqlQuery, lo: string, hi: string, meterIds: string[]): Promise<BillableUnitsRow[]> {
     if (!meterIds.length) return Promise.resolve([]);
     return query<BillableUnitsRow>(BILLABLE_UNITS_OF_CHANGED_PAIRS_SQL, [lo, hi, meterIds]);
-  }
-
-  /** Units of each customer × meter over an explicit period (an invoice line's), keyed as given. */
-  async ofPeriods(query: SqlQuery, periods: PeriodUnitsInput[]): Promise<Map<string, string>> {
-    if (!periods.length) return new Map();
-    const input = periods.map((p) => ({ key: p.key, customer_id: p.customerId, meter_id: p.meterId, period_start: p.periodStart.toISOString(), period_end: p.periodEnd.toISOString() }));
-    const rows = await query<{ key: string; units: string }>(BILLABLE_UNITS_OF_PERIODS_SQL, [JSON.stringify(input)]);
-    return new Map(rows.map((row) => [row.key, row.units]));
   }
 }

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { MeterEventSender } from './meter-event.sender.js';
 import { NativeSql } from '../database/native-sql.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { PlacedUnitsService } from './placed-units.service.js';
 import { ReconciliationController } from './reconciliation.controller.js';
 import { ReconciliationDrift } from './reconciliation-drift.entity.js';
 import { ReconciliationRun } from './reconciliation-run.entity.js';
@@ -40,7 +41,8 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
     ReportingService,
     ReconciliationService,
     ReporterCron,
+    PlacedUnitsService,
   ],
-  exports: [ReportingService],
+  exports: [ReportingService, PlacedUnitsService],
 })
 export class ReportingModule {}

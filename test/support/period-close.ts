@@ -60,3 +60,32 @@ export async function advanceClock(stripe: Stripe, clockId: string, to: number):
   await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: to });
   await eventually(async () => expect((await stripe.testHelpers.testClocks.retrieve(clockId)).status).toBe('ready'));
 }
+
+/** Checks and rechecks come fast; the decision window stays Stripe-sized (10 minutes before finalization). */
+export const FAST_VERIFICATION = {
+  INVOICE_VERIFICATION_POLL_MS: '50',
+  INVOICE_VERIFICATION_RECHECK_BASE_MS: '50',
+  INVOICE_VERIFICATION_RECHECK_MAX_MS: '200',
+  INVOICE_VERIFICATION_MAX_CHECKS: '100',
+  INVOICE_VERIFICATION_DECIDE_BEFORE_SECONDS: '600',
+  NOTIFICATION_DELIVERY_POLL_MS: '50',
+};
+
+/** An invoice's verification as GET /v1/invoices/{id}/verification shows it. */
+export interface Verification {
+  stripeInvoiceId: string;
+  state: string;
+  checks: number;
+  reason: string | null;
+  lines: Array<{ stripePriceId: string; meter: string; ledgerUnits: string; invoiceUnits: string; unitDifference: string; amountDifference: number }>;
+}
+
+export const verificationOf = async (app: TestApp, invoiceId: string) => (await app.http.get(`/v1/invoices/${invoiceId}/verification`).expect(200)).body as Verification;
+
+/** The invoice's verification once `accept` holds for it. */
+export const waitForVerification = (app: TestApp, invoiceId: string, accept: (verification: Verification) => boolean) =>
+  eventually(async () => {
+    const verification = await verificationOf(app, invoiceId);
+    expect(accept(verification) ? verification : undefined).toBeDefined();
+    return verification;
+  }, 20_000);
