@@ -19,6 +19,9 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 
 const HOUR = 3600;
 
+/** A Stripe call the emulator leaves unanswered is given up (and retried) after 3 s. */
+const RETRY_A_HANG_SOON = { STRIPE_TIMEOUT_MS: '3000' };
+
 const controlOf = (billing: BillingStack) => ({ baseUrl: billing.emulator.url });
 const eventNameOf = (billing: BillingStack, meter: MeterFixture) => billing.emulator.state.meters.require(meter.stripeMeterId).event_name;
 
@@ -75,9 +78,12 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    stack = await startBillingStack(FAST_VERIFICATION);
+    stack = await startBillingStack({ ...FAST_VERIFICATION, ...RETRY_A_HANG_SOON });
     // a second replica on the same database: its runner races the first one for every check
-    replica = await startTestApp({ STRIPE_SECRET_KEY: PERIOD_CLOSE_SECRET_KEY, STRIPE_API_BASE_URL: stack.emulator.url, ...PERIOD_CLOSE_ENVIRONMENT, ...FAST_VERIFICATION }, { database: stack.app.database });
+    replica = await startTestApp(
+      { STRIPE_SECRET_KEY: PERIOD_CLOSE_SECRET_KEY, STRIPE_API_BASE_URL: stack.emulator.url, ...PERIOD_CLOSE_ENVIRONMENT, ...FAST_VERIFICATION, ...RETRY_A_HANG_SOON },
+      { database: stack.app.database },
+    );
     meter = await createMeter(stack.app.http, { key: 'api_calls', aggregation: 'sum', unitAmountDecimal: '2' });
     await stack.app.http.post('/v1/notification-endpoints').send({ url: receiver.url, events: ['invoice.held', 'invoice.released'] }).expect(201);
   });
@@ -154,15 +160,25 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     const heldCounted = async (app: TestApp) => Number(/meterbridge_invoice_verifications_total\{outcome="held"\} (\d+)/.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1] ?? 0);
     expect((await heldCounted(stack.app)) + (await heldCounted(replica))).toBe(1);
 
-    const released = await stack.app.http.post(`/v1/invoices/${invoice.id}/release`).send({ reason: 'customer agreed to the extra usage' }).expect(200);
+    // a recheck on the other replica while the release waits for Stripe: it waits for the release and
+    // finds the invoice released, instead of re-holding (or finding held) an invoice Stripe now finalizes
+    stack.emulator.faults.add({ kind: 'hang', count: 1, method: 'POST', pathPrefix: `/v1/invoices/${invoice.id}` });
+    const releasing = stack.app.http.post(`/v1/invoices/${invoice.id}/release`).send({ reason: 'customer agreed to the extra usage' }).then((response) => response);
+    await eventually(async () => expect(stack.emulator.faults.list()).toEqual([]));
+    const racingRecheck = await replica.http.post(`/v1/invoices/${invoice.id}/recheck`);
+    expect(racingRecheck.body).toMatchObject({ statusCode: 409, error: 'INVOICE_VERIFICATION_NOT_DECIDED_AGAINST', message: expect.stringContaining('released') });
+    const released = await releasing;
+    expect(released.status).toBe(200);
     expect(released.body).toMatchObject({ state: 'released', releaseReason: 'customer agreed to the extra usage' });
     const finalized = await stack.stripe.invoices.retrieve(invoice.id);
     expect(finalized.status).not.toBe('draft');
     expect(billedQuantity(finalized)).toBe(15);
     await receiver.waitFor(1, (webhook) => webhook.rawBody.includes('"invoice.released"') && webhook.rawBody.includes(invoice.id), 15_000);
 
-    const again = await stack.app.http.post(`/v1/invoices/${invoice.id}/release`).send({}).expect(409);
+    const again = await replica.http.post(`/v1/invoices/${invoice.id}/release`).send({}).expect(409);
     expect(again.body).toMatchObject({ error: 'INVOICE_NOT_HELD' });
+    const types = await stack.app.sql<{ type: string }>(`select type from notifications where data->>'stripeInvoiceId' = ? order by type`, [invoice.id]);
+    expect(types.map((row) => row.type)).toEqual(['invoice.held', 'invoice.released']);
   });
 
   it('holds an invoice whose usage Stripe never received (delivery failing until after the draft); once delivered, a recheck matches and releases it', async () => {
@@ -240,12 +256,18 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
 describe('invoice verification in report mode (e2e)', () => {
   let stack: BillingStack;
   let meter: MeterFixture;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
+    receiver = await startWebhookReceiver();
     stack = await startBillingStack({ ...FAST_VERIFICATION, INVOICE_VERIFICATION: 'report' });
     meter = await createMeter(stack.app.http, { key: 'api_calls', aggregation: 'sum', unitAmountDecimal: '2' });
+    await stack.app.http.post('/v1/notification-endpoints').send({ url: receiver.url, events: ['invoice.mismatch_found'] }).expect(201);
   });
-  afterAll(() => stack.close());
+  afterAll(async () => {
+    await stack.close();
+    await receiver.close();
+  });
 
   it('verifies and records the difference, but never holds: the invoice finalizes on time', async () => {
     const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 3, async (stripeCustomerId, end) => {
@@ -259,8 +281,16 @@ describe('invoice verification in report mode (e2e)', () => {
     }, 20_000);
     expect(verification.lines).toEqual([expect.objectContaining({ ledgerUnits: '3', invoiceUnits: '5', unitDifference: '2', amountDifference: 4 })]);
     expect((await stack.stripe.invoices.retrieve(invoice.id)).auto_advance).toBe(true);
-    const [{ count }] = await stack.app.sql<{ count: string }>(`select count(*)::text as count from notifications where type = 'invoice.held' and data->>'stripeInvoiceId' = ?`, [invoice.id]);
-    expect(count).toBe('1');
+    // announced as found, not as held: invoice.held means an invoice Stripe will not finalize
+    const [announced] = await receiver.waitFor(1, (webhook) => webhook.rawBody.includes(invoice.id), 15_000);
+    expect(JSON.parse(announced!.rawBody)).toMatchObject({
+      type: 'invoice.mismatch_found',
+      data: { stripeInvoiceId: invoice.id, reason: 'api_calls: invoice 5, ledger 3 (+2 units, +4 usd minor units)', notHeldBecause: 'report_mode', invoiceStatus: 'draft' },
+    });
+    const types = await stack.app.sql<{ type: string }>(`select type from notifications where data->>'stripeInvoiceId' = ?`, [invoice.id]);
+    expect(types.map((row) => row.type)).toEqual(['invoice.mismatch_found']);
+    const schemas = (await stack.app.anonymous.get('/docs-json').expect(200)).body.components.schemas;
+    expect(schemas.InvoiceMismatchFoundData.properties.notHeldBecause).toMatchObject({ enum: ['report_mode', 'already_finalized'] });
 
     await advanceClock(stack.stripe, clockId, periodEnd + HOUR + 120);
     const finalized = await stack.stripe.invoices.retrieve(invoice.id);

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from './support/test-app';
 import { insertCustomerRow, insertMeterRow } from './support/billing-rows';
 
-const LIST_ROUTES = ['/v1/api-keys', '/v1/meters', '/v1/customers', '/v1/webhooks/events'];
+const LIST_ROUTES = ['/v1/api-keys', '/v1/meters', '/v1/customers', '/v1/webhooks/events', '/v1/invoices/verifications'];
 
 describe('cursor pagination of every list route (e2e)', () => {
   let testApp: TestApp;
@@ -18,6 +18,11 @@ describe('cursor pagination of every list route (e2e)', () => {
     await testApp.sql(
       `insert into webhook_events (id, type, stripe_created_at, payload, status)
        select 'evt_' || n, 'invoice.created', now(), '{}'::jsonb, 'processed' from generate_series(1, 5) n`,
+    );
+    // decided verifications: no runner takes them up
+    await testApp.sql(
+      `insert into invoice_verifications (stripe_invoice_id, stripe_subscription_id, period_start, period_end, state)
+       select 'in_' || n, 'sub_paged', now() - interval '1 month', now(), case when n % 2 = 0 then 'held' else 'matched' end from generate_series(1, 6) n`,
     );
   });
   afterAll(() => testApp.close());
@@ -48,6 +53,7 @@ describe('cursor pagination of every list route (e2e)', () => {
     ['/v1/meters', 'key', 2],
     ['/v1/customers', 'externalId', 2],
     ['/v1/webhooks/events', 'id', 2],
+    ['/v1/invoices/verifications', 'stripeInvoiceId', 2],
   ])('pages %s in a stable order: every row once, none skipped or repeated', async (path, field, limit) => {
     const everything = (await testApp.http.get(path).query({ limit: 500 }).expect(200)).body;
     expect(everything.nextCursor).toBeNull();
@@ -56,6 +62,16 @@ describe('cursor pagination of every list route (e2e)', () => {
     expect(pages.slice(0, -1).every((page) => page.length === limit)).toBe(true);
     expect(pages.flat().map((row) => row[field])).toEqual(everything.data.map((row: Record<string, unknown>) => row[field]));
     expect(new Set(pages.flat().map((row) => row[field])).size).toBe(everything.data.length);
+  });
+
+  it('pages invoice verifications of one state, and ends on a full last page without a further cursor', async () => {
+    const pages = await allPages('/v1/invoices/verifications', { state: 'held', limit: 3 });
+    expect(pages.map((page) => page.map((row) => row.stripeInvoiceId))).toEqual([['in_6', 'in_4', 'in_2']]);
+    const sixOfSix = await testApp.http.get('/v1/invoices/verifications').query({ limit: 6 }).expect(200);
+    expect(sixOfSix.body).toMatchObject({ data: expect.arrayContaining([expect.objectContaining({ stripeInvoiceId: 'in_1' })]), nextCursor: null });
+    // a cursor of the right shape whose key is not a row id
+    const foreign = await testApp.http.get('/v1/invoices/verifications').query({ cursor: Buffer.from('{"after":"in_3"}').toString('base64url') }).expect(400);
+    expect(foreign.body).toMatchObject({ error: 'VALIDATION_FAILED', details: [{ field: 'cursor' }] });
   });
 
   it('still finds one customer by externalId', async () => {

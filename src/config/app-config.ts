@@ -121,6 +121,8 @@ export interface InvoiceVerificationConfig {
   recheckMaxMs: number;
   maxChecks: number;
   pollMs: number;
+  /** A claimed check not finished within this (a crash) is claimed again. */
+  leaseSeconds: number;
 }
 
 export interface ReconciliationConfig {
@@ -255,6 +257,7 @@ export class AppConfig {
       recheckMaxMs: env.INVOICE_VERIFICATION_RECHECK_MAX_MS,
       maxChecks: env.INVOICE_VERIFICATION_MAX_CHECKS,
       pollMs: env.INVOICE_VERIFICATION_POLL_MS,
+      leaseSeconds: env.INVOICE_VERIFICATION_LEASE_SECONDS,
     };
     this.metricsToken = env.METRICS_TOKEN;
     this.docsEnabled = env.DOCS_ENABLED === undefined ? env.NODE_ENV !== 'production' : env.DOCS_ENABLED === 'true';

@@ -281,6 +281,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(100)
   INVOICE_VERIFICATION_MAX_CHECKS: number = 12;
 
+  /** A claimed check not finished within this long (its process died) is claimed again by any replica. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(3600)
+  INVOICE_VERIFICATION_LEASE_SECONDS: number = 120;
+
   /** How often a replica looks for verifications that are due. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(10) @Max(300000)
   INVOICE_VERIFICATION_POLL_MS: number = 5000;

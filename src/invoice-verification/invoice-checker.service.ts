@@ -3,12 +3,21 @@ import { AppConfig } from '../config/app-config.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
+import type { NotificationDraft } from '../notifications/notification-types.js';
 import { PlacedUnitsService } from '../reporting/placed-units.service.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { agrees, compareLine, describeDifferences, matchLines } from './invoice-comparison.js';
 import type { VerificationState, VerifiedLine } from './invoice-verification.entity.js';
 import { stripeNow } from './stripe-now.js';
 import { InvoiceVerificationsRepository, type CheckOutcome, type VerificationRecord } from './invoice-verifications.repository.js';
+
+/** What every invoice notification says about the invoice. */
+export const invoiceFacts = (row: VerificationRecord, customerId: string) => ({
+  customerId,
+  stripeInvoiceId: row.stripeInvoiceId,
+  periodStart: new Date(row.periodStart).toISOString(),
+  periodEnd: new Date(row.periodEnd).toISOString(),
+});
 
 const fromUnix = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? null : new Date(seconds * 1000));
 
@@ -18,7 +27,8 @@ const fromUnix = (seconds: number | null | undefined) => (seconds === null || se
  * reporter put it: PlacedUnitsService), and decides. A line
  * that disagrees while time remains before Stripe's finalization is checked again later (Stripe
  * aggregates meter events asynchronously); when time is up it is held (auto_advance off, so Stripe
- * does not finalize it) or, in report mode, announced only.
+ * does not finalize it, announced as invoice.held) or, in report mode or when Stripe finalized it
+ * first, recorded as mismatched and announced as invoice.mismatch_found.
  */
 @Injectable()
 export class InvoiceChecker {
@@ -55,8 +65,12 @@ export class InvoiceChecker {
       return this.decide(row, null, { state: 'pending', lines, reason, finalizesAt, nextCheckAt: new Date(Date.now() + delayMs) });
     }
     if (this.config.invoiceVerification.mode === 'hold' && invoice.status === 'draft') return this.hold(row, invoice, customerId, lines, reason, finalizesAt);
-    const why = invoice.status === 'draft' ? 'report mode: not held' : `already ${invoice.status}: too late to hold`;
-    return this.decide(row, this.holdNotice(row, customerId, 'mismatched', `${reason} (${why})`), { state: 'mismatched', lines, reason, finalizesAt, nextCheckAt: null });
+    const notice: NotificationDraft = {
+      type: 'invoice.mismatch_found',
+      key: row.stripeInvoiceId,
+      data: { ...invoiceFacts(row, customerId), reason, notHeldBecause: invoice.status === 'draft' ? 'report_mode' : 'already_finalized', invoiceStatus: invoice.status ?? 'unknown' },
+    };
+    return this.decide(row, notice, { state: 'mismatched', lines, reason, finalizesAt, nextCheckAt: null });
   }
 
   /** Time for another check: before the last moment to decide (Stripe's time: a test clock's on one) and under the check limit. */
@@ -69,10 +83,10 @@ export class InvoiceChecker {
 
   /** Turns auto_advance back on only where this service turned it off (holdRequested), and announces the release. */
   private async matched(row: VerificationRecord, invoice: Stripe.Invoice, customerId: string, lines: VerifiedLine[], finalizesAt: Date | null): Promise<VerificationState | null> {
-    let notice = null;
+    let notice: NotificationDraft | null = null;
     if (row.holdRequested && invoice.status === 'draft' && !invoice.auto_advance) {
       await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: true }, { idempotencyKey: `invoice-verification:${invoice.id}:resume` }));
-      notice = this.holdNotice(row, customerId, 'released', 'matched the ledger on recheck');
+      notice = { type: 'invoice.released', key: `${row.stripeInvoiceId}:released`, data: { ...invoiceFacts(row, customerId), reason: 'matched the ledger on recheck' } } as const;
     }
     return this.decide(row, notice, { state: 'matched', lines, reason: null, finalizesAt, nextCheckAt: null });
   }
@@ -82,16 +96,12 @@ export class InvoiceChecker {
     if (!(await this.verifications.markHoldRequested(row.id, row.checks))) return null;
     await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: false }, { idempotencyKey: `invoice-verification:${invoice.id}:hold` }));
     this.logger.warn(`invoice ${invoice.id} held: ${reason}`);
-    return this.decide({ ...row, holdRequested: true }, this.holdNotice(row, customerId, 'held', reason), { state: 'held', lines, reason, finalizesAt, nextCheckAt: null });
-  }
-
-  private holdNotice(row: VerificationRecord, customerId: string, fact: 'held' | 'mismatched' | 'released', reason: string) {
-    const data = { customerId, stripeInvoiceId: row.stripeInvoiceId, periodStart: new Date(row.periodStart).toISOString(), periodEnd: new Date(row.periodEnd).toISOString(), reason };
-    return fact === 'released' ? { type: 'invoice.released' as const, key: `${row.stripeInvoiceId}:released`, data } : { type: 'invoice.held' as const, key: `${row.stripeInvoiceId}:${fact}`, data };
+    const notice = { type: 'invoice.held', key: `${row.stripeInvoiceId}:held`, data: { ...invoiceFacts(row, customerId), reason } } as const;
+    return this.decide({ ...row, holdRequested: true }, notice, { state: 'held', lines, reason, finalizesAt, nextCheckAt: null });
   }
 
   /** The outcome and its notification commit together, or neither does. */
-  private async decide(row: VerificationRecord, notice: ReturnType<InvoiceChecker['holdNotice']> | null, outcome: CheckOutcome): Promise<VerificationState | null> {
+  private async decide(row: VerificationRecord, notice: NotificationDraft | null, outcome: CheckOutcome): Promise<VerificationState | null> {
     const written = await this.verifications.transaction(async (query: SqlQuery) => {
       if (!(await this.verifications.recordOutcome(query, row.id, row.checks, outcome))) return false;
       if (notice) await this.outbox.enqueue(query, [notice]);

@@ -1,21 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
-import { PageLimitQuery } from '../common/http/page-limit.query.js';
+import { IsIn, IsOptional, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/http/pagination.js';
 import { VERIFICATION_STATES, type VerificationState } from './invoice-verification.entity.js';
 import type { VerificationRecord } from './invoice-verifications.repository.js';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
-export class ListVerificationsQuery extends PageLimitQuery {
+export class ListVerificationsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: VERIFICATION_STATES })
   @IsOptional()
   @IsIn(VERIFICATION_STATES)
   state?: VerificationState;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @Matches(/^\d{1,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
-  cursor?: string;
 }
 
 export class ReleaseInvoiceRequest {
@@ -72,9 +67,4 @@ export class InvoiceVerificationResponse {
       createdAt: iso(row.createdAt)!,
     };
   }
-}
-
-export class InvoiceVerificationPage {
-  @ApiProperty({ type: [InvoiceVerificationResponse] }) data!: InvoiceVerificationResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
 }

@@ -8,8 +8,6 @@ import { InvoiceVerificationsRepository } from './invoice-verifications.reposito
 
 /** Verifications claimed per pass; the rest wait for the next one. */
 const BATCH = 20;
-/** A claimed check not finished within this (a crash) is claimed again. */
-export const CHECK_LEASE_SECONDS = 120;
 
 /**
  * Works through verifications that are due, in every replica every INVOICE_VERIFICATION_POLL_MS,
@@ -51,7 +49,7 @@ export class InvoiceVerificationRunner implements OnApplicationBootstrap, Before
   private async pass(): Promise<number> {
     const outcome = await tryWithAdvisoryLock(this.config.database.url ?? '', AdvisoryLock.InvoiceVerification, async () => {
       let checked = 0;
-      for (const row of await this.verifications.claimDue(BATCH, CHECK_LEASE_SECONDS)) {
+      for (const row of await this.verifications.claimDue(BATCH, this.config.invoiceVerification.leaseSeconds)) {
         try {
           await this.checker.check(row);
           checked += 1;

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { invalidCursor, type PageRequest } from '../common/http/pagination.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { invoiceNotHeld, recheckNotAllowed, verificationNotFound } from './invoice-verification.errors.js';
 import type { VerificationState } from './invoice-verification.entity.js';
-import { InvoiceChecker } from './invoice-checker.service.js';
-import { CHECK_LEASE_SECONDS, InvoiceVerificationRunner } from './invoice-verification.runner.js';
+import { InvoiceChecker, invoiceFacts } from './invoice-checker.service.js';
+import { InvoiceVerificationRunner } from './invoice-verification.runner.js';
 import { InvoiceVerificationsRepository, type VerificationRecord } from './invoice-verifications.repository.js';
 import { stripeNow } from './stripe-now.js';
 
@@ -46,30 +47,28 @@ export class InvoiceVerificationService {
     return row;
   }
 
-  list(filter: { state?: VerificationState; cursor?: string; limit: number }): Promise<VerificationRecord[]> {
-    return this.verifications.list(filter);
+  /** Newest first, one row past the page so the caller knows whether another follows; the cursor's key is a row id. */
+  listPage(request: PageRequest, state?: VerificationState): Promise<VerificationRecord[]> {
+    if (request.after !== undefined && !/^\d{1,18}$/.test(request.after)) throw invalidCursor();
+    return this.verifications.list({ state, after: request.after, limit: request.limit + 1 });
   }
 
   /**
    * Lets a held invoice finalize: auto_advance on again, and finalized now when its scheduled
-   * finalization has already passed (Stripe would otherwise wait for its next pass). Stripe first,
-   * then the row and its invoice.released notification in one transaction.
+   * finalization has already passed (Stripe would otherwise wait for its next pass). The row is
+   * locked while Stripe is asked, then released with its invoice.released notification in the same
+   * transaction: a racing release or recheck (any replica) waits for it and then finds the invoice
+   * released, so Stripe is never told to finalize an invoice whose verification is not released.
    */
   async release(invoiceId: string, reason: string | undefined): Promise<VerificationRecord> {
-    const row = await this.get(invoiceId);
-    if (row.state !== 'held') throw invoiceNotHeld(invoiceId, row.state);
-    const key = (step: string) => ({ idempotencyKey: `invoice-verification:${invoiceId}:${step}` });
-    const invoice = await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoiceId, { auto_advance: true }, key('release')));
-    const due = row.finalizesAt ? new Date(row.finalizesAt).getTime() / 1000 : 0;
-    if (invoice.status === 'draft' && due <= (await stripeNow(this.stripe, this.metrics, invoice))) {
-      await this.metrics.timeStripeCall('invoices.finalize_invoice', () => this.stripe.invoices.finalizeInvoice(invoiceId, { auto_advance: true }, key('finalize')));
-    }
+    await this.get(invoiceId);
     const released = await this.verifications.transaction(async (query) => {
-      const updated = await this.verifications.release(query, invoiceId, reason ?? null);
-      if (!updated) return null;
+      const held = await this.verifications.lockHeld(query, invoiceId);
+      if (!held) return null;
+      await this.letFinalize(held);
+      const updated = (await this.verifications.release(query, invoiceId, reason ?? null))!;
       const customerId = (await this.verifications.meteredItems(updated.stripeSubscriptionId)).customerId ?? '';
-      const data = { customerId, stripeInvoiceId: invoiceId, periodStart: new Date(updated.periodStart).toISOString(), periodEnd: new Date(updated.periodEnd).toISOString(), reason: reason ?? 'released by an operator' };
-      await this.outbox.enqueue(query, [{ type: 'invoice.released', key: `${invoiceId}:released`, data }]);
+      await this.outbox.enqueue(query, [{ type: 'invoice.released', key: `${invoiceId}:released`, data: { ...invoiceFacts(updated, customerId), reason: reason ?? 'released by an operator' } }]);
       return updated;
     });
     if (!released) throw invoiceNotHeld(invoiceId, (await this.get(invoiceId)).state);
@@ -77,11 +76,22 @@ export class InvoiceVerificationService {
     return released;
   }
 
+  private async letFinalize(held: VerificationRecord): Promise<void> {
+    const invoiceId = held.stripeInvoiceId;
+    const key = (step: string) => ({ idempotencyKey: `invoice-verification:${invoiceId}:${step}` });
+    const invoice = await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoiceId, { auto_advance: true }, key('release')));
+    const due = held.finalizesAt ? new Date(held.finalizesAt).getTime() / 1000 : 0;
+    if (invoice.status === 'draft' && due <= (await stripeNow(this.stripe, this.metrics, invoice))) {
+      await this.metrics.timeStripeCall('invoices.finalize_invoice', () => this.stripe.invoices.finalizeInvoice(invoiceId, { auto_advance: true }, key('finalize')));
+    }
+  }
+
   /** Checks a held (or mismatched) invoice again, now and in this request; a match releases it. */
   async recheck(invoiceId: string): Promise<VerificationRecord> {
-    const row = await this.get(invoiceId);
-    const claimed = await this.verifications.claimForRecheck(invoiceId, CHECK_LEASE_SECONDS);
-    if (!claimed) throw recheckNotAllowed(invoiceId, row.state);
+    await this.get(invoiceId);
+    const claimed = await this.verifications.claimForRecheck(invoiceId, this.config.invoiceVerification.leaseSeconds);
+    // the state that refused the claim (a racing release may have just changed it)
+    if (!claimed) throw recheckNotAllowed(invoiceId, (await this.get(invoiceId)).state);
     await this.checker.check(claimed);
     return this.get(invoiceId);
   }

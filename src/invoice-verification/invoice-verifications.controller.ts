@@ -1,8 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { pageRequest, PageResponse, toPage, type Page } from '../common/http/pagination.js';
 import { InvoiceVerificationService } from './invoice-verification.service.js';
-import { InvoiceVerificationPage, InvoiceVerificationResponse, ListVerificationsQuery, ReleaseInvoiceRequest } from './invoice-verification.response.js';
+import { InvoiceVerificationResponse, ListVerificationsQuery, ReleaseInvoiceRequest } from './invoice-verification.response.js';
+
+const InvoiceVerificationPage = PageResponse(InvoiceVerificationResponse);
 
 /** Period close: each draft invoice checked against the ledger before Stripe finalizes it. */
 @ApiTags('invoices')
@@ -15,9 +18,10 @@ export class InvoiceVerificationsController {
   @Get('verifications')
   @ApiOperation({ operationId: 'listInvoiceVerifications', summary: 'Verifications, newest first, by state (cursor-paginated): ?state=held lists what waits for an operator' })
   @ApiOkResponse({ type: InvoiceVerificationPage })
-  async list(@Query() query: ListVerificationsQuery): Promise<InvoiceVerificationPage> {
-    const rows = await this.verification.list({ state: query.state, cursor: query.cursor, limit: query.limit });
-    return { data: rows.map(InvoiceVerificationResponse.from), nextCursor: rows.length === query.limit ? rows[rows.length - 1]!.id : null };
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: an unknown state, limit outside 1…500, or a cursor this list did not issue' })
+  async list(@Query() query: ListVerificationsQuery): Promise<Page<InvoiceVerificationResponse>> {
+    const request = pageRequest(query);
+    return toPage(await this.verification.listPage(request, query.state), request, (row) => row.id, InvoiceVerificationResponse.from);
   }
 
   @Get(':invoiceId/verification')

@@ -97,6 +97,12 @@ export class InvoiceVerificationsRepository {
     return rows.length > 0;
   }
 
+  /** The held row, locked until the caller's transaction ends (a racing release or recheck waits); null if it is not held. */
+  async lockHeld(query: SqlQuery, stripeInvoiceId: string): Promise<VerificationRecord | null> {
+    const [row] = await query<VerificationRecord>(`SELECT ${COLUMNS} FROM invoice_verifications WHERE stripe_invoice_id = $1 AND state = 'held' FOR UPDATE`, [stripeInvoiceId]);
+    return row ?? null;
+  }
+
   /** held → released, in the caller's transaction; null if it was not held. */
   async release(query: SqlQuery, stripeInvoiceId: string, reason: string | null): Promise<VerificationRecord | null> {
     const [row] = await query<VerificationRecord>(
@@ -122,13 +128,13 @@ export class InvoiceVerificationsRepository {
     return row ?? null;
   }
 
-  /** Newest first; `cursor` is the id of the last row of the previous page. */
-  list(filter: { state?: VerificationState; cursor?: string; limit: number }): Promise<VerificationRecord[]> {
+  /** Newest first, after the row with id `after` (the previous page's last). */
+  list(filter: { state?: VerificationState; after?: string; limit: number }): Promise<VerificationRecord[]> {
     return this.sql.query<VerificationRecord>(
       `SELECT ${COLUMNS} FROM invoice_verifications
        WHERE ($1::text IS NULL OR state = $1) AND ($2::bigint IS NULL OR id < $2::bigint)
        ORDER BY id DESC LIMIT $3`,
-      [filter.state ?? null, filter.cursor ?? null, filter.limit],
+      [filter.state ?? null, filter.after ?? null, filter.limit],
     );
   }
 

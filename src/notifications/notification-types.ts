@@ -5,6 +5,7 @@ export const NOTIFICATION_TYPES = [
   'usage.threshold_crossed',
   'invoice.held',
   'invoice.released',
+  'invoice.mismatch_found',
   'report.failed',
   'reconciliation.drift_found',
   'customer.payment_failed',
@@ -31,6 +32,21 @@ export class InvoiceHoldData {
   @ApiProperty({ format: 'date-time' }) periodStart!: string;
   @ApiProperty({ format: 'date-time' }) periodEnd!: string;
   @ApiProperty({ description: 'why the invoice is held, or what released it' }) reason!: string;
+}
+
+/** Why a disagreeing invoice was not held: INVOICE_VERIFICATION=report, or Stripe finalized it before the verification decided. */
+export const MISMATCH_NOT_HELD_BECAUSE = ['report_mode', 'already_finalized'] as const;
+
+/** invoice.mismatch_found: a draft invoice disagrees with the ledger but was not held (emitted by invoice verification). */
+export class InvoiceMismatchFoundData {
+  @ApiProperty() customerId!: string;
+  @ApiProperty() stripeInvoiceId!: string;
+  @ApiProperty({ format: 'date-time' }) periodStart!: string;
+  @ApiProperty({ format: 'date-time' }) periodEnd!: string;
+  @ApiProperty({ description: 'the difference per meter, as the verification shows it' }) reason!: string;
+  @ApiProperty({ enum: MISMATCH_NOT_HELD_BECAUSE, description: 'report_mode: INVOICE_VERIFICATION=report; already_finalized: Stripe finalized the invoice before the verification decided' })
+  notHeldBecause!: (typeof MISMATCH_NOT_HELD_BECAUSE)[number];
+  @ApiProperty({ description: "the invoice's Stripe status when the difference was found (draft, open, paid, …)" }) invoiceStatus!: string;
 }
 
 export class ReportFailedData {
@@ -80,13 +96,14 @@ export interface NotificationPayloads {
   'usage.threshold_crossed': UsageThresholdCrossedData;
   'invoice.held': InvoiceHoldData;
   'invoice.released': InvoiceHoldData;
+  'invoice.mismatch_found': InvoiceMismatchFoundData;
   'report.failed': ReportFailedData;
   'reconciliation.drift_found': ReconciliationDriftFoundData;
   'customer.payment_failed': CustomerPaymentFailedData;
   'customer.status_changed': CustomerStatusChangedData;
 }
 
-export const PAYLOAD_SCHEMAS = [UsageThresholdCrossedData, InvoiceHoldData, ReportFailedData, ReconciliationDriftFoundData, CustomerPaymentFailedData, CustomerStatusChangedData];
+export const PAYLOAD_SCHEMAS = [UsageThresholdCrossedData, InvoiceHoldData, InvoiceMismatchFoundData, ReportFailedData, ReconciliationDriftFoundData, CustomerPaymentFailedData, CustomerStatusChangedData];
 
 /**
  * A fact to announce. `key` names the fact within its type (a Stripe event id, a report id, …):

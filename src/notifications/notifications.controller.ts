@@ -69,7 +69,7 @@ class NotificationDeliveryPage {
 /**
  * The delivery log. Each body sent is `{ id, type, created, data }` with `data` one of the payload
  * schemas (UsageThresholdCrossedData for usage.threshold_crossed, InvoiceHoldData for invoice.held
- * and invoice.released, ReportFailedData, ReconciliationDriftFoundData, CustomerPaymentFailedData,
+ * and invoice.released, InvoiceMismatchFoundData for invoice.mismatch_found, ReportFailedData, ReconciliationDriftFoundData, CustomerPaymentFailedData,
  * CustomerStatusChangedData).
  */
 @ApiTags('notifications')

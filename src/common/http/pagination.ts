@@ -29,7 +29,8 @@ export interface PageRequest {
   limit: number;
 }
 
-const invalidCursor = () =>
+/** 400: a cursor this list did not issue (also for a list whose sort key has a shape of its own). */
+export const invalidCursor = () =>
   new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
 
 /**
