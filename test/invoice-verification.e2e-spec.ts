@@ -209,6 +209,19 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     }
   });
 
+  it('announces a difference still open when Stripe finalized the draft as invoice.mismatch_found, never as held', async () => {
+    const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 6, async (stripeCustomerId, end) => {
+      await emulatorControl(controlOf(stack), 'POST', '/meter_events/inject', { event_name: eventNameOf(stack, meter), customer: stripeCustomerId, value: 3, timestamp: end - 100 });
+    });
+    await waitForVerification(invoice.id, (v) => v.checks >= 1 && v.lines.length > 0);
+    // Stripe finalizes the draft while the verification still waits for the line to catch up
+    await advanceClock(stack.stripe, clockId, periodEnd + 2 * HOUR);
+    const mismatched = await waitForVerification(invoice.id, (v) => v.state === 'mismatched');
+    expect(mismatched.lines).toEqual([expect.objectContaining({ ledgerUnits: '6', invoiceUnits: '9' })]);
+    const notices = await stack.app.sql<{ type: string; data: Record<string, unknown> }>(`select type, data from notifications where data->>'stripeInvoiceId' = ?`, [invoice.id]);
+    expect(notices).toEqual([{ type: 'invoice.mismatch_found', data: expect.objectContaining({ notHeldBecause: 'already_finalized', invoiceStatus: expect.not.stringMatching(/^draft$/) }) }]);
+  });
+
   it('skips an invoice with no metered line of ours (a subscription made outside the service)', async () => {
     const { stripe } = stack;
     const anchor = periodAnchor();
@@ -290,6 +303,7 @@ describe('invoice verification in report mode (e2e)', () => {
     const types = await stack.app.sql<{ type: string }>(`select type from notifications where data->>'stripeInvoiceId' = ?`, [invoice.id]);
     expect(types.map((row) => row.type)).toEqual(['invoice.mismatch_found']);
     const schemas = (await stack.app.anonymous.get('/docs-json').expect(200)).body.components.schemas;
+    expect(Object.keys(schemas.InvoiceMismatchFoundData.properties).sort()).toEqual(['customerId', 'invoiceStatus', 'notHeldBecause', 'periodEnd', 'periodStart', 'reason', 'stripeInvoiceId']);
     expect(schemas.InvoiceMismatchFoundData.properties.notHeldBecause).toMatchObject({ enum: ['report_mode', 'already_finalized'] });
 
     await advanceClock(stack.stripe, clockId, periodEnd + HOUR + 120);

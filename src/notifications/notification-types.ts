@@ -38,12 +38,8 @@ export class InvoiceHoldData {
 export const MISMATCH_NOT_HELD_BECAUSE = ['report_mode', 'already_finalized'] as const;
 
 /** invoice.mismatch_found: a draft invoice disagrees with the ledger but was not held (emitted by invoice verification). */
-export class InvoiceMismatchFoundData {
-  @ApiProperty() customerId!: string;
-  @ApiProperty() stripeInvoiceId!: string;
-  @ApiProperty({ format: 'date-time' }) periodStart!: string;
-  @ApiProperty({ format: 'date-time' }) periodEnd!: string;
-  @ApiProperty({ description: 'the difference per meter, as the verification shows it' }) reason!: string;
+export class InvoiceMismatchFoundData extends InvoiceHoldData {
+  @ApiProperty({ description: 'the difference per meter, as the verification shows it' }) declare reason: string;
   @ApiProperty({ enum: MISMATCH_NOT_HELD_BECAUSE, description: 'report_mode: INVOICE_VERIFICATION=report; already_finalized: Stripe finalized the invoice before the verification decided' })
   notHeldBecause!: (typeof MISMATCH_NOT_HELD_BECAUSE)[number];
   @ApiProperty({ description: "the invoice's Stripe status when the difference was found (draft, open, paid, …)" }) invoiceStatus!: string;
