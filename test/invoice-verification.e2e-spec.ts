@@ -209,15 +209,19 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     }
   });
 
-  it('announces a difference still open when Stripe finalized the draft as invoice.mismatch_found, never as held', async () => {
+  it('does not hold an invoice Stripe finalized while the hold was on its way: auto_advance stays on, announced as invoice.mismatch_found', async () => {
     const { clockId, periodEnd, invoice } = await closedPeriod(stack, meter, 6, async (stripeCustomerId, end) => {
       await emulatorControl(controlOf(stack), 'POST', '/meter_events/inject', { event_name: eventNameOf(stack, meter), customer: stripeCustomerId, value: 3, timestamp: end - 100 });
     });
-    await waitForVerification(invoice.id, (v) => v.checks >= 1 && v.lines.length > 0);
-    // Stripe finalizes the draft while the verification still waits for the line to catch up
+    // the hold's request to Stripe goes unanswered (the client retries it after its timeout) ...
+    stack.emulator.faults.add({ kind: 'hang', count: 1, method: 'POST', pathPrefix: `/v1/invoices/${invoice.id}` });
+    await advanceClock(stack.stripe, clockId, periodEnd + HOUR - 300);
+    await eventually(async () => expect(stack.emulator.faults.list()).toEqual([]), 20_000);
+    // ... and Stripe finalizes the draft meanwhile: the retried hold finds an open invoice
     await advanceClock(stack.stripe, clockId, periodEnd + 2 * HOUR);
     const mismatched = await waitForVerification(invoice.id, (v) => v.state === 'mismatched');
     expect(mismatched.lines).toEqual([expect.objectContaining({ ledgerUnits: '6', invoiceUnits: '9' })]);
+    expect(await stack.stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: expect.not.stringMatching(/^draft$/), auto_advance: true });
     const notices = await stack.app.sql<{ type: string; data: Record<string, unknown> }>(`select type, data from notifications where data->>'stripeInvoiceId' = ?`, [invoice.id]);
     expect(notices).toEqual([{ type: 'invoice.mismatch_found', data: expect.objectContaining({ notHeldBecause: 'already_finalized', invoiceStatus: expect.not.stringMatching(/^draft$/) }) }]);
   });

@@ -19,6 +19,15 @@ export const invoiceFacts = (row: VerificationRecord, customerId: string) => ({
   periodEnd: new Date(row.periodEnd).toISOString(),
 });
 
+/** What a check found wrong, as its decision records it. */
+interface Finding {
+  row: VerificationRecord;
+  customerId: string;
+  lines: VerifiedLine[];
+  reason: string;
+  finalizesAt: Date | null;
+}
+
 const fromUnix = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? null : new Date(seconds * 1000));
 
 /**
@@ -64,13 +73,9 @@ export class InvoiceChecker {
     if (invoice.status === 'draft' && (await this.timeRemains(invoice, row.checks, delayMs))) {
       return this.decide(row, null, { state: 'pending', lines, reason, finalizesAt, nextCheckAt: new Date(Date.now() + delayMs) });
     }
-    if (this.config.invoiceVerification.mode === 'hold' && invoice.status === 'draft') return this.hold(row, invoice, customerId, lines, reason, finalizesAt);
-    const notice: NotificationDraft = {
-      type: 'invoice.mismatch_found',
-      key: row.stripeInvoiceId,
-      data: { ...invoiceFacts(row, customerId), reason, notHeldBecause: invoice.status === 'draft' ? 'report_mode' : 'already_finalized', invoiceStatus: invoice.status ?? 'unknown' },
-    };
-    return this.decide(row, notice, { state: 'mismatched', lines, reason, finalizesAt, nextCheckAt: null });
+    const finding = { row, customerId, lines, reason, finalizesAt };
+    if (this.config.invoiceVerification.mode === 'hold' && invoice.status === 'draft') return this.hold(finding, invoice);
+    return this.notHeld(finding, invoice);
   }
 
   /** Time for another check: before the last moment to decide (Stripe's time: a test clock's on one) and under the check limit. */
@@ -91,13 +96,33 @@ export class InvoiceChecker {
     return this.decide(row, notice, { state: 'matched', lines, reason: null, finalizesAt, nextCheckAt: null });
   }
 
-  /** The hold is recorded before Stripe is asked, so a crash in between leaves a row that may turn auto_advance on again. */
-  private async hold(row: VerificationRecord, invoice: Stripe.Invoice, customerId: string, lines: VerifiedLine[], reason: string, finalizesAt: Date | null): Promise<VerificationState | null> {
+  /**
+   * The hold is recorded before Stripe is asked, so a crash in between leaves a row that may turn
+   * auto_advance on again. Stripe's answer tells whether the draft was still a draft: if Stripe
+   * finalized it after this check read it, it is too late to hold; auto_advance goes back on so its
+   * collection goes on as Stripe scheduled, and the difference is announced as not held.
+   */
+  private async hold(finding: Finding, invoice: Stripe.Invoice): Promise<VerificationState | null> {
+    const { row, customerId, lines, reason, finalizesAt } = finding;
     if (!(await this.verifications.markHoldRequested(row.id, row.checks))) return null;
-    await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: false }, { idempotencyKey: `invoice-verification:${invoice.id}:hold` }));
+    const setAutoAdvance = (on: boolean, step: string) =>
+      this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: on }, { idempotencyKey: `invoice-verification:${invoice.id}:${step}` }));
+    const held = await setAutoAdvance(false, 'hold');
+    if (held.status !== 'draft') {
+      await setAutoAdvance(true, 'hold-too-late');
+      return this.notHeld(finding, held);
+    }
     this.logger.warn(`invoice ${invoice.id} held: ${reason}`);
     const notice = { type: 'invoice.held', key: `${row.stripeInvoiceId}:held`, data: { ...invoiceFacts(row, customerId), reason } } as const;
     return this.decide({ ...row, holdRequested: true }, notice, { state: 'held', lines, reason, finalizesAt, nextCheckAt: null });
+  }
+
+  /** A difference recorded and announced (invoice.mismatch_found) without a hold: report mode, or Stripe finalized the invoice first. */
+  private notHeld(finding: Finding, invoice: Stripe.Invoice): Promise<VerificationState | null> {
+    const { row, customerId, lines, reason, finalizesAt } = finding;
+    const notHeldBecause = invoice.status === 'draft' ? 'report_mode' : 'already_finalized';
+    const notice = { type: 'invoice.mismatch_found', key: row.stripeInvoiceId, data: { ...invoiceFacts(row, customerId), reason, notHeldBecause, invoiceStatus: invoice.status ?? 'unknown' } } as const;
+    return this.decide(row, notice, { state: 'mismatched', lines, reason, finalizesAt, nextCheckAt: null });
   }
 
   /** The outcome and its notification commit together, or neither does. */
