@@ -33,11 +33,11 @@ const fromUnix = (seconds: number | null | undefined) => (seconds === null || se
 /**
  * One check of one claimed verification: reads the draft from Stripe, compares each metered line
  * (matched by price) with the ledger's units placed in the line's period (late usage where the
- * reporter put it: PlacedUnitsService), and decides. A line
- * that disagrees while time remains before Stripe's finalization is checked again later (Stripe
- * aggregates meter events asynchronously); when time is up it is held (auto_advance off, so Stripe
- * does not finalize it, announced as invoice.held) or, in report mode or when Stripe finalized it
- * first, recorded as mismatched and announced as invoice.mismatch_found.
+ * reporter put it: PlacedUnitsService), and decides. A line that disagrees while time remains
+ * before Stripe's finalization is checked again later (Stripe aggregates meter events
+ * asynchronously); when time is up it is held (auto_advance off, so Stripe does not finalize it,
+ * announced as invoice.held) or, in report mode or when Stripe finalized it first, recorded as
+ * mismatched and announced as invoice.mismatch_found.
  */
 @Injectable()
 export class InvoiceChecker {
