@@ -1,7 +1,7 @@
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
 import type { TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 import {
   billedCustomer,
   catalogueMeter,

@@ -1,5 +1,5 @@
 import { ReportingService } from '../src/reporting/reporting.service';
-import { periodBoundary } from '../src/stripe/emulator/billing/billing-period';
+import { periodBoundary } from '@meterbridge/stripe-emulator';
 import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
 import { createCustomer } from './support/catalogue';

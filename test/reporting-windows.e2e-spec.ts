@@ -1,4 +1,4 @@
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { reportIdentifier } from '../src/reporting/report-identifier';
 import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
 import type { TestApp } from './support/test-app';

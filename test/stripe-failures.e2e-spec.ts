@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { STRIPE_CLIENT, STRIPE_EMULATOR } from '../src/stripe/stripe.constants';
 import { meterDefinition } from './support/catalogue';
 import { startTestApp, type TestApp } from './support/test-app';

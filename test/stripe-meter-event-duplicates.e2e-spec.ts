@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { isMeterEventAlreadyDelivered } from '../../src/stripe/meter-event-duplicate';
-import { meterAndCustomer } from '../support/billing-fixtures';
-import { startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { isMeterEventAlreadyDelivered } from '../src/stripe/meter-event-duplicate';
+import { meterAndCustomer } from '../packages/stripe-emulator/test/support/billing-fixtures';
+import { startContractTarget, stripeError, uniqueName, type ContractTarget } from '../packages/stripe-emulator/test/support/stripe-contract';
 
 /**
  * The reporter counts a report as delivered when Stripe refuses its identifier as already known

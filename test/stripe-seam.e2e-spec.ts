@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
-import { STRIPE_CLIENT, STRIPE_EMULATOR } from '../../src/stripe/stripe.constants';
-import { startTestApp } from '../support/test-app';
+import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-emulator';
+import { STRIPE_CLIENT, STRIPE_EMULATOR } from '../src/stripe/stripe.constants';
+import { startTestApp } from './support/test-app';
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
-import { advanceClock, clockedCustomer, itemOf, lineOf, meteredPlan, usage, type MeteredPlan } from '../support/billing-fixtures';
-import { emulatorOf, emulatorOnly, eventually, startContractTarget, type ContractTarget } from '../support/stripe-contract';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { advanceClock, clockedCustomer, itemOf, lineOf, meteredPlan, usage, type MeteredPlan } from './support/billing-fixtures';
+import { emulatorOf, emulatorOnly, eventually, startContractTarget, type ContractTarget } from './support/stripe-contract';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 /** Jan 31, noon UTC: the next period ends Feb 28 (Stripe clamps to the month's last day), then Mar 31. */
 const ANCHOR = Date.UTC(2026, 0, 31, 12) / 1000;

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 describe('products and prices', () => {
   let target: ContractTarget;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { emulatorControl, emulatorOf, emulatorOnly, nowSeconds, startContractTarget, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { emulatorControl, emulatorOf, emulatorOnly, nowSeconds, startContractTarget, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 /** `/_emulator/*`: what tests and other tools use to set up and inspect the emulator over HTTP. */
 describe('emulator control API', () => {

@@ -1,4 +1,4 @@
-import { startContractTarget, stripeError, uniqueName, nowSeconds, type ContractTarget } from '../support/stripe-contract';
+import { startContractTarget, stripeError, uniqueName, nowSeconds, type ContractTarget } from './support/stripe-contract';
 
 describe('customers', () => {
   let target: ContractTarget;

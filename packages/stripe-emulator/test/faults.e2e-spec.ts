@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { emulatorOf, emulatorOnly, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { emulatorOf, emulatorOnly, startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 /** Fault injection: what the client sees, and what the emulator (Stripe) kept. */
 describe('fault injection', () => {

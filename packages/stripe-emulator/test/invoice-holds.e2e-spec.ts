@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { advanceClock, clockedCustomer, lineOf, meteredPlan, usage, type MeteredPlan } from '../support/billing-fixtures';
-import { emulatorControl, emulatorOnly, startContractTarget, type ContractTarget } from '../support/stripe-contract';
+import { advanceClock, clockedCustomer, lineOf, meteredPlan, usage, type MeteredPlan } from './support/billing-fixtures';
+import { emulatorControl, emulatorOnly, startContractTarget, type ContractTarget } from './support/stripe-contract';
 
 const ANCHOR = Date.UTC(2026, 0, 31, 12) / 1000;
 const FEB_28 = Date.UTC(2026, 1, 28, 12) / 1000;

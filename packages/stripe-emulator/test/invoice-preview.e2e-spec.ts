@@ -1,5 +1,5 @@
-import { clockedCustomer, itemOf, lineOf, meteredPlan, usage, type MeteredPlan } from '../support/billing-fixtures';
-import { eventually, nowSeconds, startContractTarget, stripeError, type ContractTarget } from '../support/stripe-contract';
+import { clockedCustomer, itemOf, lineOf, meteredPlan, usage, type MeteredPlan } from './support/billing-fixtures';
+import { eventually, nowSeconds, startContractTarget, stripeError, type ContractTarget } from './support/stripe-contract';
 
 const HOUR = 3600;
 

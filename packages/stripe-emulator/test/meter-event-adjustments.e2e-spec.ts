@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { advanceClock, clockedCustomer, lineOf, meteredPlan, usage, type MeteredPlan } from '../support/billing-fixtures';
-import { emulatorOf, emulatorOnly, eventually, startContractTarget, stripeError, uniqueName, utcDayStart, type ContractTarget } from '../support/stripe-contract';
+import { advanceClock, clockedCustomer, lineOf, meteredPlan, usage, type MeteredPlan } from './support/billing-fixtures';
+import { emulatorOf, emulatorOnly, eventually, startContractTarget, stripeError, uniqueName, utcDayStart, type ContractTarget } from './support/stripe-contract';
 
 const HOUR = 3600;
 const DAY = 86_400;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { meterAndCustomer } from '../support/billing-fixtures';
-import { eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { meterAndCustomer } from './support/billing-fixtures';
+import { eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 const DAY = 86_400;
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();

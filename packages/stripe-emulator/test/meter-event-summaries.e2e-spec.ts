@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { eventually, startContractTarget, stripeError, uniqueName, utcDayStart, type ContractTarget } from '../support/stripe-contract';
+import { eventually, startContractTarget, stripeError, uniqueName, utcDayStart, type ContractTarget } from './support/stripe-contract';
 
 const HOUR = 3600;
 const DAY = 86_400;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { emulatorOf, emulatorOnly, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { emulatorOf, emulatorOnly, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 const DAY = 86_400;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 /** Stripe's wire protocol: authentication, the error and list shapes, unknown parameters, idempotency. */
 describe('Stripe wire protocol', () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { advanceClock, clockedCustomer, meteredPlan } from '../support/billing-fixtures';
-import { emulatorOnly, eventually, nowSeconds, startContractTarget, uniqueName, type ContractTarget } from '../support/stripe-contract';
-import { startWebhookReceiver } from '../support/webhook-receiver';
+import { advanceClock, clockedCustomer, meteredPlan } from './support/billing-fixtures';
+import { emulatorOnly, eventually, nowSeconds, startContractTarget, uniqueName, type ContractTarget } from './support/stripe-contract';
+import { startWebhookReceiver } from './support/webhook-receiver';
 
 const DAY = 86_400;
 

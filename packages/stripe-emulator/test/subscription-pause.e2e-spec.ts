@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { advanceClock, clockedCustomer, itemOf, meteredPlan, type MeteredPlan } from '../support/billing-fixtures';
-import { eventually, nowSeconds, startContractTarget, stripeError, type ContractTarget } from '../support/stripe-contract';
+import { advanceClock, clockedCustomer, itemOf, meteredPlan, type MeteredPlan } from './support/billing-fixtures';
+import { eventually, nowSeconds, startContractTarget, stripeError, type ContractTarget } from './support/stripe-contract';
 
 const DAY = 86_400;
 

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { advanceClock, clockedCustomer, itemOf, lineOf, meteredPlan, usage, type MeteredPlan } from '../support/billing-fixtures';
-import { emulatorOnly, nowSeconds, startContractTarget, stripeError, type ContractTarget } from '../support/stripe-contract';
+import { advanceClock, clockedCustomer, itemOf, lineOf, meteredPlan, usage, type MeteredPlan } from './support/billing-fixtures';
+import { emulatorOnly, nowSeconds, startContractTarget, stripeError, type ContractTarget } from './support/stripe-contract';
 
 const DAY = 86_400;
 /** Mar 15, 09:30:05 UTC: one month later is Apr 15 at the same time of day. */

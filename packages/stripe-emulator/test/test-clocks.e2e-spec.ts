@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { emulatorOf, emulatorOnly, eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
+import { emulatorOf, emulatorOnly, eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
 
 const DAY = 86_400;
 

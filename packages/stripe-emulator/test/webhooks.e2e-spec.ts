@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { clockedCustomer, meteredPlan, type MeteredPlan } from '../support/billing-fixtures';
-import { emulatorOf, emulatorOnly, eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from '../support/stripe-contract';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { clockedCustomer, meteredPlan, type MeteredPlan } from './support/billing-fixtures';
+import { emulatorOf, emulatorOnly, eventually, nowSeconds, startContractTarget, stripeError, uniqueName, type ContractTarget } from './support/stripe-contract';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 interface DeliveryView {
   event_id: string;

@@ -19,13 +19,15 @@
  * The error bodies are not in the SDK's declarations; they come from Stripe's OpenAPI description
  * (`error` and `v2.error`), written out below.
  */
-import { writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
+/** The installed SDK, wherever npm placed it (hoisted to the workspace root or in this package). */
+const sdkDir = createRequire(import.meta.url).resolve.paths('stripe').map((dir) => join(dir, 'stripe')).find((dir) => existsSync(join(dir, 'package.json')));
 const entry = join(here, 'stripe-wire-types.ts');
 const program = ts.createProgram([entry], { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, noEmit: true });
 const checker = program.getTypeChecker();
@@ -147,8 +149,8 @@ function membersOf(interfaceName) {
 
 const objects = membersOf('WireObjects');
 const deleted = membersOf('DeletedObjects');
-const sdk = JSON.parse(readFileSync(join(root, 'node_modules', 'stripe', 'package.json'), 'utf8'));
-const apiVersion = /ApiVersion = '([^']+)'/.exec(readFileSync(join(root, 'node_modules', 'stripe', 'cjs', 'apiVersion.js'), 'utf8'))?.[1];
+const sdk = JSON.parse(readFileSync(join(sdkDir, 'package.json'), 'utf8'));
+const apiVersion = /ApiVersion = '([^']+)'/.exec(readFileSync(join(sdkDir, 'cjs', 'apiVersion.js'), 'utf8'))?.[1];
 
 function errorBody(required, properties) {
   return { type: 'object', required: ['error'], additionalProperties: false, properties: { error: { type: 'object', required, additionalProperties: false, properties } } };

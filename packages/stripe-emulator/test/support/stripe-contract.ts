@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
-import { createStripeClient, type StripeClientSettings } from '../../src/stripe/stripe.module';
+import { startStripeEmulator, type StripeEmulator } from '../../src/emulator';
 import { ConformanceRecorder } from './stripe-conformance';
 
+/** What a contract test may vary in its client: the key, SDK retries and timeout. */
+export interface ContractClientSettings {
+  secretKey: string;
+  maxNetworkRetries: number;
+  timeoutMs: number;
+}
+
 /**
- * The contract tests talk to the emulator through the real SDK, built the way production builds
- * it. With STRIPE_CONTRACT_SECRET_KEY=sk_test_… they talk to Stripe's test mode instead, so that
+ * The contract tests talk to the emulator through the real SDK with the options an integration
+ * uses (`host`/`port`/`protocol` pointing at the emulator). With STRIPE_CONTRACT_SECRET_KEY=sk_test_… they talk to Stripe's test mode instead, so that
  * the emulator's behaviour can be checked against the real thing; tests that need the emulator's
  * control API are then skipped (`emulatorOnly`).
  */
@@ -30,7 +36,7 @@ export interface ContractTarget {
   /** Every answer the emulator sent (API responses, webhook and thin event payloads), checked on close. */
   conformance?: ConformanceRecorder;
   /** Another client to the same target, e.g. with retries off or a short timeout. */
-  client(overrides?: Partial<StripeClientSettings>): Stripe;
+  client(overrides?: Partial<ContractClientSettings>): Stripe;
   close(): Promise<void>;
 }
 
@@ -38,8 +44,12 @@ export async function startContractTarget(): Promise<ContractTarget> {
   if (!againstRealStripe) process.stderr.write("Stripe contract tests: against the in-repo emulator; Stripe's test mode is skipped (set STRIPE_CONTRACT_SECRET_KEY=sk_test_… to run them there).\n");
   const emulator = againstRealStripe ? undefined : await startStripeEmulator();
   const secretKey = realStripeKey ?? 'sk_test_contract_suite';
-  const defaults: StripeClientSettings = { secretKey, apiBaseUrl: emulator?.url, maxNetworkRetries: 2, timeoutMs: 20_000 };
-  const client = (overrides: Partial<StripeClientSettings> = {}): Stripe => createStripeClient({ ...defaults, ...overrides });
+  const defaults: ContractClientSettings = { secretKey, maxNetworkRetries: 2, timeoutMs: 20_000 };
+  const target = emulator ? { host: emulator.host, port: emulator.port, protocol: 'http' as const } : {};
+  const client = (overrides: Partial<ContractClientSettings> = {}): Stripe => {
+    const settings = { ...defaults, ...overrides };
+    return new Stripe(settings.secretKey, { maxNetworkRetries: settings.maxNetworkRetries, timeout: settings.timeoutMs, ...target });
+  };
   const conformance = emulator ? new ConformanceRecorder() : undefined;
   if (emulator && conformance) emulator.state.traffic.observe(conformance.record);
   return {
