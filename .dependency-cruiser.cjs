@@ -17,10 +17,17 @@ module.exports = {
     },
     {
       name: 'stripe-client-through-the-seam',
-      comment: 'Only src/stripe builds the Stripe client; everything else injects it.',
+      comment: 'Only src/stripe builds the Stripe client; everything else calls Stripe through StripeGateway.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/stripe/' },
       to: { path: 'node_modules/stripe/.+/stripe\\.(cjs|esm)\\.node' },
+    },
+    {
+      name: 'stripe-sdk-only-in-the-gateway',
+      comment: 'The SDK client (STRIPE_CLIENT) is injected only in src/stripe: every Stripe call the service makes goes through StripeGateway.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/stripe/' },
+      to: { path: '^src/stripe/stripe-client\\.token\\.ts$' },
     },
     {
       name: 'emulator-only-through-the-development-loader',

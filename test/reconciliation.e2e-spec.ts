@@ -1,5 +1,6 @@
 import type { StripeEmulator } from '@meterbridge/stripe-emulator';
-import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
+import { type Stripe } from '../src/stripe/stripe.constants';
 import type { TestApp } from './support/test-app';
 import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 import {

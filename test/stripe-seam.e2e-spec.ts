@@ -2,7 +2,8 @@ import { connect } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-emulator';
-import { STRIPE_CLIENT, STRIPE_EMULATOR } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
+import { STRIPE_EMULATOR } from '../src/stripe/stripe.constants';
 import { startTestApp } from './support/test-app';
 
 function accepts(port: number): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Stripe } from '../src/stripe/stripe.constants';
-import { STRIPE_CLIENT } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
 import { eventually } from './support/eventually';
 import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, recordUsage, runReporter, startReportingApp, subscribeWithPeriods } from './support/reporting';
 import { deliver } from './support/signed-webhooks';

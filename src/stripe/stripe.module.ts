@@ -1,7 +1,9 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppConfig } from '../config/app-config.js';
-import { STRIPE_CLIENT, STRIPE_EMULATOR } from './stripe.constants.js';
+import { STRIPE_CLIENT } from './stripe-client.token.js';
+import { STRIPE_EMULATOR } from './stripe.constants.js';
+import { StripeGateway } from './stripe-gateway.js';
 import { startInProcessStripeEmulator, type InProcessStripeEmulator } from './stripe-emulator.loader.js';
 
 export interface StripeClientSettings {
@@ -44,16 +46,18 @@ function stripeClient(config: AppConfig, emulator: InProcessStripeEmulator | nul
 }
 
 /**
- * The Stripe seam: everything else injects STRIPE_CLIENT. Without a secret key (development and
- * tests) the client talks to an emulator started in this process, closed with the application.
+ * The Stripe seam: everything else injects StripeGateway, which alone holds the SDK client. Without
+ * a secret key (development and tests) the client talks to an emulator started in this process,
+ * closed with the application.
  */
 @Global()
 @Module({
   providers: [
     { provide: STRIPE_EMULATOR, inject: [AppConfig], useFactory: inProcessEmulator },
     { provide: STRIPE_CLIENT, inject: [AppConfig, STRIPE_EMULATOR], useFactory: stripeClient },
+    StripeGateway,
   ],
-  exports: [STRIPE_CLIENT, STRIPE_EMULATOR],
+  exports: [StripeGateway, STRIPE_EMULATOR],
 })
 export class StripeModule implements OnApplicationShutdown {
   constructor(@Inject(STRIPE_EMULATOR) private readonly emulator: InProcessStripeEmulator | null) {}
