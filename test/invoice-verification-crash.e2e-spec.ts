@@ -2,7 +2,7 @@ import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
 import { advanceClock, FAST_VERIFICATION, PERIOD_CLOSE_ENVIRONMENT, PERIOD_CLOSE_SECRET_KEY, periodAnchor, startBillingStack, waitForVerification, type BillingStack } from './support/period-close';
-import { emulatorControl } from './support/stripe-contract';
+import { emulatorControl } from '../packages/stripe-emulator/test/support/stripe-contract';
 import { buildService, startService, type ServiceBuild, type ServiceProcess } from './support/service-process';
 import { startTestApp, type TestApp } from './support/test-app';
 

@@ -13,9 +13,9 @@ import {
   type BillingStack,
   type Verification,
 } from './support/period-close';
-import { emulatorControl } from './support/stripe-contract';
+import { emulatorControl } from '../packages/stripe-emulator/test/support/stripe-contract';
 import { startTestApp, type TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 const HOUR = 3600;
 

@@ -1,11 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import type { NotificationDraft } from '../notifications/notification-types.js';
 import { PlacedUnitsService } from '../reporting/placed-units.service.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import type { Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { agrees, compareLine, describeDifferences, matchLines } from './invoice-comparison.js';
 import type { VerificationState, VerifiedLine } from './invoice-verification.entity.js';
 import { stripeNow } from './stripe-now.js';
@@ -45,7 +46,7 @@ export class InvoiceChecker {
 
   constructor(
     private readonly config: AppConfig,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly placedUnits: PlacedUnitsService,
     private readonly outbox: NotificationOutbox,
@@ -53,7 +54,7 @@ export class InvoiceChecker {
   ) {}
 
   async check(row: VerificationRecord): Promise<VerificationState | null> {
-    const invoice = await this.metrics.timeStripeCall('invoices.retrieve', () => this.stripe.invoices.retrieve(row.stripeInvoiceId));
+    const invoice = await this.stripe.retrieveInvoice(row.stripeInvoiceId);
     const { customerId, items } = await this.verifications.meteredItems(row.stripeSubscriptionId);
     const matched = customerId ? matchLines(invoice, items) : [];
     const finalizesAt = fromUnix(invoice.automatically_finalizes_at) ?? row.finalizesAt;
@@ -82,7 +83,7 @@ export class InvoiceChecker {
   private async timeRemains(invoice: Stripe.Invoice, checks: number, delayMs: number): Promise<boolean> {
     const { decideBeforeSeconds, maxChecks } = this.config.invoiceVerification;
     if (checks >= maxChecks || invoice.automatically_finalizes_at === null || !invoice.auto_advance) return false;
-    const now = await stripeNow(this.stripe, this.metrics, invoice);
+    const now = await stripeNow(this.stripe, invoice);
     return now + delayMs / 1000 + decideBeforeSeconds < invoice.automatically_finalizes_at;
   }
 
@@ -90,7 +91,7 @@ export class InvoiceChecker {
   private async matched(row: VerificationRecord, invoice: Stripe.Invoice, customerId: string, lines: VerifiedLine[], finalizesAt: Date | null): Promise<VerificationState | null> {
     let notice: NotificationDraft | null = null;
     if (row.holdRequested && invoice.status === 'draft' && !invoice.auto_advance) {
-      await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: true }, { idempotencyKey: `invoice-verification:${invoice.id}:resume` }));
+      await this.stripe.setInvoiceAutoAdvance(invoice.id, true, 'resume');
       notice = { type: 'invoice.released', key: `${row.stripeInvoiceId}:released`, data: { ...invoiceFacts(row, customerId), reason: 'matched the ledger on recheck' } } as const;
     }
     return this.decide(row, notice, { state: 'matched', lines, reason: null, finalizesAt, nextCheckAt: null });
@@ -105,11 +106,10 @@ export class InvoiceChecker {
   private async hold(finding: Finding, invoice: Stripe.Invoice): Promise<VerificationState | null> {
     const { row, customerId, lines, reason, finalizesAt } = finding;
     if (!(await this.verifications.markHoldRequested(row.id, row.checks))) return null;
-    const setAutoAdvance = (on: boolean, step: string) =>
-      this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: on }, { idempotencyKey: `invoice-verification:${invoice.id}:${step}` }));
-    const held = await setAutoAdvance(false, 'hold');
+    const held = await this.stripe.setInvoiceAutoAdvance(invoice.id, false, 'hold');
     if (held.status !== 'draft') {
-      await setAutoAdvance(true, 'hold-too-late');
+      // on again under the resume key: a finalized invoice never returns to draft, so no recheck resumes it later
+      await this.stripe.setInvoiceAutoAdvance(invoice.id, true, 'resume');
       return this.notHeld(finding, held);
     }
     this.logger.warn(`invoice ${invoice.id} held: ${reason}`);

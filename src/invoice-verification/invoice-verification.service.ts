@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { invalidCursor, type PageRequest } from '../common/http/pagination.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { invoiceNotHeld, recheckNotAllowed, verificationNotFound } from './invoice-verification.errors.js';
 import type { VerificationState } from './invoice-verification.entity.js';
 import { InvoiceChecker, invoiceFacts } from './invoice-checker.service.js';
@@ -25,7 +25,7 @@ export interface DraftInvoice {
 export class InvoiceVerificationService {
   constructor(
     private readonly config: AppConfig,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly runner: InvoiceVerificationRunner,
     private readonly checker: InvoiceChecker,
@@ -77,13 +77,9 @@ export class InvoiceVerificationService {
   }
 
   private async letFinalize(held: VerificationRecord): Promise<void> {
-    const invoiceId = held.stripeInvoiceId;
-    const key = (step: string) => ({ idempotencyKey: `invoice-verification:${invoiceId}:${step}` });
-    const invoice = await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoiceId, { auto_advance: true }, key('release')));
+    const invoice = await this.stripe.setInvoiceAutoAdvance(held.stripeInvoiceId, true, 'release');
     const due = held.finalizesAt ? new Date(held.finalizesAt).getTime() / 1000 : 0;
-    if (invoice.status === 'draft' && due <= (await stripeNow(this.stripe, this.metrics, invoice))) {
-      await this.metrics.timeStripeCall('invoices.finalize_invoice', () => this.stripe.invoices.finalizeInvoice(invoiceId, { auto_advance: true }, key('finalize')));
-    }
+    if (invoice.status === 'draft' && due <= (await stripeNow(this.stripe, invoice))) await this.stripe.finalizeInvoice(held.stripeInvoiceId);
   }
 
   /** Checks a held (or mismatched) invoice again, now and in this request; a match releases it. */
