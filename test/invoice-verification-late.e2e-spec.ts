@@ -24,6 +24,7 @@ describe('invoice verification of late usage (e2e: API → reporter → Stripe e
   let calls: Meter;
   let records: Meter;
   let seats: Meter;
+  let gauge: Meter;
 
   beforeAll(async () => {
     cycle = await startBillingCycle(FAST_VERIFICATION);
@@ -31,6 +32,7 @@ describe('invoice verification of late usage (e2e: API → reporter → Stripe e
     calls = await createMeter(testApp.http, { key: 'calls', aggregation: 'sum', unitAmountDecimal: '2', lateUsagePolicy: 'next_period' });
     records = await createMeter(testApp.http, { key: 'records', aggregation: 'sum', unitAmountDecimal: '1', lateUsagePolicy: 'record_only' });
     seats = await createMeter(testApp.http, { key: 'seats', aggregation: 'count', unitAmountDecimal: '100', lateUsagePolicy: 'next_period' });
+    gauge = await createMeter(testApp.http, { key: 'gauge', aggregation: 'last', unitAmountDecimal: '10', lateUsagePolicy: 'next_period' });
   });
   afterAll(() => cycle.close(), 180_000);
 
@@ -71,6 +73,7 @@ describe('invoice verification of late usage (e2e: API → reporter → Stripe e
     const firstRecord = await ingest(customer.id, 'records', 20, usageBase + HOUR);
     const firstSeat = await ingest(customer.id, 'seats', 1, usageBase + HOUR);
     await ingest(customer.id, 'seats', 1, usageBase + HOUR);
+    await ingest(customer.id, 'gauge', 9, usageBase + HOUR);
     await runReporter();
     const first = await closePeriod(clock.id, subscription.stripeSubscriptionId, customer.stripeCustomerId, periodEnd);
     expect(first.verification).toMatchObject({ state: 'matched' });
@@ -86,12 +89,15 @@ describe('invoice verification of late usage (e2e: API → reporter → Stripe e
     await ingest(customer.id, 'seats', 1, usageBase + 2 * HOUR);
     await correct(customer.id, firstSeat, 0);
     for (let seat = 0; seat < 3; seat += 1) await ingest(customer.id, 'seats', 1, periodEnd + 60);
+    // a late gauge reading lands at the next period's start, so the next period's own later reading is its last
+    await ingest(customer.id, 'gauge', 7, usageBase + 2 * HOUR);
+    await ingest(customer.id, 'gauge', 5, periodEnd + 60);
     await ingest(customer.id, 'calls', 50, periodEnd + 60);
     await ingest(customer.id, 'records', 50, periodEnd + 60);
     await runReporter();
     const reportsOfFirstPeriod = await testApp.sql<{ meter: string; units: string; late_adjustment: boolean; late_unbillable: boolean }>(
       `select m.key as meter, r.units::text as units, r.late_adjustment, r.late_unbillable from usage_reports r join meters m on m.id = r.meter_id
-       where r.customer_id = ? and r.window_start < to_timestamp(?) and m.key <> 'seats' order by m.key, r.units desc`,
+       where r.customer_id = ? and r.window_start < to_timestamp(?) and m.key in ('calls', 'records') order by m.key, r.units desc`,
       [customer.id, periodEnd],
     );
     expect(reportsOfFirstPeriod.map((row) => [row.meter, row.units, row.late_adjustment, row.late_unbillable])).toEqual([
@@ -113,21 +119,23 @@ describe('invoice verification of late usage (e2e: API → reporter → Stripe e
         expect.objectContaining({ meter: 'calls', ledgerUnits: '51', invoiceUnits: '51', unitDifference: '0' }),
         expect.objectContaining({ meter: 'records', ledgerUnits: '50', invoiceUnits: '50', unitDifference: '0' }),
         expect.objectContaining({ meter: 'seats', ledgerUnits: '4', invoiceUnits: '4', unitDifference: '0' }),
+        expect.objectContaining({ meter: 'gauge', ledgerUnits: '5', invoiceUnits: '5', unitDifference: '0' }),
       ]),
     );
     expect(second.invoice.status).not.toBe('draft');
     expect(lineFor(second.invoice, calls.stripePriceId)?.quantity).toBe(51);
     expect(lineFor(second.invoice, records.stripePriceId)?.quantity).toBe(50);
     expect(lineFor(second.invoice, seats.stripePriceId)?.quantity).toBe(4);
+    expect(lineFor(second.invoice, gauge.stripePriceId)?.quantity).toBe(5);
     expect(await testApp.sql(`select id from notifications where type like 'invoice.%'`)).toEqual([]);
 
     // the first period still counts what its invoice carried: the late units left it
     const placed = await testApp.app.get(NativeSql).transaction((query) =>
       testApp.app.get(PlacedUnitsService).ofPeriods(
         query,
-        [calls, records, seats].map((meter) => ({ key: meter.key, customerId: customer.id, meterId: meter.id, periodStart: new Date(anchor * 1000), periodEnd: new Date(periodEnd * 1000) })),
+        [calls, records, seats, gauge].map((meter) => ({ key: meter.key, customerId: customer.id, meterId: meter.id, periodStart: new Date(anchor * 1000), periodEnd: new Date(periodEnd * 1000) })),
       ),
     );
-    expect(Object.fromEntries(placed)).toEqual({ calls: '20', records: '20', seats: '2' });
+    expect(Object.fromEntries(placed)).toEqual({ calls: '20', records: '20', seats: '2', gauge: '9' });
   });
 });
