@@ -160,13 +160,17 @@ describe('invoice verification at period close (e2e, test clocks)', () => {
     const heldCounted = async (app: TestApp) => Number(/meterbridge_invoice_verifications_total\{outcome="held"\} (\d+)/.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1] ?? 0);
     expect((await heldCounted(stack.app)) + (await heldCounted(replica))).toBe(1);
 
-    // a recheck on the other replica while the release waits for Stripe: it waits for the release and
-    // finds the invoice released, instead of re-holding (or finding held) an invoice Stripe now finalizes
+    // a recheck and a second release on the other replica while the release waits for Stripe: both wait
+    // for it and find the invoice released, instead of re-holding (or releasing again) an invoice Stripe now finalizes
     stack.emulator.faults.add({ kind: 'hang', count: 1, method: 'POST', pathPrefix: `/v1/invoices/${invoice.id}` });
     const releasing = stack.app.http.post(`/v1/invoices/${invoice.id}/release`).send({ reason: 'customer agreed to the extra usage' }).then((response) => response);
     await eventually(async () => expect(stack.emulator.faults.list()).toEqual([]));
-    const racingRecheck = await replica.http.post(`/v1/invoices/${invoice.id}/recheck`);
+    const [racingRecheck, racingRelease] = await Promise.all([
+      replica.http.post(`/v1/invoices/${invoice.id}/recheck`).then((response) => response),
+      replica.http.post(`/v1/invoices/${invoice.id}/release`).send({ reason: 'a second operator' }).then((response) => response),
+    ]);
     expect(racingRecheck.body).toMatchObject({ statusCode: 409, error: 'INVOICE_VERIFICATION_NOT_DECIDED_AGAINST', message: expect.stringContaining('released') });
+    expect(racingRelease.body).toMatchObject({ statusCode: 409, error: 'INVOICE_NOT_HELD', message: expect.stringContaining('released') });
     const released = await releasing;
     expect(released.status).toBe(200);
     expect(released.body).toMatchObject({ state: 'released', releaseReason: 'customer agreed to the extra usage' });
