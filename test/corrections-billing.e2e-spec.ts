@@ -132,12 +132,30 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
     const mistake = await ingest(subject, 'calls', 1000, subject.usageBase + HOUR);
     await runReporter();
     for (const event of stripeEvents(subject)) emulator.state.meterEvents.age(DAY + 60, event.identifier);
+    // Stripe received the report no earlier than it was claimed: age the claim as well
+    await testApp.sql(`update usage_reports set created_at = created_at - interval '25 hours' where customer_id = ?`, [subject.customer.id]);
     expect(await correct(subject, mistake, 30)).toMatchObject({ billing: 'adjusting' });
     await runReporter();
     expect(stripeEvents(subject).map((event) => [event.value, event.cancelled])).toEqual([
       [1000n, false],
       [-970n, false],
     ]);
+    await closePeriod(subject, subject.periodEnd);
+    expect(await billed(subject, subject.periodEnd, meters.calls)).toEqual({ quantity: 30, amount: 60 });
+  });
+
+  it('a report Stripe refused, then corrected: the correction carries the window total, and the invoice bills the corrected value', async () => {
+    const subject = await subscribed();
+    const mistake = await ingest(subject, 'calls', 1000, subject.usageBase + HOUR);
+    emulator.faults.add({ kind: 'invalid_request', count: 1, pathPrefix: '/v1/billing/meter_events' });
+    try {
+      expect((await runReporter()).body).toMatchObject({ sent: 0, failed: 1 });
+    } finally {
+      emulator.faults.clear();
+    }
+    expect(await correct(subject, mistake, 30)).toMatchObject({ previousValue: '1000' });
+    expect((await runReporter()).body).toMatchObject({ sent: 1, failed: 0 });
+    expect(stripeEvents(subject).map((event) => [event.value, event.cancelled])).toEqual([[30n, false]]);
     await closePeriod(subject, subject.periodEnd);
     expect(await billed(subject, subject.periodEnd, meters.calls)).toEqual({ quantity: 30, amount: 60 });
   });

@@ -51,6 +51,8 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
 
   const correct = (body: Record<string, unknown>) => testApp.http.post('/v1/usage/corrections').send({ reason: 'client sent the wrong value', correctionKey: randomUUID(), ...body });
   const totals = async (customerId: string, meter: string) => (await testApp.http.get(`/v1/customers/${customerId}/usage`).query({ meter }).expect(200)).body.meters[0];
+  /** Stripe received a report no earlier than it was claimed: a test aging Stripe's copy ages the claim too. */
+  const claimedADayAgo = (customerId: string) => testApp.sql(`update usage_reports set created_at = created_at - interval '25 hours' where customer_id = ?`, [customerId]);
   const corrections = () => testApp.sql<{ count: string }>('select count(*)::text as count from usage_corrections').then(([row]) => Number(row!.count));
 
   describe('bad input stores nothing', () => {
@@ -204,6 +206,7 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
     const wrong = await ingest(customer.id, 'calls', 1000, new Date(hour.getTime() + MINUTE));
     await runReporter(testApp);
     emulator.state.meterEvents.age(DAY + MINUTE / 1000, reportIdentifier(customer.id, calls.id, hour, 0));
+    await claimedADayAgo(customer.id);
     await correct({ customerId: customer.id, idempotencyKey: wrong, value: 10 }).expect(201);
     await runReporter(testApp);
     const events = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true });
@@ -239,6 +242,93 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
     const live = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId });
     expect(live.map((event) => event.value)).toEqual([4n]);
     expect(await totals(customer.id, 'gauge')).toMatchObject({ ingested: '4', reported: '4' });
+  });
+
+  describe('a report Stripe refused (failed) was never counted: a correction takes it over', () => {
+    /** Stripe refuses the next meter event it is sent (400 invalid_request_error: nothing applied). */
+    async function runRefusingOneMeterEvent(): Promise<Awaited<ReturnType<typeof runReporter>>> {
+      emulator.faults.add({ kind: 'invalid_request', count: 1, pathPrefix: '/v1/billing/meter_events' });
+      try {
+        return await runReporter(testApp);
+      } finally {
+        emulator.faults.clear();
+      }
+    }
+    const status = async () => (await testApp.http.get('/v1/reporting/status').expect(200)).body;
+    const failedIdentifiers = async () => (await status()).failures.recent.map((report: { identifier: string }) => report.identifier);
+    const trace = async (customerId: string, idempotencyKey: string) =>
+      (await testApp.http.get('/v1/usage/events').query({ customerId, idempotencyKey }).expect(200)).body;
+    const held = (customer: BilledCustomer) =>
+      emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true }).map((event) => [event.identifier, event.value, event.cancelled]);
+
+    it('sends the window total, never a difference from units Stripe never had', async () => {
+      const customer = await subscribed(calls);
+      const hour = hourStart(3);
+      await ingest(customer.id, 'calls', 7, new Date(hour.getTime() + MINUTE));
+      const wrong = await ingest(customer.id, 'calls', 1000, new Date(hour.getTime() + 2 * MINUTE));
+      expect(await runRefusingOneMeterEvent()).toMatchObject({ sent: 0, failed: 1 });
+      const refused = reportIdentifier(customer.id, calls.id, hour, 0);
+      expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '1007', reported: '0', failed: '1007', pending: '0' });
+      expect(await failedIdentifiers()).toContain(refused);
+
+      const adjustmentsBefore = await stripeCalls(testApp, 'meter_event_adjustment.create');
+      await correct({ customerId: customer.id, idempotencyKey: wrong, value: 10 }).expect(201);
+      expect(await runReporter(testApp)).toMatchObject({ sent: 1, failed: 0 });
+      const resend = reportIdentifier(customer.id, calls.id, hour, 1);
+      expect(held(customer)).toEqual([[resend, 17n, false]]);
+      // the refused report's one meter event was never counted: nothing to cancel
+      expect(await stripeCalls(testApp, 'meter_event_adjustment.create')).toBe(adjustmentsBefore);
+      expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '17', reported: '17', failed: '0', pending: '0' });
+      expect(await failedIdentifiers()).not.toContain(refused);
+      const traced = await trace(customer.id, wrong);
+      expect(traced.reports).toEqual([
+        expect.objectContaining({ identifier: refused, units: '1007', status: 'failed', failureReason: expect.stringContaining('400'), cancelledBy: resend }),
+        expect.objectContaining({ identifier: resend, carries: 'usage', units: '-990', sentUnits: '17', status: 'sent' }),
+      ]);
+      expect(traced.billingPeriod).toMatchObject({ netUnits: '17', billedAsZero: false });
+    });
+
+    it('shows a refused resend as failed (not reported, not pending), and a later correction takes it over', async () => {
+      const customer = await subscribed(calls);
+      const hour = hourStart(3);
+      const wrong = await ingest(customer.id, 'calls', 300, new Date(hour.getTime() + MINUTE));
+      await runReporter(testApp);
+      expect((await correct({ customerId: customer.id, idempotencyKey: wrong, value: 30 }).expect(201)).body.billing).toBe('adjusting');
+      expect(await runRefusingOneMeterEvent()).toMatchObject({ sent: 0, failed: 1 });
+      const [original, resend, next] = [0, 1, 2].map((sequence) => reportIdentifier(customer.id, calls.id, hour, sequence));
+      // the original was cancelled before the resend was refused: Stripe holds nothing of the window
+      expect(held(customer)).toEqual([[original, 300n, true]]);
+      expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '30', reported: '0', failed: '30', pending: '0' });
+      expect((await status()).failures.recent).toContainEqual(expect.objectContaining({ identifier: resend, units: '30' }));
+      expect((await trace(customer.id, wrong)).billingPeriod).toMatchObject({ netUnits: '0' });
+
+      await correct({ customerId: customer.id, idempotencyKey: wrong, value: 40 }).expect(201);
+      expect(await runReporter(testApp)).toMatchObject({ sent: 1, failed: 0 });
+      expect(held(customer)).toEqual([
+        [original, 300n, true],
+        [next, 40n, false],
+      ]);
+      expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(40);
+      expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '40', reported: '40', failed: '0', pending: '0' });
+      expect(await failedIdentifiers()).not.toContain(resend);
+      expect((await trace(customer.id, wrong)).reports.map((report: { identifier: string; status: string; sentUnits: string }) => [report.identifier, report.status, report.sentUnits])).toEqual([
+        [original, 'cancelled', '300'],
+        [resend, 'failed', '30'],
+        [next, 'sent', '40'],
+      ]);
+    });
+
+    it('takes over a refused count meter report: the window count less the void', async () => {
+      const customer = await subscribed(seats);
+      const hour = hourStart(2);
+      const keys = [];
+      for (const minute of [1, 2, 3]) keys.push(await ingest(customer.id, 'seats', 1, new Date(hour.getTime() + minute * MINUTE)));
+      expect(await runRefusingOneMeterEvent()).toMatchObject({ failed: 1 });
+      await correct({ customerId: customer.id, idempotencyKey: keys[0], value: 0 }).expect(201);
+      await runReporter(testApp);
+      expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(2);
+      expect(await totals(customer.id, 'seats')).toMatchObject({ ingested: '2', reported: '2', failed: '0', pending: '0' });
+    });
   });
 
   it('makes one correction of a key retried on two replicas at once', async () => {

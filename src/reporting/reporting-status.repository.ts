@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { identifierOf } from './report-claim.sql.js';
+import { identifierOf, sentUnitsOf } from './report-claim.sql.js';
 
 export interface StatusTotals {
   reports: number;
@@ -34,10 +34,15 @@ export interface FailedReportRow {
   reason: string | null;
 }
 
-const totals = (from: string, filter: string) =>
-  `(SELECT json_build_object('reports', count(*), 'events', coalesce(sum(r.event_count), 0), 'units', coalesce(sum(r.units), 0)::text)
+const totals = (from: string, filter: string, units = 'r.units') =>
+  `(SELECT json_build_object('reports', count(*), 'events', coalesce(sum(r.event_count), 0), 'units', coalesce(sum(${units}), 0)::text)
     FROM ${from} WHERE ${filter})`;
 const QUEUED = 'report_queue q JOIN usage_reports r ON r.id = q.report_id';
+/**
+ * Refused by Stripe and not taken over: a later correction report of the window that carries a
+ * failed report's value on (report_cancellations) makes those units its own, pending or sent.
+ */
+const FAILED = `q.state = 'failed' AND NOT EXISTS (SELECT 1 FROM report_cancellations x WHERE x.report_id = r.id AND x.cancelled)`;
 
 /**
  * What the backlog looks like: events past the watermark (not yet claimed), the queue by state,
@@ -53,9 +58,9 @@ waiting AS (
   SELECT min(r.oldest_received_at) AS oldest FROM ${QUEUED} WHERE q.state IN ('pending', 'held')
 )
 SELECT mark.last_tx::text AS watermark, unclaimed.events AS "unclaimedEvents",
-       ${totals(QUEUED, "q.state = 'pending'")} AS pending,
+       ${totals(QUEUED, "q.state = 'pending'", sentUnitsOf('r'))} AS pending,
        ${totals(QUEUED, "q.state = 'held'")} AS held,
-       ${totals(QUEUED, "q.state = 'failed'")} AS failed,
+       ${totals(QUEUED, FAILED, sentUnitsOf('r'))} AS failed,
        ${totals('usage_reports r', 'r.late_unbillable')} AS "lateUnbillable",
        ${totals('usage_reports r', 'r.late_adjustment')} AS "lateAdjustments",
        least(unclaimed.oldest, waiting.oldest) AS "oldestPendingReceivedAt",
@@ -75,9 +80,9 @@ export class ReportingStatusRepository {
   recentFailures(limit: number): Promise<FailedReportRow[]> {
     return this.sql.query<FailedReportRow>(
       `SELECT r.id::text AS id, ${identifierOf('r')} AS identifier, r.customer_id AS "customerId", r.meter_id AS "meterId",
-              r.window_start AS "windowStart", r.window_end AS "windowEnd", r.units::text AS units, r.event_count::int AS "eventCount",
+              r.window_start AS "windowStart", r.window_end AS "windowEnd", ${sentUnitsOf('r')}::text AS units, r.event_count::int AS "eventCount",
               q.attempts, q.failure_reason AS reason
-       FROM ${QUEUED} WHERE q.state = 'failed' ORDER BY q.report_id DESC LIMIT $1`,
+       FROM ${QUEUED} WHERE ${FAILED} ORDER BY q.report_id DESC LIMIT $1`,
       [limit],
     );
   }

@@ -151,10 +151,13 @@ export class ReportingService implements OnModuleDestroy {
    * window's earlier reports (each part by identifier; Stripe takes a cancel within 24 hours of
    * receiving the event) and then carries their values on top of its own units: Stripe ends up
    * with the window's corrected total under the new report's identifier. Where Stripe refuses
-   * the cancel, the report carries only its own difference: a compensating (maybe negative) event.
-   * Every decision is recorded before the report is sent, so a run after a crash cancels again
-   * (Stripe answers a repeated cancel the same) and sends the same value under the same
-   * identifier. Returns the reports to leave for a later run (a cancel still undecided).
+   * the cancel because it counted the event more than 24 hours ago, the report carries only its
+   * own difference: a compensating (maybe negative) event. An earlier report Stripe refused
+   * (failed) was never counted: the correction's report takes it over and carries its value too,
+   * so Stripe never holds a difference computed against units it does not have. Every decision
+   * is recorded before the report is sent, so a run after a crash cancels again (Stripe answers a
+   * repeated cancel the same) and sends the same value under the same identifier. Returns the
+   * reports to leave for a later run (a cancel still undecided).
    */
   private async cancelCorrectedEvents(periodIds: string[] | null): Promise<string[]> {
     const later = new Set<string>();
@@ -164,16 +167,19 @@ export class ReportingService implements OnModuleDestroy {
         later.add(candidate.byReportId);
         continue;
       }
-      for (const [part, event] of meterEventParts(candidate.identifier, candidate.sentUnits).entries()) {
+      const parts = meterEventParts(candidate.identifier, candidate.sentUnits);
+      for (const [part, event] of parts.entries()) {
         if (candidate.decidedParts.includes(part)) continue;
-        const answer = await this.sender.cancel(candidate.eventName, event.identifier);
+        // a failed one-part report: its only meter event is the one Stripe refused
+        const answer = candidate.failed && parts.length === 1 ? 'refused' : await this.sender.cancel(candidate.eventName, event.identifier);
         if (answer === 'transient') {
           later.add(candidate.byReportId);
           break;
         }
+        const carried = answer === 'cancelled' || candidate.refusalMeansUncounted;
         // a last meter's report states the window's latest value itself: nothing to carry over
-        const carried = answer === 'cancelled' && candidate.aggregation !== 'last' ? event.value : '0';
-        decisions.push({ reportId: candidate.reportId, part, byReportId: candidate.byReportId, cancelled: answer === 'cancelled', value: carried });
+        const value = carried && candidate.aggregation !== 'last' ? event.value : '0';
+        decisions.push({ reportId: candidate.reportId, part, byReportId: candidate.byReportId, cancelled: carried, value });
       }
     }
     await this.cancellations.record(decisions);
