@@ -331,6 +331,34 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
     });
   });
 
+  it('shows a period that a late correction lowered below zero in the status (Stripe invoices it at 0)', async () => {
+    const customer = await billedCustomer(testApp);
+    const boundary = new Date(Math.floor((Date.now() - MINUTE) / 1000) * 1000);
+    await subscribeWithPeriods(testApp, customer.id, calls.id, [
+      { start: new Date(boundary.getTime() - 30 * DAY), end: boundary },
+      { start: boundary, end: new Date(boundary.getTime() + 30 * DAY) },
+    ]);
+    const wrong = await ingest(customer.id, 'calls', 100, hourStart(3));
+    await runReporter(testApp);
+    // the first period's invoice is final: the correction goes into the current period as a late adjustment
+    await testApp.sql('update billing_periods set invoice_finalized_at = now() where customer_id = ? and period_end = ?', [customer.id, boundary]);
+    expect((await correct({ customerId: customer.id, idempotencyKey: wrong, value: 40 }).expect(201)).body).toMatchObject({ billing: 'late', lateUsagePolicy: 'next_period' });
+    await runReporter(testApp);
+    expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(40);
+
+    const status = (await testApp.http.get('/v1/reporting/status').expect(200)).body;
+    const lowered = status.negativeTotals.recent.filter((period: { customerId: string }) => period.customerId === customer.id);
+    expect(lowered).toEqual([{ customerId: customer.id, meter: 'calls', periodStart: boundary.toISOString(), periodEnd: new Date(boundary.getTime() + 30 * DAY).toISOString(), stripeInvoiceId: null, netUnits: '-60' }]);
+    expect(status.negativeTotals.periods).toBeGreaterThanOrEqual(1);
+    expect((await testApp.http.get('/v1/usage/events').query({ customerId: customer.id, idempotencyKey: wrong }).expect(200)).body.billingPeriod).toMatchObject({ netUnits: '100', billedAsZero: false });
+
+    // usage in the current period brings it back above zero, and out of the list
+    await ingest(customer.id, 'calls', 70, new Date(Date.now() - 10_000));
+    await runReporter(testApp);
+    const after = (await testApp.http.get('/v1/reporting/status').expect(200)).body;
+    expect(after.negativeTotals.recent.filter((period: { customerId: string }) => period.customerId === customer.id)).toEqual([]);
+  });
+
   it('makes one correction of a key retried on two replicas at once', async () => {
     const customer = await subscribed(calls);
     const key = await ingest(customer.id, 'calls', 50, hourStart(2));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { identifierOf, sentUnitsOf } from './report-claim.sql.js';
+import { heldOnStripeOf, identifierOf, sentUnitsOf } from './report-claim.sql.js';
 
 export interface StatusTotals {
   reports: number;
@@ -32,6 +32,17 @@ export interface FailedReportRow {
   eventCount: number;
   attempts: number;
   reason: string | null;
+}
+
+export interface NegativePeriodRow {
+  customerId: string;
+  meter: string;
+  periodStart: Date;
+  periodEnd: Date;
+  stripeInvoiceId: string | null;
+  netUnits: string;
+  /** How many periods are below zero in all (the same on every row). */
+  total: number;
 }
 
 const totals = (from: string, filter: string, units = 'r.units') =>
@@ -67,6 +78,30 @@ SELECT mark.last_tx::text AS watermark, unclaimed.events AS "unclaimedEvents",
        floor(extract(epoch FROM now() - least(unclaimed.oldest, waiting.oldest)))::int AS "oldestPendingAgeSeconds"
 FROM mark, unclaimed, waiting`;
 
+/**
+ * Billing periods of sum and count meters whose total on Stripe is below zero (Stripe invoices
+ * them at 0): only a correction's negative difference (a compensating event, or a late
+ * adjustment into the next period) can lower a period, so the candidates are the periods of the
+ * reports carrying negative corrections, and the cost follows the corrections, not the history.
+ */
+const NEGATIVE_PERIODS_SQL = `
+WITH lowered AS (
+  SELECT DISTINCT r.billing_period_id AS id
+  FROM usage_corrections c
+  JOIN usage_reports r ON r.customer_id = c.customer_id AND r.meter_id = c.meter_id AND c.tx_id >= r.tx_from AND c.tx_id < r.tx_to
+   AND r.window_start <= c.event_time AND r.window_start > c.event_time - interval '24 hours' AND r.window_end > c.event_time
+  WHERE c.billable AND c.report_units < 0 AND r.billing_period_id IS NOT NULL AND NOT r.late_unbillable
+),
+netted AS (
+  SELECT p.customer_id, m.key AS meter, p.period_start, p.period_end, p.stripe_invoice_id,
+         (SELECT sum(${heldOnStripeOf('r')}) FROM usage_reports r WHERE r.billing_period_id = p.id) AS net_units
+  FROM lowered l JOIN billing_periods p ON p.id = l.id JOIN meters m ON m.id = p.meter_id AND m.aggregation <> 'last'
+)
+SELECT customer_id AS "customerId", meter, period_start AS "periodStart", period_end AS "periodEnd", stripe_invoice_id AS "stripeInvoiceId",
+       net_units::text AS "netUnits", (count(*) OVER ())::int AS total
+FROM netted WHERE net_units < 0
+ORDER BY period_end DESC, customer_id, meter LIMIT $1`;
+
 @Injectable()
 export class ReportingStatusRepository {
   constructor(private readonly sql: NativeSql) {}
@@ -74,6 +109,11 @@ export class ReportingStatusRepository {
   async backlog(): Promise<BacklogRow> {
     const [row] = await this.sql.query<BacklogRow>(BACKLOG_SQL);
     return row!;
+  }
+
+  /** Periods whose total on Stripe is below zero, latest end first. */
+  negativePeriods(limit: number): Promise<NegativePeriodRow[]> {
+    return this.sql.query<NegativePeriodRow>(NEGATIVE_PERIODS_SQL, [limit]);
   }
 
   /** The most recent failed reports, with Stripe's reason. */

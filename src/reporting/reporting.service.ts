@@ -13,7 +13,8 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
 
 export type { StripeRejection } from './report-failures.service.js';
 
-const RECENT_FAILURES = 100;
+/** Failed reports and negative periods the status lists. */
+const RECENT_ROWS = 100;
 /** How long a run waits for transactions already running when it starts (usually milliseconds). */
 const OLDER_TRANSACTIONS_WAIT_MS = 5000;
 
@@ -66,10 +67,15 @@ export class ReportingService implements OnModuleDestroy {
     return this.failures.recordRejections(rejections);
   }
 
-  /** Backlog, late usage, the last run and failed reports; also refreshes the backlog gauges. */
+  /** Backlog, late usage, the last run, failed reports and periods below zero; also refreshes the backlog gauges. */
   async status(): Promise<ReportingStatusResponse> {
-    const [backlog, lastRun, failures] = await Promise.all([this.statusRows.backlog(), this.runs.latest(), this.statusRows.recentFailures(RECENT_FAILURES)]);
-    const status = toStatusResponse(backlog, lastRun, failures);
+    const [backlog, lastRun, failures, negative] = await Promise.all([
+      this.statusRows.backlog(),
+      this.runs.latest(),
+      this.statusRows.recentFailures(RECENT_ROWS),
+      this.statusRows.negativePeriods(RECENT_ROWS),
+    ]);
+    const status = toStatusResponse(backlog, lastRun, failures, negative);
     this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
     return status;
   }
