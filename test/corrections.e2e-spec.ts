@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StripeEmulator } from '../src/stripe/emulator/emulator';
 import { reportIdentifier } from '../src/reporting/report-identifier';
-import { startTestApp, type TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
 import {
   billedCustomer,
   catalogueMeter,
@@ -357,35 +357,6 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
     await runReporter(testApp);
     const after = (await testApp.http.get('/v1/reporting/status').expect(200)).body;
     expect(after.negativeTotals.recent.filter((period: { customerId: string }) => period.customerId === customer.id)).toEqual([]);
-  });
-
-  it('makes one correction of a key retried on two replicas at once', async () => {
-    const customer = await subscribed(calls);
-    const key = await ingest(customer.id, 'calls', 50, hourStart(2));
-    const replica = await startTestApp({ REPORTER_ENABLED: 'false', RECONCILIATION_ENABLED: 'false' }, { database: testApp.database });
-    try {
-      const body = { customerId: customer.id, idempotencyKey: key, value: 5, reason: 'double-sent', correctionKey: 'replicas' };
-      const answers = await Promise.all(
-        Array.from({ length: 6 }, (_, index) => (index % 2 ? replica : testApp).http.post('/v1/usage/corrections').send(body)),
-      );
-      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
-      expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
-      expect(await testApp.sql('select id from usage_corrections where customer_id = ?', [customer.id])).toHaveLength(1);
-    } finally {
-      await replica.close();
-    }
-  });
-
-  it('counts every unit once when corrections race reporter runs', async () => {
-    const customer = await subscribed(calls);
-    const keys: string[] = [];
-    for (let index = 0; index < 20; index += 1) keys.push(await ingest(customer.id, 'calls', 100, new Date(hourStart(5).getTime() + index * MINUTE)));
-    const racing = keys.map((key, index) => correct({ customerId: customer.id, idempotencyKey: key, value: index }).then((response) => expect(response.status).toBe(201)));
-    await Promise.all([...racing, runReporter(testApp), runReporter(testApp), runReporter(testApp)]);
-    await runReporter(testApp);
-    const expected = keys.reduce((total, _key, index) => total + index, 0);
-    expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(expected);
-    expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: String(expected), reported: String(expected), pending: '0' });
   });
 
   it('leaves reconciliation with zero drift after every correction above has been reported', async () => {

@@ -22,6 +22,8 @@ export interface BillingCycle {
   emulator: StripeEmulator;
   stripe: Stripe;
   testApp: TestApp;
+  /** The app's environment: a replica started with it on the same database talks to the same emulator. */
+  environment: Record<string, string>;
   /** Moves a test clock and waits until the emulator has done the work the move caused. */
   advance(clockId: string, to: number): Promise<void>;
   /** Waits until the app has processed the `type` event about the invoice (of `stripeCustomerId`, when given) that closes the period ending at `periodEnd`. */
@@ -34,22 +36,21 @@ export async function startBillingCycle(environment: Record<string, string> = {}
   const stripe = new Stripe('sk_test_billing_cycle', { host: emulator.host, port: emulator.port, protocol: 'http' });
   const port = await freePort();
   const endpoint = await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:${port}/webhooks/stripe`, enabled_events: ['*'] });
-  const testApp = await startTestApp(
-    {
-      STRIPE_SECRET_KEY: 'sk_test_billing_cycle',
-      STRIPE_API_BASE_URL: emulator.url,
-      STRIPE_WEBHOOK_SECRET: endpoint.secret as string,
-      REPORTER_ENABLED: 'false',
-      // the period may have ended up to three days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
-      REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
-      ...environment,
-    },
-    { port },
-  );
+  const appEnvironment = {
+    STRIPE_SECRET_KEY: 'sk_test_billing_cycle',
+    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_WEBHOOK_SECRET: endpoint.secret as string,
+    REPORTER_ENABLED: 'false',
+    // the period may have ended up to three days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
+    REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
+    ...environment,
+  };
+  const testApp = await startTestApp(appEnvironment, { port });
   return {
     emulator,
     stripe,
     testApp,
+    environment: appEnvironment,
     advance: async (clockId, to) => {
       await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: to });
       await eventually(async () => expect((await stripe.testHelpers.testClocks.retrieve(clockId)).status).toBe('ready'));
