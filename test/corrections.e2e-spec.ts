@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StripeEmulator } from '../src/stripe/emulator/emulator';
 import { reportIdentifier } from '../src/reporting/report-identifier';
-import type { TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
 import {
   billedCustomer,
   catalogueMeter,
@@ -136,6 +136,68 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
       ['duplicate', undefined],
     ]);
     await testApp.http.post('/v1/usage/corrections/batch').send({ corrections: Array.from({ length: 1001 }, () => ({})) }).expect(413);
+  });
+
+  describe('batches: one transaction of set-based statements, each element decided as the single route would', () => {
+    const batch = (app: TestApp, corrections: Record<string, unknown>[]) => app.http.post('/v1/usage/corrections/batch').send({ corrections }).expect(207);
+    const statuses = (response: { body: { results: { status: string; error?: { error: string } }[] } }) =>
+      response.body.results.map((result) => result.error?.error ?? result.status);
+    const chain = (customerId: string) =>
+      testApp.sql<{ key: string; previous: string; value: string; units: string }>(
+        `select e.idempotency_key as key, c.previous_value::text as previous, c.value::text as value, c.report_units::text as units
+         from usage_corrections c join usage_events e on e.id = c.event_id where c.customer_id = ? order by c.id`,
+        [customerId],
+      );
+
+    it('corrects one event twice in a batch (the second starts from the first), rejects bad elements alone, stores the good ones', async () => {
+      const customer = await subscribed(calls, seats);
+      const amended = await ingest(customer.id, 'calls', 100, hourStart(2));
+      const seat = await ingest(customer.id, 'seats', 1, hourStart(2));
+      const response = await batch(testApp, [
+        { customerId: customer.id, idempotencyKey: amended, value: 60, reason: 'r', correctionKey: 'twice-1' },
+        { customerId: customer.id, idempotencyKey: seat, value: 2, reason: 'r', correctionKey: 'seat-amend' },
+        { customerId: customer.id, idempotencyKey: amended, value: 45, reason: 'r', correctionKey: 'twice-2' },
+        { customerId: customer.id, idempotencyKey: amended, value: 45, reason: 'r', correctionKey: 'twice-2' },
+        { customerId: customer.id, idempotencyKey: amended, value: 44, reason: 'r', correctionKey: 'twice-1' },
+        { externalCustomerId: 'nobody', idempotencyKey: amended, value: 1, reason: 'r', correctionKey: 'ghost' },
+        { customerId: customer.id, idempotencyKey: seat, value: 0, reason: 'r', correctionKey: 'seat-void' },
+      ]);
+      expect(statuses(response)).toEqual(['created', 'CORRECTION_NOT_APPLICABLE', 'created', 'duplicate', 'CORRECTION_KEY_CONFLICT', 'CUSTOMER_NOT_FOUND', 'created']);
+      expect(response.body.results[3].id).toBe(response.body.results[2].id);
+      expect(await chain(customer.id)).toEqual([
+        { key: amended, previous: '100', value: '60', units: '-40' },
+        { key: amended, previous: '60', value: '45', units: '-15' },
+        { key: seat, previous: '1', value: '0', units: '-1' },
+      ]);
+      expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '45' });
+    });
+
+    it('two replicas sending the same batch and racing other corrections of its events: one correction per key, each from the value the previous one left', async () => {
+      const customer = await subscribed(calls);
+      const keys: string[] = [];
+      for (let index = 0; index < 5; index += 1) keys.push(await ingest(customer.id, 'calls', 1000, new Date(hourStart(4).getTime() + index * MINUTE)));
+      const replica = await startTestApp({ REPORTER_ENABLED: 'false', RECONCILIATION_ENABLED: 'false' }, { database: testApp.database });
+      try {
+        const same = keys.map((key, index) => ({ customerId: customer.id, idempotencyKey: key, value: index, reason: 'r', correctionKey: `same-${index}` }));
+        const others = (round: number) => keys.map((key, index) => ({ customerId: customer.id, idempotencyKey: key, value: 100 * round + index, reason: 'r', correctionKey: `other-${round}-${index}` }));
+        const answers = await Promise.all([testApp, replica, testApp, replica].map((app, round) => batch(app, round < 2 ? same : others(round))));
+        for (const index of keys.keys()) {
+          expect([answers[0]!, answers[1]!].map((answer) => answer.body.results[index].status).sort()).toEqual(['created', 'duplicate']);
+          expect(answers[0]!.body.results[index].id).toBe(answers[1]!.body.results[index].id);
+        }
+        expect(answers.slice(2).flatMap((answer) => statuses(answer))).toEqual(Array(10).fill('created'));
+      } finally {
+        await replica.close();
+      }
+      const rows = await chain(customer.id);
+      expect(rows).toHaveLength(15);
+      for (const key of keys) {
+        const ofEvent = rows.filter((row) => row.key === key);
+        // corrections of one event form one chain: each starts from the value the one before left
+        ofEvent.forEach((row, position) => expect(row.previous).toBe(position === 0 ? '1000' : ofEvent[position - 1]!.value));
+        expect(ofEvent.reduce((total, row) => total + BigInt(row.units), 1000n)).toBe(BigInt(ofEvent[ofEvent.length - 1]!.value));
+      }
+    });
   });
 
   it('nets a correction made before reporting into the window report: nothing extra goes to Stripe', async () => {
