@@ -38,8 +38,7 @@ describe('corrections on the invoice (e2e: API → reporter → Stripe emulator 
     meters.seats = await createMeter(testApp.http, { key: 'seats', aggregation: 'count', unitAmountDecimal: '100' });
     meters.gauge = await createMeter(testApp.http, { key: 'gauge', aggregation: 'last', unitAmountDecimal: '10' });
   });
-  // closing the app and its emulator has outlasted jest's default 60 s on a loaded machine
-  afterAll(() => cycle.close(), 180_000);
+  afterAll(() => cycle.close());
 
   /** A customer on its own test clock, subscribed to every meter, the clock two minutes before the first period ends. */
   async function subscribed(): Promise<Subscribed> {

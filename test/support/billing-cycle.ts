@@ -3,6 +3,7 @@ import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emula
 import { eventually } from './eventually';
 import { freePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
+import { createTestDatabase } from './test-database';
 
 /**
  * A subscription's first period, anchored at a second that is not on the hour, one calendar month
@@ -45,7 +46,9 @@ export async function startBillingCycle(environment: Record<string, string> = {}
     REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
     ...environment,
   };
-  const testApp = await startTestApp(appEnvironment, { port });
+  // the database outlives the app: the run drops it at its end (see dropRunDatabases), so closing
+  // the cycle never waits for the checkpoint a DROP DATABASE forces on the whole server
+  const testApp = await startTestApp(appEnvironment, { port, database: await createTestDatabase() });
   return {
     emulator,
     stripe,
