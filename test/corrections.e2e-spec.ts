@@ -380,6 +380,24 @@ describe('usage corrections (e2e: REST → reporter → emulator)', () => {
       ]);
     });
 
+    it('cancels the parts Stripe did count of a refused report split beyond 15 digits, and carries the whole report', async () => {
+      const customer = await subscribed(calls);
+      const hour = hourStart(2);
+      await ingest(customer.id, 'calls', 999_999_999_999_999, new Date(hour.getTime() + MINUTE));
+      await ingest(customer.id, 'calls', 999_999_999_999_999, new Date(hour.getTime() + 2 * MINUTE));
+      const one = await ingest(customer.id, 'calls', 1, new Date(hour.getTime() + 3 * MINUTE));
+      // one of the report's three meter events is refused, the two others counted: the report is failed
+      expect(await runRefusingOneMeterEvent()).toMatchObject({ failed: 1 });
+      const counted = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId }).map((event) => event.identifier);
+      expect(counted).toHaveLength(2);
+      await correct({ customerId: customer.id, idempotencyKey: one, value: 0 }).expect(201);
+      expect(await runReporter(testApp)).toMatchObject({ sent: 1, failed: 0 });
+      const live = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId });
+      expect(live.map((event) => event.identifier).filter((identifier) => counted.includes(identifier))).toEqual([]);
+      expect(live.reduce((total, event) => total + event.value, 0n)).toBe(1_999_999_999_999_998n);
+      expect(await totals(customer.id, 'calls')).toMatchObject({ ingested: '1999999999999998', reported: '1999999999999998', failed: '0', pending: '0' });
+    });
+
     it('takes over a refused count meter report: the window count less the void', async () => {
       const customer = await subscribed(seats);
       const hour = hourStart(2);
