@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { heldOnStripeOf, identifierOf, sentUnitsOf } from './report-claim.sql.js';
+import { heldOnStripeOf, sentUnitsOf } from './report-claim.sql.js';
+import { identifierOf } from './report-identifier.js';
 
 export interface StatusTotals {
   reports: number;
