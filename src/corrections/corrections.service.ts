@@ -51,7 +51,7 @@ interface BatchState {
   stored: Map<string, CorrectionRow>;
   billing: Map<string, CorrectionBilling>;
   /** Decided, not yet inserted, by key (a repeat of one in the batch is settled once it is stored), with the item's position. */
-  queued: Map<string, { position: number; correction: NewCorrection }>;
+  queued: Map<string, { position: number; correction: NewCorrection; wasCorrected: boolean }>;
   outcomes: (ItemOutcome | undefined)[];
 }
 
@@ -148,26 +148,36 @@ export class CorrectionsService {
       return;
     }
     if (!event) throw usageEventNotFound(input.idempotencyKey);
-    // a last meter's position reads the stored values of the events before it: store what is decided first
-    if (event.aggregation === 'last') await this.insertQueued(query, state);
+    // store what is decided first when this correction depends on it: a last meter's position reads the
+    // stored values of the events before it, and a second correction of an event starts from the first
+    // one's value, which must really be stored (its key may have been taken meanwhile)
+    if (event.aggregation === 'last' || [...state.queued.values()].some((entry) => entry.correction.event === event)) await this.insertQueued(query, state);
     const correction: NewCorrection = { ...(await this.effect(query, state, event, input)), event, correctionKey: input.correctionKey, value: String(input.value), previousValue: event.currentValue, reason: input.reason, createdBy };
-    state.queued.set(key, { position, correction });
+    state.queued.set(key, { position, correction, wasCorrected: event.corrected });
     // the batch's next correction of this event starts from this one's value
     event.currentValue = correction.value;
     event.corrected = true;
   }
 
-  /** Inserts the decided corrections: each inserted one is created; a key taken meanwhile (by a correction of another event) is read back for settle. */
+  /**
+   * Inserts the decided corrections (at most one per event): each inserted one is created; a key
+   * taken meanwhile (by a correction of another event) is read back for settle.
+   */
   private async insertQueued(query: TxQuery, state: BatchState): Promise<void> {
     const queued = [...state.queued.values()];
     state.queued.clear();
     const inserted = await this.repository.insert(query, queued.map((entry) => entry.correction));
     const taken: { customerId: string; correctionKey: string }[] = [];
-    for (const { position, correction } of queued) {
+    for (const { position, correction, wasCorrected } of queued) {
       const key = keyOf(correction.event.customerId, correction.correctionKey);
       const row = inserted.get(key);
-      if (row) state.outcomes[position] = { status: 'created', correction: toResponse(row) };
-      else taken.push({ customerId: correction.event.customerId, correctionKey: correction.correctionKey });
+      if (row) {
+        state.outcomes[position] = { status: 'created', correction: toResponse(row) };
+        continue;
+      }
+      taken.push({ customerId: correction.event.customerId, correctionKey: correction.correctionKey });
+      // not made: the event keeps the value it had
+      Object.assign(correction.event, { currentValue: correction.previousValue, corrected: wasCorrected });
     }
     for (const [key, row] of [...inserted, ...(await this.repository.byKeys(query, taken))]) state.stored.set(key, row);
   }
