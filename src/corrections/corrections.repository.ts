@@ -9,6 +9,7 @@ export type TxQuery = <R>(text: string, values?: unknown[]) => Promise<R[]>;
 /** The corrected event, locked for the transaction: corrections of one event are made one at a time. */
 export interface LockedEvent {
   id: string;
+  customerId: string;
   idempotencyKey: string;
   meterId: string;
   meter: string;
@@ -39,9 +40,10 @@ export interface CorrectionRow {
 
 export interface NewCorrection {
   event: LockedEvent;
-  customerId: string;
   correctionKey: string;
   value: string;
+  /** The event's value before this correction (the batch's earlier corrections of it included). */
+  previousValue: string;
   reportUnits: string;
   billable: boolean;
   reason: string;
@@ -58,7 +60,16 @@ const CORRECTION_FROM = 'usage_corrections c JOIN usage_events e ON e.id = c.eve
 /** The event's value now, by its latest correction (`ev` is the usage_events alias). */
 const currentValue = (ev: string) => `coalesce((SELECT lc.value FROM usage_corrections lc WHERE lc.event_id = ${ev}.id ORDER BY lc.id DESC LIMIT 1), ${ev}.value)`;
 
-/** The corrections ledger: append-only rows, written inside one transaction per correction. */
+/** A customer as a correction names it: by our id or by its external id. */
+export interface CustomerRef {
+  customerId: string | null;
+  externalCustomerId: string | null;
+}
+
+/** Map key of a customer's usage event (idempotency key) or correction (correction key). */
+export const keyOf = (customerId: string, key: string) => `${customerId}\u0000${key}`;
+
+/** The corrections ledger: append-only rows; a batch of corrections is written in one transaction with a few set-based statements. */
 @Injectable()
 export class CorrectionsRepository {
   constructor(private readonly sql: NativeSql) {}
@@ -67,31 +78,52 @@ export class CorrectionsRepository {
     return this.sql.transaction(work);
   }
 
-  async resolveCustomer(query: TxQuery, customerId: string | null, externalCustomerId: string | null): Promise<string | undefined> {
-    const [row] = await query<{ id: string }>(
-      `SELECT id FROM customers WHERE id = $1::uuid UNION ALL SELECT id FROM customers WHERE external_id = $2 LIMIT 1`,
-      [customerId, externalCustomerId],
+  /** Each reference's customer id, in order (undefined: no such customer). */
+  async resolveCustomers(query: TxQuery, refs: CustomerRef[]): Promise<(string | undefined)[]> {
+    const rows = await query<{ id: string | null }>(
+      `SELECT coalesce((SELECT c.id FROM customers c WHERE c.id = r.customer_id), (SELECT c.id FROM customers c WHERE c.external_id = r.external_id)) AS id
+       FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS r(customer_id, external_id, ord)
+       ORDER BY r.ord`,
+      [refs.map((ref) => ref.customerId), refs.map((ref) => ref.externalCustomerId)],
     );
-    return row?.id;
+    return rows.map((row) => row.id ?? undefined);
   }
 
-  /** Locks the event (FOR UPDATE): two corrections of one event, or two replicas retrying one, run one after the other. */
-  async lockEvent(query: TxQuery, customerId: string, idempotencyKey: string): Promise<LockedEvent | undefined> {
-    const [row] = await query<LockedEvent>(
-      `SELECT e.id::text AS id, e.idempotency_key AS "idempotencyKey", e.meter_id AS "meterId", m.key AS meter, m.aggregation,
-              m.late_usage_policy AS "lateUsagePolicy", ${currentValue('e')}::text AS "currentValue",
+  /**
+   * Locks the named events (FOR UPDATE, in id order so two batches never deadlock): corrections
+   * of one event, or two replicas retrying one, run one after the other. The events are read by a
+   * second statement once the locks are held, so each sees the corrections committed while it
+   * waited (a statement's snapshot predates its lock wait). Keyed by keyOf(customer, idempotency key).
+   */
+  async lockEvents(query: TxQuery, refs: { customerId: string; idempotencyKey: string }[]): Promise<Map<string, LockedEvent>> {
+    const parameters = [refs.map((ref) => ref.customerId), refs.map((ref) => ref.idempotencyKey)];
+    await query(
+      `SELECT e.id FROM usage_events e JOIN unnest($1::uuid[], $2::text[]) AS r(customer_id, idempotency_key)
+         ON e.customer_id = r.customer_id AND e.idempotency_key = r.idempotency_key
+       ORDER BY e.id FOR UPDATE OF e`,
+      parameters,
+    );
+    const rows = await query<LockedEvent>(
+      `SELECT DISTINCT ON (e.id) e.id::text AS id, e.customer_id AS "customerId", e.idempotency_key AS "idempotencyKey", e.meter_id AS "meterId", m.key AS meter,
+              m.aggregation, m.late_usage_policy AS "lateUsagePolicy", ${currentValue('e')}::text AS "currentValue",
               EXISTS (SELECT 1 FROM usage_corrections x WHERE x.event_id = e.id) AS corrected, e.event_time AS "eventTime"
        FROM usage_events e JOIN meters m ON m.id = e.meter_id
-       WHERE e.customer_id = $1 AND e.idempotency_key = $2
-       FOR UPDATE OF e`,
-      [customerId, idempotencyKey],
+       JOIN unnest($1::uuid[], $2::text[]) AS r(customer_id, idempotency_key) ON e.customer_id = r.customer_id AND e.idempotency_key = r.idempotency_key
+       ORDER BY e.id`,
+      parameters,
     );
-    return row;
+    return new Map(rows.map((row) => [keyOf(row.customerId, row.idempotencyKey), row]));
   }
 
-  async byKey(query: TxQuery, customerId: string, correctionKey: string): Promise<CorrectionRow | undefined> {
-    const [row] = await query<CorrectionRow>(`SELECT ${CORRECTION_COLUMNS} FROM ${CORRECTION_FROM} WHERE c.customer_id = $1 AND c.correction_key = $2`, [customerId, correctionKey]);
-    return row;
+  /** Stored corrections by keyOf(customer, correction key). */
+  async byKeys(query: TxQuery, refs: { customerId: string; correctionKey: string }[]): Promise<Map<string, CorrectionRow>> {
+    if (!refs.length) return new Map();
+    const rows = await query<CorrectionRow>(
+      `SELECT ${CORRECTION_COLUMNS} FROM ${CORRECTION_FROM}
+       JOIN unnest($1::uuid[], $2::text[]) AS k(customer_id, correction_key) ON c.customer_id = k.customer_id AND c.correction_key = k.correction_key`,
+      [refs.map((ref) => ref.customerId), refs.map((ref) => ref.correctionKey)],
+    );
+    return new Map(rows.map((row) => [keyOf(row.customerId, row.correctionKey), row]));
   }
 
   /**
@@ -122,40 +154,59 @@ export class CorrectionsRepository {
   }
 
   /**
-   * pending / adjusting / late for a correction of `event`: late when its billing period can no
-   * longer change (invoice final, grace over, or past Stripe's 35 days); adjusting when Stripe
-   * already holds a report carrying the event or one of its corrections; else pending.
+   * pending / adjusting / late for a correction of each event, by event id: late when its billing
+   * period can no longer change (invoice final, grace over, or past Stripe's 35 days); adjusting
+   * when Stripe already holds a report carrying the event or one of its corrections; else pending.
    */
-  async billingOf(query: TxQuery, customerId: string, event: LockedEvent, graceMinutes: number): Promise<CorrectionBilling> {
-    const [row] = await query<{ billing: CorrectionBilling }>(
-      `SELECT CASE
-         WHEN EXISTS (SELECT 1 FROM billing_periods p WHERE p.customer_id = $1 AND p.meter_id = $2 AND p.period_start <= $3 AND p.period_end > $3
-                        AND ${periodClosed('p.invoice_finalized_at', 'p.period_end', '$5')})
-              OR $3 <= now() - ${STRIPE_MAX_EVENT_AGE} THEN 'late'
+  async billingOf(query: TxQuery, events: LockedEvent[], graceMinutes: number): Promise<Map<string, CorrectionBilling>> {
+    const rows = await query<{ id: string; billing: CorrectionBilling }>(
+      `SELECT e.id::text AS id, CASE
+         WHEN EXISTS (SELECT 1 FROM billing_periods p WHERE p.customer_id = e.customer_id AND p.meter_id = e.meter_id AND p.period_start <= e.event_time AND p.period_end > e.event_time
+                        AND ${periodClosed('p.invoice_finalized_at', 'p.period_end', '$2')})
+              OR e.event_time <= now() - ${STRIPE_MAX_EVENT_AGE} THEN 'late'
          WHEN EXISTS (
            SELECT 1 FROM usage_reports r
-           WHERE r.customer_id = $1 AND r.meter_id = $2 AND r.window_start <= $3 AND r.window_end > $3 AND r.window_start > $3 - interval '24 hours'
+           WHERE r.customer_id = e.customer_id AND r.meter_id = e.meter_id AND r.window_start <= e.event_time AND r.window_end > e.event_time
+             AND r.window_start > e.event_time - interval '24 hours'
              AND NOT EXISTS (SELECT 1 FROM report_queue q WHERE q.report_id = r.id)
-             AND EXISTS (SELECT 1 FROM usage_events e WHERE e.id = $4 AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
-                         UNION ALL SELECT 1 FROM usage_corrections c WHERE c.event_id = $4 AND c.tx_id >= r.tx_from AND c.tx_id < r.tx_to)
+             AND ((e.tx_id >= r.tx_from AND e.tx_id < r.tx_to)
+                  OR EXISTS (SELECT 1 FROM usage_corrections c WHERE c.event_id = e.id AND c.tx_id >= r.tx_from AND c.tx_id < r.tx_to))
          ) THEN 'adjusting'
-         ELSE 'pending' END AS billing`,
-      [customerId, event.meterId, event.eventTime, event.id, graceMinutes],
+         ELSE 'pending' END AS billing
+       FROM usage_events e WHERE e.id = ANY($1::bigint[])`,
+      [events.map((event) => event.id), graceMinutes],
     );
-    return row!.billing;
+    return new Map(rows.map((row) => [row.id, row.billing]));
   }
 
-  /** Inserts the correction; undefined when its key was taken meanwhile (by a correction of another event). */
-  async insert(query: TxQuery, correction: NewCorrection): Promise<CorrectionRow | undefined> {
-    const { event } = correction;
-    const inserted = await query<{ id: string }>(
+  /** Inserts the corrections in one statement; returns those inserted (a key taken meanwhile, by a correction of another event, is left out). */
+  async insert(query: TxQuery, corrections: NewCorrection[]): Promise<Map<string, CorrectionRow>> {
+    if (!corrections.length) return new Map();
+    const column = <T>(pick: (correction: NewCorrection) => T) => corrections.map(pick);
+    const inserted = await query<{ customerId: string; correctionKey: string }>(
       `INSERT INTO usage_corrections (event_id, customer_id, meter_id, correction_key, value, previous_value, report_units, billable, reason, created_by, billing, event_time)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       SELECT event_id, customer_id, meter_id, correction_key, value, previous_value, report_units, billable, reason, created_by, billing, event_time
+       FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::boolean[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+            WITH ORDINALITY AS u(event_id, customer_id, meter_id, correction_key, value, previous_value, report_units, billable, reason, created_by, billing, event_time, ord)
+       -- ids follow the request within an event (its latest correction states its value)
+       ORDER BY event_id, ord
        ON CONFLICT (customer_id, correction_key) DO NOTHING
-       RETURNING id`,
-      [event.id, correction.customerId, event.meterId, correction.correctionKey, correction.value, event.currentValue, correction.reportUnits, correction.billable, correction.reason, correction.createdBy, correction.billing, event.eventTime],
+       RETURNING customer_id AS "customerId", correction_key AS "correctionKey"`,
+      [
+        column((correction) => correction.event.id),
+        column((correction) => correction.event.customerId),
+        column((correction) => correction.event.meterId),
+        column((correction) => correction.correctionKey),
+        column((correction) => correction.value),
+        column((correction) => correction.previousValue),
+        column((correction) => correction.reportUnits),
+        column((correction) => correction.billable),
+        column((correction) => correction.reason),
+        column((correction) => correction.createdBy),
+        column((correction) => correction.billing),
+        column((correction) => correction.event.eventTime),
+      ],
     );
-    if (inserted.length === 0) return undefined;
-    return this.byKey(query, correction.customerId, correction.correctionKey);
+    return this.byKeys(query, inserted);
   }
 }

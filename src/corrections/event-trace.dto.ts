@@ -57,12 +57,12 @@ export class TracedReportDto {
   @ApiPropertyOptional({ nullable: true, format: 'date-time' }) sentAt!: string | null;
   @ApiPropertyOptional({ nullable: true, format: 'date-time' }) confirmedAt!: string | null;
   @ApiProperty({ description: 'late usage reported into a later open period (next_period policy)' }) lateAdjustment!: boolean;
-  @ApiPropertyOptional({ nullable: true, description: 'the report that cancelled this one’s meter events and carries their value' }) cancelledBy!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'the report that carries this one’s value on: it cancelled its meter events, or (status failed) took it over, as Stripe never counted it' }) cancelledBy!: string | null;
   @ApiPropertyOptional({ type: TracedPeriodDto, nullable: true, description: 'the billing period (and invoice) its units land on' }) billingPeriod!: TracedPeriodDto | null;
 }
 
 export class EventPeriodDto extends TracedPeriodDto {
-  @ApiProperty({ description: "what the period's reports add up to on Stripe's meter" }) netUnits!: string;
+  @ApiProperty({ description: "what Stripe's meter holds for the period now: its accepted reports, less what later reports cancelled (refused and queued reports count 0)" }) netUnits!: string;
   @ApiProperty({ description: 'true when that total is negative: Stripe bills the period as 0' }) billedAsZero!: boolean;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { sentUnitsOf } from '../reporting/report-claim.sql.js';
+import { heldOnStripeOf, sentUnitsOf } from '../reporting/report-claim.sql.js';
 import { identifierOf } from '../reporting/report-identifier.js';
 
 export interface TracedEvent {
@@ -53,7 +53,7 @@ export interface TracedPeriod {
   periodEnd: string;
   stripeInvoiceId: string | null;
   invoiceFinalizedAt: string | null;
-  /** What the period's reports add up to on Stripe's meter (sum and count meters). */
+  /** What Stripe's meter holds for the period now (sum and count meters): its accepted reports, less what later reports cancelled. */
   netUnits: string;
 }
 
@@ -67,7 +67,7 @@ const coversRow = (x: string) =>
 /**
  * Every report that carried the event: the report that claimed it, those that claimed its
  * corrections, and (following report_cancellations) each later report that cancelled one of
- * those and carried its value on.
+ * those, or took it over after Stripe refused it, and carried its value on.
  */
 const REPORTS_SQL = `
 WITH RECURSIVE carried AS (
@@ -134,7 +134,7 @@ export class EventTraceRepository {
     const [row] = await this.query<TracedPeriod>(
       `SELECT ${iso('p.period_start')} AS "periodStart", ${iso('p.period_end')} AS "periodEnd", p.stripe_invoice_id AS "stripeInvoiceId",
               ${iso('p.invoice_finalized_at')} AS "invoiceFinalizedAt",
-              coalesce((SELECT sum(r.units) FROM usage_reports r WHERE r.billing_period_id = p.id AND NOT r.late_unbillable), 0)::text AS "netUnits"
+              coalesce((SELECT sum(${heldOnStripeOf('r')}) FROM usage_reports r WHERE r.billing_period_id = p.id), 0)::text AS "netUnits"
        FROM usage_events e JOIN billing_periods p ON p.customer_id = e.customer_id AND p.meter_id = e.meter_id AND p.period_start <= e.event_time AND p.period_end > e.event_time
        WHERE e.id = $1
        ORDER BY p.period_start DESC LIMIT 1`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
+import { heldOnStripeOf } from './report-claim.sql.js';
 
 /** One customer × meter to compare, with what local state says reached Stripe per UTC day. */
 export interface ReconciliationPair {
@@ -54,13 +55,14 @@ const DELIVERED = (r: string) => `NOT ${r}.late_unbillable AND NOT EXISTS (SELEC
 
 /**
  * Units delivered (sent or confirmed) per customer × meter × UTC day of the meter event's
- * timestamp, aggregated the way the Stripe meter does (sum, or the latest value for `last`),
+ * timestamp, aggregated the way the Stripe meter does (sum of what Stripe holds of each report,
+ * cancels and take-overs by correction reports included; or the latest value for `last`),
  * for every customer × meter that had delivered reports or a billing period in the range.
  */
 const LOCAL_TOTALS_SQL = `
 WITH delivered AS (
   SELECT r.customer_id, r.meter_id, date_trunc('day', r.report_time, 'UTC') AS day,
-         CASE WHEN min(m.aggregation) = 'last' THEN (array_agg(r.units ORDER BY r.report_time DESC, r.id DESC))[1] ELSE sum(r.units) END AS units
+         CASE WHEN min(m.aggregation) = 'last' THEN (array_agg(r.units ORDER BY r.report_time DESC, r.id DESC))[1] ELSE sum(${heldOnStripeOf('r')}) END AS units
   FROM usage_reports r JOIN meters m ON m.id = r.meter_id
   WHERE r.report_time >= $1 AND r.report_time < $2 AND ${DELIVERED('r')}
   GROUP BY r.customer_id, r.meter_id, date_trunc('day', r.report_time, 'UTC')

@@ -3,7 +3,7 @@ import { NativeSql } from '../database/native-sql.js';
 import { sentUnitsOf } from './report-claim.sql.js';
 import { identifierOf } from './report-identifier.js';
 
-/** An earlier delivered report of a correction report's window, to cancel before the correction is sent. */
+/** An earlier report of a correction report's window (delivered, or refused by Stripe), to cancel before the correction is sent. */
 export interface CancelCandidate {
   /** The pending report that carries the correction. */
   byReportId: string;
@@ -15,6 +15,14 @@ export interface CancelCandidate {
   aggregation: 'sum' | 'count' | 'last';
   /** Parts already decided for this pair by an earlier, interrupted run. */
   decidedParts: number[];
+  /**
+   * Whether Stripe cannot be holding a meter event of it that refuses a cancel: it was refused
+   * (failed), or it was claimed less than 23 hours ago, so Stripe received it less than 24
+   * hours ago and a refused cancel means Stripe never counted it (see reporting.service.ts).
+   */
+  refusalMeansUncounted: boolean;
+  /** Stripe refused it (failed): a one-part report was never counted, its cancel is not even asked. */
+  failed: boolean;
 }
 
 export interface CancellationDecision {
@@ -28,21 +36,24 @@ export interface CancellationDecision {
 
 /**
  * Pending reports that carry corrections in an open period (on time: not a late adjustment),
- * each with the earlier delivered reports of its window that no other report cancelled yet.
- * $1 restricts them to those periods (a flush) when not null.
+ * each with the earlier reports of its window that Stripe accepted or refused (failed) and that
+ * no other report cancelled or took over yet. $1 restricts them to those periods (a flush) when
+ * not null.
  */
 const CANDIDATES_SQL = `
 SELECT r.id::text AS "byReportId", p.id::text AS "reportId", ${identifierOf('p')} AS identifier, m.event_name AS "eventName",
        ${sentUnitsOf('p')}::text AS "sentUnits", m.aggregation,
-       ARRAY(SELECT x.part FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id = r.id) AS "decidedParts"
+       ARRAY(SELECT x.part FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id = r.id) AS "decidedParts",
+       pq.state IS NOT NULL OR p.created_at > now() - interval '23 hours' AS "refusalMeansUncounted", pq.state IS NOT NULL AS failed
 FROM report_queue q
 JOIN usage_reports r ON r.id = q.report_id
 JOIN meters m ON m.id = r.meter_id
 JOIN usage_reports p ON p.customer_id = r.customer_id AND p.meter_id = r.meter_id AND p.window_start = r.window_start AND p.sequence < r.sequence
+LEFT JOIN report_queue pq ON pq.report_id = p.id AND pq.state = 'failed'
 WHERE q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment AND r.billing_period_id IS NOT NULL
   AND ($1::bigint[] IS NULL OR r.billing_period_id = ANY($1::bigint[]))
   AND p.billing_period_id = r.billing_period_id AND NOT p.late_adjustment AND NOT p.late_unbillable
-  AND NOT EXISTS (SELECT 1 FROM report_queue pq WHERE pq.report_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM report_queue oq WHERE oq.report_id = p.id AND oq.state <> 'failed')
   AND NOT EXISTS (SELECT 1 FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id <> r.id)
 ORDER BY r.id, p.id`;
 

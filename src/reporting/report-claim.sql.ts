@@ -164,3 +164,31 @@ FROM inserted`;
 export function sentUnitsOf(table: string): string {
   return `(${table}.units + coalesce((SELECT sum(x.value) FROM report_cancellations x WHERE x.by_report_id = ${table}.id AND x.cancelled), 0))`;
 }
+
+/**
+ * What Stripe holds of a report now (sum and count meters): what its meter events carry when
+ * Stripe accepted them (delivered: no longer queued, not kept back as late and unbillable), less
+ * the values a later report cancelled and carries on; 0 while it is queued, and 0 when Stripe
+ * refused it (failed: never counted, see docs/stripe.md).
+ */
+export function heldOnStripeOf(table: string): string {
+  return `CASE WHEN NOT ${table}.late_unbillable AND NOT EXISTS (SELECT 1 FROM report_queue hq WHERE hq.report_id = ${table}.id)
+    THEN ${sentUnitsOf(table)} - coalesce((SELECT sum(hx.value) FROM report_cancellations hx WHERE hx.report_id = ${table}.id AND hx.cancelled), 0)
+    ELSE 0 END`;
+}
+
+/**
+ * The report that carries the value of report `id` (an SQL expression) to Stripe now: itself, or,
+ * following report_cancellations, the latest report that cancelled its meter events (or took it
+ * over after Stripe refused it) and carries its value on. A correlated subquery giving one id.
+ */
+export function carrierOf(id: string): string {
+  return `CASE WHEN NOT EXISTS (SELECT 1 FROM report_cancellations cx WHERE cx.report_id = ${id} AND cx.cancelled) THEN ${id} ELSE (
+    WITH RECURSIVE chain AS (
+      SELECT ${id}::bigint AS id, 0 AS depth
+      UNION ALL
+      SELECT (SELECT cx.by_report_id FROM report_cancellations cx WHERE cx.report_id = chain.id AND cx.cancelled LIMIT 1), chain.depth + 1
+      FROM chain WHERE EXISTS (SELECT 1 FROM report_cancellations cx WHERE cx.report_id = chain.id AND cx.cancelled)
+    )
+    SELECT id FROM chain ORDER BY depth DESC LIMIT 1) END`;
+}

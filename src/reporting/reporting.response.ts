@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { BacklogRow, FailedReportRow, StatusTotals } from './reporting-status.repository.js';
+import type { BacklogRow, FailedReportRow, NegativePeriodRow, StatusTotals } from './reporting-status.repository.js';
 import type { RunRecord } from './reporter-runs.repository.js';
 
 const UNITS = 'units as a decimal string (sums of 15-digit values exceed 2^53)';
@@ -56,12 +56,31 @@ export class ReportingFailures {
   @ApiProperty({ type: [FailedReport], description: 'the 100 most recent' }) recent!: FailedReport[];
 }
 
+export class NegativePeriod {
+  @ApiProperty() customerId!: string;
+  @ApiProperty({ description: 'the meter key' }) meter!: string;
+  @ApiProperty() periodStart!: string;
+  @ApiProperty() periodEnd!: string;
+  @ApiProperty({ nullable: true, description: 'the Stripe invoice of the period, once known' }) stripeInvoiceId!: string | null;
+  @ApiProperty({ description: "what Stripe's meter holds for the period (below 0), as a decimal string" }) netUnits!: string;
+}
+
+export class NegativeTotals {
+  @ApiProperty({ description: 'billing periods whose total on Stripe is below 0' }) periods!: number;
+  @ApiProperty({ type: [NegativePeriod], description: 'the 100 latest-ending' }) recent!: NegativePeriod[];
+}
+
 export class ReportingStatusResponse {
   @ApiProperty({ description: 'transaction id below which every usage event has been claimed' }) watermark!: string;
   @ApiProperty({ type: ReportingBacklog }) backlog!: ReportingBacklog;
   @ApiProperty({ type: LateUsage }) late!: LateUsage;
   @ApiProperty({ type: ReporterRunResponse, nullable: true }) lastRun!: ReporterRunResponse | null;
   @ApiProperty({ type: ReportingFailures }) failures!: ReportingFailures;
+  @ApiProperty({
+    type: NegativeTotals,
+    description: 'periods that corrections (compensating events, late adjustments) lowered below 0 on Stripe: Stripe invoices them at 0, so those units are not billed anywhere',
+  })
+  negativeTotals!: NegativeTotals;
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString();
@@ -99,7 +118,18 @@ function toFailedReport(row: FailedReportRow): FailedReport {
   };
 }
 
-export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[]): ReportingStatusResponse {
+function toNegativePeriod(row: NegativePeriodRow): NegativePeriod {
+  return {
+    customerId: row.customerId,
+    meter: row.meter,
+    periodStart: iso(row.periodStart),
+    periodEnd: iso(row.periodEnd),
+    stripeInvoiceId: row.stripeInvoiceId,
+    netUnits: row.netUnits,
+  };
+}
+
+export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[], negative: NegativePeriodRow[]): ReportingStatusResponse {
   const pending = toTotals(backlog.pending);
   const held = toTotals(backlog.held);
   return {
@@ -115,5 +145,6 @@ export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null,
     late: { adjustments: toTotals(backlog.lateAdjustments), unbillable: toTotals(backlog.lateUnbillable) },
     lastRun: lastRun ? toRunResponse(lastRun) : null,
     failures: { totals: toTotals(backlog.failed), recent: failures.map(toFailedReport) },
+    negativeTotals: { periods: negative[0]?.total ?? 0, recent: negative.map(toNegativePeriod) },
   };
 }

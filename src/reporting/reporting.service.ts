@@ -14,7 +14,8 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
 
 export type { StripeRejection } from './report-failures.service.js';
 
-const RECENT_FAILURES = 100;
+/** Failed reports and negative periods the status lists. */
+const RECENT_ROWS = 100;
 /** How long a run waits for transactions already running when it starts (usually milliseconds). */
 const OLDER_TRANSACTIONS_WAIT_MS = 5000;
 
@@ -67,10 +68,15 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
     return this.failures.recordRejections(rejections);
   }
 
-  /** Backlog, late usage, the last run and failed reports; also refreshes the backlog gauges. */
+  /** Backlog, late usage, the last run, failed reports and periods below zero; also refreshes the backlog gauges. */
   async status(): Promise<ReportingStatusResponse> {
-    const [backlog, lastRun, failures] = await Promise.all([this.statusRows.backlog(), this.runs.latest(), this.statusRows.recentFailures(RECENT_FAILURES)]);
-    const status = toStatusResponse(backlog, lastRun, failures);
+    const [backlog, lastRun, failures, negative] = await Promise.all([
+      this.statusRows.backlog(),
+      this.runs.latest(),
+      this.statusRows.recentFailures(RECENT_ROWS),
+      this.statusRows.negativePeriods(RECENT_ROWS),
+    ]);
+    const status = toStatusResponse(backlog, lastRun, failures, negative);
     this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
     return status;
   }
@@ -152,10 +158,13 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
    * window's earlier reports (each part by identifier; Stripe takes a cancel within 24 hours of
    * receiving the event) and then carries their values on top of its own units: Stripe ends up
    * with the window's corrected total under the new report's identifier. Where Stripe refuses
-   * the cancel, the report carries only its own difference: a compensating (maybe negative) event.
-   * Every decision is recorded before the report is sent, so a run after a crash cancels again
-   * (Stripe answers a repeated cancel the same) and sends the same value under the same
-   * identifier. Returns the reports to leave for a later run (a cancel still undecided).
+   * the cancel because it counted the event more than 24 hours ago, the report carries only its
+   * own difference: a compensating (maybe negative) event. An earlier report Stripe refused
+   * (failed) was never counted: the correction's report takes it over and carries its value too,
+   * so Stripe never holds a difference computed against units it does not have. Every decision
+   * is recorded before the report is sent, so a run after a crash cancels again (Stripe answers a
+   * repeated cancel the same) and sends the same value under the same identifier. Returns the
+   * reports to leave for a later run (a cancel still undecided).
    */
   private async cancelCorrectedEvents(periodIds: string[] | null): Promise<string[]> {
     const later = new Set<string>();
@@ -165,16 +174,19 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
         later.add(candidate.byReportId);
         continue;
       }
-      for (const [part, event] of meterEventParts(candidate.identifier, candidate.sentUnits).entries()) {
+      const parts = meterEventParts(candidate.identifier, candidate.sentUnits);
+      for (const [part, event] of parts.entries()) {
         if (candidate.decidedParts.includes(part)) continue;
-        const answer = await this.sender.cancel(candidate.eventName, event.identifier);
+        // a failed one-part report: its only meter event is the one Stripe refused
+        const answer = candidate.failed && parts.length === 1 ? 'refused' : await this.sender.cancel(candidate.eventName, event.identifier);
         if (answer === 'transient') {
           later.add(candidate.byReportId);
           break;
         }
+        const carried = answer === 'cancelled' || candidate.refusalMeansUncounted;
         // a last meter's report states the window's latest value itself: nothing to carry over
-        const carried = answer === 'cancelled' && candidate.aggregation !== 'last' ? event.value : '0';
-        decisions.push({ reportId: candidate.reportId, part, byReportId: candidate.byReportId, cancelled: answer === 'cancelled', value: carried });
+        const value = carried && candidate.aggregation !== 'last' ? event.value : '0';
+        decisions.push({ reportId: candidate.reportId, part, byReportId: candidate.byReportId, cancelled: carried, value });
       }
     }
     await this.cancellations.record(decisions);

@@ -44,7 +44,7 @@ export interface FailedReport {
 /** Follows a `failed` CTE (report_id, attempts, failure_reason) with what each report was. */
 const FAILED_REPORT_DETAILS = `
 SELECT f.report_id::text AS "reportId", f.attempts, r.customer_id AS "customerId", m.key AS meter, r.window_start AS "windowStart",
-       r.window_end AS "windowEnd", r.units::text AS units, f.failure_reason AS reason
+       r.window_end AS "windowEnd", ${sentUnitsOf('r')}::text AS units, f.failure_reason AS reason
 FROM failed f JOIN usage_reports r ON r.id = f.report_id JOIN meters m ON m.id = r.meter_id`;
 
 const TRANSACTION_POLL_MS = 20;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { isoUtc } from '../database/iso-utc.js';
 import { nativeQuery } from '../database/native-query.js';
+import { carrierOf } from '../reporting/report-claim.sql.js';
 
 export interface UsageTotalsRow {
   meter: string;
@@ -27,16 +28,18 @@ export interface UsageTotalsFilter {
 /**
  * What became of event `e`: the reporter's report whose claim covered it (same customer and
  * meter, `e.tx_id` in the report's [tx_from, tx_to), `e.event_time` in its window; windows are at
- * most a day long) says `reported` once Stripe accepted it (it left report_queue),
- * `late_unbillable` under the record_only late policy, `failed` when Stripe refused it; otherwise
- * (no report yet, or still queued: pending, held) nothing.
+ * most a day long), or the later report that carries its value on (it cancelled the report's
+ * meter events, or took it over after Stripe refused it: carrierOf), says `reported` once Stripe
+ * accepted it (it left report_queue), `late_unbillable` under the record_only late policy,
+ * `failed` when Stripe refused it; otherwise (no report yet, or still queued: pending, held) nothing.
  */
 const REPORT_OUTCOME = `
     SELECT CASE WHEN r.late_unbillable THEN 'late_unbillable' WHEN q.report_id IS NULL THEN 'reported' WHEN q.state = 'failed' THEN 'failed' END AS outcome
-    FROM usage_reports r
+    FROM usage_reports own
+    JOIN usage_reports r ON r.id = ${carrierOf('own.id')}
     LEFT JOIN report_queue q ON q.report_id = r.id
-    WHERE r.customer_id = e.customer_id AND r.meter_id = e.meter_id AND e.tx_id >= r.tx_from AND e.tx_id < r.tx_to
-      AND r.window_start <= e.event_time AND r.window_start > e.event_time - interval '24 hours' AND r.window_end > e.event_time
+    WHERE own.customer_id = e.customer_id AND own.meter_id = e.meter_id AND e.tx_id >= own.tx_from AND e.tx_id < own.tx_to
+      AND own.window_start <= e.event_time AND own.window_start > e.event_time - interval '24 hours' AND own.window_end > e.event_time
     LIMIT 1`;
 
 /**

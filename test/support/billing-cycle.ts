@@ -3,6 +3,7 @@ import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-em
 import { eventually } from './eventually';
 import { freePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
+import { createTestDatabase } from './test-database';
 
 /**
  * A subscription's first period, anchored at a second that is not on the hour, one calendar month
@@ -22,6 +23,8 @@ export interface BillingCycle {
   emulator: StripeEmulator;
   stripe: Stripe;
   testApp: TestApp;
+  /** The app's environment: a replica started with it on the same database talks to the same emulator. */
+  environment: Record<string, string>;
   /** Moves a test clock and waits until the emulator has done the work the move caused. */
   advance(clockId: string, to: number): Promise<void>;
   /** Waits until the app has processed the `type` event about the invoice (of `stripeCustomerId`, when given) that closes the period ending at `periodEnd`. */
@@ -34,22 +37,23 @@ export async function startBillingCycle(environment: Record<string, string> = {}
   const stripe = new Stripe('sk_test_billing_cycle', { host: emulator.host, port: emulator.port, protocol: 'http' });
   const port = await freePort();
   const endpoint = await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:${port}/webhooks/stripe`, enabled_events: ['*'] });
-  const testApp = await startTestApp(
-    {
-      STRIPE_SECRET_KEY: 'sk_test_billing_cycle',
-      STRIPE_API_BASE_URL: emulator.url,
-      STRIPE_WEBHOOK_SECRET: endpoint.secret as string,
-      REPORTER_ENABLED: 'false',
-      // the period may have ended up to three days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
-      REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
-      ...environment,
-    },
-    { port },
-  );
+  const appEnvironment = {
+    STRIPE_SECRET_KEY: 'sk_test_billing_cycle',
+    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_WEBHOOK_SECRET: endpoint.secret as string,
+    REPORTER_ENABLED: 'false',
+    // the period may have ended up to three days ago in real time: only invoice.finalized may close it (Stripe allows a grace of up to 72 h)
+    REPORTER_FINALIZATION_GRACE_MINUTES: '4320',
+    ...environment,
+  };
+  // the database outlives the app: the run drops it at its end (see dropRunDatabases), so closing
+  // the cycle never waits for the checkpoint a DROP DATABASE forces on the whole server
+  const testApp = await startTestApp(appEnvironment, { port, database: await createTestDatabase() });
   return {
     emulator,
     stripe,
     testApp,
+    environment: appEnvironment,
     advance: async (clockId, to) => {
       await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: to });
       await eventually(async () => expect((await stripe.testHelpers.testClocks.retrieve(clockId)).status).toBe('ready'));
@@ -66,7 +70,18 @@ export async function startBillingCycle(environment: Record<string, string> = {}
     close: async () => {
       // no webhook delivery may reach the app while it shuts down
       emulator.state.billing.webhooks.close();
-      await testApp.close();
+      // Every test's request has been answered: once the app stops listening, cut what is still
+      // connected. Nest's close waits for every connection to end, and one that never completes a
+      // request (a delivery aborted above, or a stray client) ends only when Node's header timeout
+      // sweep reaches it: 30 s + 30 s here, past jest's hook limit. The service's own shutdown
+      // cuts connections after SHUTDOWN_GRACE_MS the same way (src/graceful-shutdown.ts).
+      const server = testApp.app.getHttpServer();
+      const cut = setInterval(() => server.listening || server.closeAllConnections(), 50);
+      try {
+        await testApp.close();
+      } finally {
+        clearInterval(cut);
+      }
       await emulator.close();
     },
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   process.env.STRIPE_SUPPRESS_NOTICES = 'true';
   process.env.TZ = 'UTC';
+  // the run's test databases carry it in their names (test-database.ts), so only this run drops them
+  process.env.TEST_RUN_ID = randomBytes(4).toString('hex');
   if (process.env.TEST_DATABASE_URL) return;
   const parent = await mkdtemp(join(tmpdir(), 'meterbridge-test-'));
   // as root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder
