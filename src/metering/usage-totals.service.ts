@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import { windowSplitsRollup } from '../retention/usage-window-buckets.js';
 import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
 import { USAGE_READS_REPOSITORY, UsageEventsRepository, type UsageTotalsFilter } from './usage-events.repository.js';
 import { INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
@@ -34,7 +35,10 @@ export class UsageTotalsService {
   constructor(@Inject(USAGE_READS_REPOSITORY) private readonly repository: UsageEventsRepository) {}
 
   async totals(customerId: string, query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
-    const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...usageWindow(query) });
+    const window = usageWindow(query);
+    const cut = window.from && window.to ? await this.repository.bucketCutByWindow(customerId, { meterKey: query.meter, from: window.from, to: window.to }) : undefined;
+    if (cut) throw windowSplitsRollup(cut);
+    const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...window });
     if (rows.length === 0) {
       const exists = await this.repository.customerAndMeterExist(customerId, query.meter);
       if (!exists.customer) throw customerNotFound(`id ${customerId}`);

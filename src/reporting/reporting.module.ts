@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { MeterEventSender } from './meter-event.sender.js';
 import { NativeSql } from '../database/native-sql.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { RetentionModule } from '../retention/retention.module.js';
 import { ReconciliationController } from './reconciliation.controller.js';
 import { ReconciliationDrift } from './reconciliation-drift.entity.js';
 import { ReconciliationRun } from './reconciliation-run.entity.js';
@@ -26,7 +27,7 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
 
 /** Usage → Stripe meter events (claim, deliver), its schedule, status and reconciliation. */
 @Module({
-  imports: [ScheduleModule.forRoot(), NotificationsModule, MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReportCancellation, ReportDelivery, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
+  imports: [ScheduleModule.forRoot(), NotificationsModule, RetentionModule, MikroOrmModule.forFeature([UsageReport, ReportQueueEntry, ReportCancellation, ReportDelivery, ReporterWatermark, ReporterRun, ReconciliationRun, ReconciliationDrift])],
   controllers: [ReportingController, ReconciliationController],
   providers: [
     NativeSql,

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { BacklogRow, FailedReportRow, StatusTotals } from './reporting-status.repository.js';
+import { RetentionStatus } from '../retention/retention-status.js';
 import type { RunRecord } from './reporter-runs.repository.js';
 
 const UNITS = 'units as a decimal string (sums of 15-digit values exceed 2^53)';
@@ -62,6 +63,7 @@ export class ReportingStatusResponse {
   @ApiProperty({ type: LateUsage }) late!: LateUsage;
   @ApiProperty({ type: ReporterRunResponse, nullable: true }) lastRun!: ReporterRunResponse | null;
   @ApiProperty({ type: ReportingFailures }) failures!: ReportingFailures;
+  @ApiProperty({ type: RetentionStatus }) retention!: RetentionStatus;
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString();
@@ -99,7 +101,7 @@ function toFailedReport(row: FailedReportRow): FailedReport {
   };
 }
 
-export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[]): ReportingStatusResponse {
+export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[], retention: RetentionStatus): ReportingStatusResponse {
   const pending = toTotals(backlog.pending);
   const held = toTotals(backlog.held);
   return {
@@ -115,5 +117,6 @@ export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null,
     late: { adjustments: toTotals(backlog.lateAdjustments), unbillable: toTotals(backlog.lateUnbillable) },
     lastRun: lastRun ? toRunResponse(lastRun) : null,
     failures: { totals: toTotals(backlog.failed), recent: failures.map(toFailedReport) },
+    retention,
   };
 }

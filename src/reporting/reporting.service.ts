@@ -7,6 +7,7 @@ import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js'
 import { ReportCancellationsRepository, type CancellationDecision } from './report-cancellations.repository.js';
 import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
+import { RetentionStatusReader } from '../retention/retention-status.js';
 import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
 import { ReportFailuresService, type StripeRejection } from './report-failures.service.js';
 import { UsageReportsRepository } from './usage-reports.repository.js';
@@ -33,6 +34,7 @@ export class ReportingService implements OnModuleDestroy {
     private readonly reports: UsageReportsRepository,
     private readonly runs: ReporterRunsRepository,
     private readonly statusRows: ReportingStatusRepository,
+    private readonly retention: RetentionStatusReader,
     private readonly sender: MeterEventSender,
     private readonly metrics: MetricsService,
     private readonly failures: ReportFailuresService,
@@ -68,8 +70,10 @@ export class ReportingService implements OnModuleDestroy {
 
   /** Backlog, late usage, the last run and failed reports; also refreshes the backlog gauges. */
   async status(): Promise<ReportingStatusResponse> {
-    const [backlog, lastRun, failures] = await Promise.all([this.statusRows.backlog(), this.runs.latest(), this.statusRows.recentFailures(RECENT_FAILURES)]);
-    const status = toStatusResponse(backlog, lastRun, failures);
+    const [backlog, lastRun, failures, retention] = await Promise.all([
+      this.statusRows.backlog(), this.runs.latest(), this.statusRows.recentFailures(RECENT_FAILURES), this.retention.read(),
+    ]);
+    const status = toStatusResponse(backlog, lastRun, failures, retention);
     this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
     return status;
   }
