@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { windowSplitsRollup } from '../retention/usage-window-buckets.js';
 import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
 import { USAGE_READS_REPOSITORY, UsageEventsRepository, type UsageTotalsFilter } from './usage-events.repository.js';
@@ -32,12 +33,16 @@ export function usageWindow(query: UsageTotalsQuery): Pick<UsageTotalsFilter, 'f
 /** Per-meter usage totals of one customer, computed in SQL. */
 @Injectable()
 export class UsageTotalsService {
-  constructor(@Inject(USAGE_READS_REPOSITORY) private readonly repository: UsageEventsRepository) {}
+  constructor(
+    @Inject(USAGE_READS_REPOSITORY) private readonly repository: UsageEventsRepository,
+    private readonly reads: RequestReadsDatabase,
+  ) {}
 
   async totals(customerId: string, query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
     const window = usageWindow(query);
     const cut = window.from && window.to ? await this.repository.bucketCutByWindow(customerId, { meterKey: query.meter, from: window.from, to: window.to }) : undefined;
     if (cut) throw windowSplitsRollup(cut);
+    const asOf = await this.reads.asOf();
     const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...window });
     if (rows.length === 0) {
       const exists = await this.repository.customerAndMeterExist(customerId, query.meter);
@@ -46,6 +51,7 @@ export class UsageTotalsService {
     }
     return {
       customerId,
+      asOf,
       meters: rows.map((row) => ({
         meter: row.meter,
         currency: row.currency,

@@ -7,6 +7,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
 import { RateLimiter } from './rate-limiter.js';
+import { ReconciliationReads } from './reconciliation-reads.js';
 import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord, type StoredDrift } from './reconciliation.repository.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -43,6 +44,7 @@ export class ReconciliationService {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: ReconciliationRepository,
+    private readonly localReads: ReconciliationReads,
     private readonly metrics: MetricsService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     private readonly outbox: NotificationOutbox,
@@ -80,7 +82,7 @@ export class ReconciliationService {
     const runId = await this.repository.start(trigger, from, to);
     const totals: PairComparison = { compared: 0, drifts: [], matched: [] };
     try {
-      const pairs = await this.repository.localTotals(from, to);
+      const pairs = await this.localReads.localTotals(from, to);
       const limit = pLimit(this.config.reporting.concurrency);
       const comparisons = await Promise.all(pairs.map((pair) => limit(() => this.comparePair(pair, from, to))));
       for (const comparison of comparisons) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
+import { readAsOf } from '../database/read-freshness.js';
 import { identifierOf } from './report-claim.sql.js';
 
 export interface StatusTotals {
@@ -65,6 +66,11 @@ FROM mark, unclaimed, waiting`;
 @Injectable()
 export class ReportingStatusRepository {
   constructor(private readonly sql: NativeSql) {}
+
+  /** How fresh this repository's reads are (docs/read-routing.md). */
+  asOf(): Promise<string> {
+    return readAsOf((text, values) => this.sql.query(text, values));
+  }
 
   async backlog(): Promise<BacklogRow> {
     const [row] = await this.sql.query<BacklogRow>(BACKLOG_SQL);

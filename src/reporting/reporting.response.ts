@@ -58,6 +58,7 @@ export class ReportingFailures {
 }
 
 export class ReportingStatusResponse {
+  @ApiProperty({ format: 'date-time', description: 'backlog, failures and retention include every write committed before this instant (a read replica may lag: docs/read-routing.md); lastRun is read on the primary' }) asOf!: string;
   @ApiProperty({ description: 'transaction id below which every usage event has been claimed' }) watermark!: string;
   @ApiProperty({ type: ReportingBacklog }) backlog!: ReportingBacklog;
   @ApiProperty({ type: LateUsage }) late!: LateUsage;
@@ -101,7 +102,7 @@ function toFailedReport(row: FailedReportRow): FailedReport {
   };
 }
 
-export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[], retention: RetentionStatus): ReportingStatusResponse {
+export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[], retention: RetentionStatus): Omit<ReportingStatusResponse, 'asOf'> {
   const pending = toTotals(backlog.pending);
   const held = toTotals(backlog.held);
   return {

@@ -70,10 +70,11 @@ export class ReportingService implements OnModuleDestroy {
 
   /** Backlog, late usage, the last run and failed reports; also refreshes the backlog gauges. */
   async status(): Promise<ReportingStatusResponse> {
+    const asOf = await this.statusRows.asOf();
     const [backlog, lastRun, failures, retention] = await Promise.all([
       this.statusRows.backlog(), this.runs.latest(), this.statusRows.recentFailures(RECENT_FAILURES), this.retention.read(),
     ]);
-    const status = toStatusResponse(backlog, lastRun, failures, retention);
+    const status = { asOf, ...toStatusResponse(backlog, lastRun, failures, retention) };
     this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
     return status;
   }
