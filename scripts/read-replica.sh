@@ -16,6 +16,9 @@ PRIMARY_HOST=${PRIMARY_HOST:-127.0.0.1}
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 REPLICA_PORT=${REPLICA_PORT:-5433}
 REPLICA_DIR=${REPLICA_DIR:-/tmp/meterbridge-read-replica}
+# the primary keeps the WAL the replica has not received yet (without a slot, a busy primary
+# recycles it before the replica starts streaming); `stop` drops it, so WAL never piles up
+SLOT=meterbridge_read_replica
 
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; else su postgres -s /bin/bash -c "$(printf '%q ' "$@")"; fi
@@ -44,8 +47,9 @@ start() {
   mkdir -p "$REPLICA_DIR" && chown postgres "$REPLICA_DIR" 2>/dev/null || true
   chmod 700 "$REPLICA_DIR"
   echo "base backup of $PRIMARY_HOST:$PRIMARY_PORT into $REPLICA_DIR"
-  # -R writes standby.signal and primary_conninfo: the copy starts as a streaming standby
-  as_postgres "$BIN/pg_basebackup" -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -D "$REPLICA_DIR" -R -X stream -c fast
+  drop_slot
+  # -R writes standby.signal and primary_conninfo (with the slot): the copy starts as a streaming standby
+  as_postgres "$BIN/pg_basebackup" -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -D "$REPLICA_DIR" -R -X stream -c fast -C -S "$SLOT"
   # Debian keeps postgresql.conf and pg_hba.conf in /etc, outside the copied data directory: the
   # copy gets its own (defaults, local connections only) and runs on its own port
   as_postgres touch "$REPLICA_DIR/postgresql.conf"
@@ -61,8 +65,13 @@ status() {
     "SELECT 'replica on port $REPLICA_PORT: in recovery=' || pg_is_in_recovery() || ', replay lag=' || coalesce((now() - pg_last_xact_replay_timestamp())::text, 'none yet')"
 }
 
+drop_slot() {
+  psql_primary "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$SLOT'" >/dev/null
+}
+
 stop() {
   if [ -f "$REPLICA_DIR/postmaster.pid" ]; then as_postgres "$BIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w stop; fi
+  drop_slot
   rm -rf "$REPLICA_DIR"
   echo "replica stopped and removed"
 }
