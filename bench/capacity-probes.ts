@@ -17,7 +17,7 @@ export function processCpuSeconds(pid: number): number {
 
 /** CPU seconds of every PostgreSQL backend connected to `database` (other databases' work on the shared server is left out). */
 export async function backendCpu(client: pg.Client, database: string): Promise<Map<number, number>> {
-  const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
   return new Map(rows.map((row) => [row.pid, processCpuSeconds(row.pid)]));
 }
 
@@ -35,6 +35,16 @@ export async function walPosition(client: pg.Client): Promise<string> {
 
 export async function walBytesSince(client: pg.Client, lsn: string): Promise<number> {
   return Number((await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::text AS bytes', [lsn])).rows[0]!.bytes);
+}
+
+/**
+ * WAL bytes of one statement exactly (EXPLAIN ANALYZE's WAL counters: records, full page images
+ * and bytes it generated, not the commit record), whatever else the server is doing.
+ */
+export async function statementWal(client: pg.Client, text: string, values: unknown[]): Promise<{ records: number; fullPageImages: number; bytes: number }> {
+  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`EXPLAIN (ANALYZE, WAL, FORMAT JSON) ${text}`, values);
+  const plan = rows[0]!['QUERY PLAN'][0].Plan;
+  return { records: plan['WAL Records']!, fullPageImages: plan['WAL FPI']!, bytes: plan['WAL Bytes']! };
 }
 
 /** Heap (with TOAST and maps) and index bytes of `tables`. */

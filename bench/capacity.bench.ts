@@ -1,11 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import pg from 'pg';
 import pLimit from 'p-limit';
-import { onDatabase } from './bench-database.js';
+import { BENCH_SERVER_URL, loadAverage, onDatabase, writeBenchResults } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
-import { backendCpu, backendCpuSince, processCpuSeconds, tableBytes, walBytesSince, walPosition } from './capacity-probes.js';
+import { RECORD_EVENTS_SQL } from '../src/metering/usage-events.repository.js';
+import { backendCpu, backendCpuSince, processCpuSeconds, statementWal, tableBytes, walBytesSince, walPosition } from './capacity-probes.js';
 import type { BenchFixtures } from './ingest-baseline.js';
 import { serviceLoad, startService, type RunningService } from './ingest-service.js';
 
@@ -20,7 +19,7 @@ import { serviceLoad, startService, type RunningService } from './ingest-service
  * Writes bench/results/capacity-<date>.json.
  */
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVER_URL = BENCH_SERVER_URL;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CUSTOMERS = 1000;
 const HOURS = 30;
@@ -114,10 +113,10 @@ async function main(): Promise<void> {
   const database = `meterbridge_bench_${Date.now()}`;
   const databaseUrl = Object.assign(new URL(SERVER_URL), { pathname: `/${database}` }).toString();
   await onDatabase(SERVER_URL, (client) => client.query(`CREATE DATABASE ${database}`));
-  const loads: string[] = [loadavg().map((value) => value.toFixed(2)).join(' ')];
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
+  const loads: string[] = [loadAverage()];
   const service = await startService(databaseUrl, SERVICE_PORT, generateApiKeyToken().token, { RETENTION_ENABLED: 'false', USAGE_ALERTS_ENABLED: 'false', REPORTER_USE_V2_STREAM: 'true', REPORTER_CONCURRENCY: '16', REPORTER_MAX_REQUESTS_PER_SECOND: '10000' });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
   try {
     log(`database ${database}: seeding ${CUSTOMERS} customers through the API`);
     const fixtures = await seed(service, databaseUrl);
@@ -135,20 +134,30 @@ async function main(): Promise<void> {
       const result = await single.measure();
       return { units: result.events, requests: result.events };
     });
-    loads.push(loadavg().map((value) => value.toFixed(2)).join(' '));
+    loads.push(loadAverage());
     log('  ingest, batches of 1000 …');
     const batchCost = await measure(client, database, service, USAGE_TABLES, otherWalPerSecond, async () => {
       const result = await batch.measure();
       return { units: result.events, requests: result.events / 1000 };
     });
-    loads.push(loadavg().map((value) => value.toFixed(2)).join(' '));
+    loads.push(loadAverage());
     log('  reporter run: claim and deliver everything …');
     const reportCost = await measure(client, database, service, REPORT_TABLES, otherWalPerSecond, async () => {
       const run = await api(service, '/v1/reporting/runs', {});
       return { units: Number(run.sent), requests: 1 };
     });
-    loads.push(loadavg().map((value) => value.toFixed(2)).join(' '));
+    loads.push(loadAverage());
+    // the ingest statement's own WAL per event, exact whatever other databases write
+    const statementWalPerEvent: Record<string, { bytes: number; fullPageImages: number }> = {};
+    for (const size of [1, 10, 100, 1000]) {
+      const input = Array.from({ length: size }, (_, index) => ({ ...timedEvent(fixtures, `wal-${size}`, now)(index), ord: index }));
+      const rows = input.map(({ ord, customerId, meter, value, timestamp, idempotencyKey }) => ({ ord, customer_id: customerId, external_customer_id: null, meter, value, event_time: timestamp, timestamp_given: true, properties: null, idempotency_key: idempotencyKey }));
+      const wal = await statementWal(client, RECORD_EVENTS_SQL, [JSON.stringify(rows)]);
+      // full page images: the first change of a page after a checkpoint logs the whole 8 kB page
+      statementWalPerEvent[`batchOf${size}`] = { bytes: wal.bytes / size, fullPageImages: wal.fullPageImages / size };
+    }
     const results = {
+      statementWalPerEvent,
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage: loads, note: 'PostgreSQL, the service, the load generator and other work share these CPUs' },
       otherWalBytesPerSecond: otherWalPerSecond,
@@ -157,11 +166,7 @@ async function main(): Promise<void> {
       report: { raw: reportCost, perReport: perUnit(reportCost) },
     };
     log(JSON.stringify(results, null, 2));
-    const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `capacity-${new Date().toISOString().slice(0, 10)}.json`);
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    log(`results written to ${file}`);
+    log(`results written to ${writeBenchResults('capacity', results)}`);
   } finally {
     await service.stop();
     await client.end();

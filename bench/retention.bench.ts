@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import pg from 'pg';
-import { onDatabase } from './bench-database.js';
+import { BENCH_SERVER_URL, loadAverage, onDatabase, writeBenchResults } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
 import { runRetention, type RetentionRunResult } from '../src/retention/retention-run.js';
 import type { BenchFixtures, PhaseResult } from './ingest-baseline.js';
@@ -17,7 +15,7 @@ import { serviceLoad, singleEvent, startService } from './ingest-service.js';
  * (default 20). Writes bench/results/retention-<date>.json.
  */
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVER_URL = BENCH_SERVER_URL;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const EVENTS = Number(process.env.BENCH_RETENTION_EVENTS ?? 5_000_000);
 const CUSTOMERS = 1000;
@@ -27,7 +25,6 @@ const CONNECTIONS = 64;
 const SERVICE_PORT = 38_432;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(' ');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
@@ -119,11 +116,7 @@ async function main(): Promise<void> {
       log(`retention job: ${format(finished.deleted)} events rolled up and deleted in ${finished.seconds.toFixed(1)} s = ${format(results.job.rowsPerSecond)} rows/s (${finished.batches} batches); ${remaining} left before the horizon`);
       log(`ingest POST /v1/usage (${CONNECTIONS} connections): alone ${format(before.eventsPerSecond)} / ${format(after.eventsPerSecond)} events/s (before / after), during the job ${format(during.eventsPerSecond)} events/s = ${(results.ingest.duringVsAlone * 100).toFixed(0)}% of alone${jobStillRunning ? '' : ' (the job ended before the phase did)'}; p99 ${before.p99} / ${during.p99} ms`);
       log(`load average: ${JSON.stringify(loads)}`);
-      const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
-      mkdirSync(resultsDir, { recursive: true });
-      const file = join(resultsDir, `retention-${new Date().toISOString().slice(0, 10)}.json`);
-      writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-      log(`results written to ${file}`);
+      log(`results written to ${writeBenchResults('retention', results)}`);
     } finally {
       await service.stop();
     }
