@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
 import { readAsOf } from '../database/read-freshness.js';
-import { identifierOf } from './report-claim.sql.js';
+import { identifierOf } from './report-identifier.js';
 
 export interface StatusTotals {
   reports: number;
