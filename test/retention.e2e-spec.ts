@@ -100,6 +100,19 @@ describe('usage retention (e2e)', () => {
     expect([...unitsBefore.values()].filter((units) => units !== '0').length).toBeGreaterThan(20);
   });
 
+  it('a last meter event kept raw is not its period\'s latest when later events of the period were rolled up', async () => {
+    // the corrected seats event of the first test stayed raw; every later event of its period is in usage_daily now
+    const [kept] = await testApp.sql<{ idempotency_key: string }>(
+      `select e.idempotency_key from usage_events e join usage_corrections c on c.event_id = e.id where e.meter_id = ?`,
+      [ledger.meters.seats],
+    );
+    const answer = await testApp.http
+      .post('/v1/usage/corrections')
+      .send({ customerId: ledger.customerId, idempotencyKey: kept!.idempotency_key, value: 5, reason: 'test', correctionKey: 'fix-2' })
+      .expect(201);
+    expect(answer.body).toMatchObject({ billable: false });
+  });
+
   it('shows the retention state in the status route and the metrics', async () => {
     const status = (await testApp.http.get('/v1/reporting/status').expect(200)).body.retention;
     const [rolledUp] = await testApp.sql<{ events: string }>(`select sum(event_count)::text as events from usage_daily`);
