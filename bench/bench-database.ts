@@ -27,3 +27,15 @@ export function writeBenchResults(name: string, results: unknown): string {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }
+
+/** `count` customers (bench-1 …) and the sum meter `api_calls`, straight into the tables. */
+export async function insertBenchCustomersAndMeter(client: pg.Client, count: number): Promise<{ customerIds: string[]; meterId: string }> {
+  const customers = await client.query<{ id: string }>(
+    `INSERT INTO customers (external_id, email) SELECT 'bench-' || n, 'bench-' || n || '@example.com' FROM generate_series(1, $1::int) n RETURNING id`,
+    [count],
+  );
+  const meter = await client.query<{ id: string }>(
+    `INSERT INTO meters (key, display_name, aggregation, event_name, unit_amount_decimal, currency) VALUES ('api_calls', 'API calls', 'sum', 'mb_api_calls', 0.5, 'usd') RETURNING id`,
+  );
+  return { customerIds: customers.rows.map((row) => row.id), meterId: meter.rows[0]!.id };
+}

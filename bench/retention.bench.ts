@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import pg from 'pg';
-import { BENCH_SERVER_URL, loadAverage, onDatabase, writeBenchResults } from './bench-database.js';
+import { BENCH_SERVER_URL, insertBenchCustomersAndMeter, loadAverage, onDatabase, writeBenchResults } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
 import { runRetention, type RetentionRunResult } from '../src/retention/retention-run.js';
 import type { BenchFixtures, PhaseResult } from './ingest-baseline.js';
@@ -33,13 +33,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  */
 async function seed(databaseUrl: string): Promise<BenchFixtures> {
   return onDatabase(databaseUrl, async (client) => {
-    const customers = await client.query<{ id: string }>(
-      `INSERT INTO customers (external_id, email) SELECT 'bench-' || n, 'bench-' || n || '@example.com' FROM generate_series(1, $1::int) n RETURNING id`,
-      [CUSTOMERS],
-    );
-    const meter = await client.query<{ id: string }>(
-      `INSERT INTO meters (key, display_name, aggregation, event_name, unit_amount_decimal, currency) VALUES ('api_calls', 'API calls', 'sum', 'mb_api_calls', 0.5, 'usd') RETURNING id`,
-    );
+    const { customerIds, meterId } = await insertBenchCustomersAndMeter(client, CUSTOMERS);
     const start = Date.now() - (DAYS + 100) * DAY_MS;
     const spacingMs = (DAYS * DAY_MS) / EVENTS;
     for (let first = 0; first < EVENTS; first += SEED_CHUNK) {
@@ -49,7 +43,7 @@ async function seed(databaseUrl: string): Promise<BenchFixtures> {
          FROM generate_series($3::bigint, $4::bigint) n
          CROSS JOIN LATERAL (SELECT to_timestamp(($5::float8 + n * $6::float8) / 1000) AS at) t
          JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM customers) c ON c.rn = n % $1`,
-        [CUSTOMERS, meter.rows[0]!.id, first, Math.min(first + SEED_CHUNK, EVENTS) - 1, start, spacingMs],
+        [CUSTOMERS, meterId, first, Math.min(first + SEED_CHUNK, EVENTS) - 1, start, spacingMs],
       );
       log(`  seeded ${Math.min(first + SEED_CHUNK, EVENTS).toLocaleString('en-US')} events`);
     }
@@ -60,7 +54,7 @@ async function seed(databaseUrl: string): Promise<BenchFixtures> {
        FROM usage_events GROUP BY customer_id, meter_id, date_trunc('day', event_time, 'UTC')`,
     );
     await client.query('VACUUM ANALYZE');
-    return { customerIds: customers.rows.map((row) => row.id), meterId: meter.rows[0]!.id, meterKey: 'api_calls' };
+    return { customerIds, meterId, meterKey: 'api_calls' };
   });
 }
 
