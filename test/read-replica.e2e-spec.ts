@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
+import { ReconciliationReads } from '../src/reporting/reconciliation-reads';
 import { insertCustomerRow, insertMeterRow, type CustomerRow } from './support/billing-rows';
 import { eventually } from './support/eventually';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -73,5 +74,22 @@ describeWithReplica('reads on a streaming replica (e2e)', () => {
     await replica.query('SELECT pg_wal_replay_resume()');
     await eventually(async () => expect((await ingested()).ingested).toBe('7'));
     expect((await ingested()).asOf).toBeGreaterThan(paused);
+  });
+
+  it('reconciliation reads the replica only once it has replayed what the primary had when the run began', async () => {
+    const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    await replica.query('SELECT pg_wal_replay_pause()');
+    await eventually(async () => expect((await replica.query('SELECT pg_get_wal_replay_pause_state() AS state')).rows[0].state).toBe('paused'));
+    // a report delivered just now, on the primary only
+    await testApp.sql(`update customers set stripe_customer_id = 'cus_replica' where id = ?`, [customer.id]);
+    await testApp.sql(`update meters set stripe_meter_id = 'mtr_replica' where key = 'api_calls'`);
+    await testApp.sql(
+      `insert into usage_reports (customer_id, meter_id, window_start, window_end, sequence, units, event_count, report_time, oldest_received_at, tx_from, tx_to)
+       select ?, id, ?, ?, 0, 4, 1, now(), now(), '0', '1' from meters where key = 'api_calls'`,
+      [customer.id, day.toISOString(), new Date(day.getTime() + 86_400_000).toISOString()],
+    );
+    const read = testApp.app.get(ReconciliationReads, { strict: false }).localTotals(day, new Date(day.getTime() + 86_400_000));
+    setTimeout(() => void replica.query('SELECT pg_wal_replay_resume()'), 500);
+    expect(await read).toEqual([expect.objectContaining({ customerId: customer.id, localByDay: { [day.toISOString().replace('.000Z', 'Z')]: '4' } })]);
   });
 });
