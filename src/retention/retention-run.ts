@@ -1,5 +1,5 @@
 import type { SqlQuery } from '../database/transaction-watermark.js';
-import { ID_RANGE_SQL, RECORD_BATCH_SQL, RECORD_RUN_END_SQL, RECORD_RUN_START_SQL, ROLL_UP_BATCH_SQL } from './retention.sql.js';
+import { ID_RANGE_SQL, RECORD_RUN_END_SQL, RECORD_RUN_START_SQL, ROLL_UP_BATCH_SQL } from './retention.sql.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /**
@@ -37,10 +37,7 @@ export async function runRetention(query: SqlQuery, days: number, batchSize: num
     for (let after = BigInt(range!.first) - 1n; after < last; after += BigInt(batchSize)) {
       const [batch] = await query<{ deleted: number; oldest_received_ms: number | null }>(ROLL_UP_BATCH_SQL, [after.toString(), (after + BigInt(batchSize)).toString(), horizon]);
       batches += 1;
-      if (batch!.deleted > 0) {
-        deleted += batch!.deleted;
-        await query(RECORD_BATCH_SQL, [batch!.deleted]);
-      }
+      deleted += batch!.deleted;
       if (batch!.oldest_received_ms !== null && batch!.oldest_received_ms >= horizon.getTime() + RECEIPT_SLACK_MS) break;
     }
     await query(RECORD_RUN_END_SQL, [null]);

@@ -32,7 +32,7 @@ const BUCKET_BOUNDS = `
  * than Stripe's 35 days ago, after which nothing can change it), and it was never corrected: a
  * corrected event stays beside its corrections, which the trace and the corrections list show.
  *
- * The upsert adds to a bucket rolled up by an earlier run (an event whose report settled late),
+ * retention_state counts the batch in the same statement. The upsert adds to a bucket rolled up by an earlier run (an event whose report settled late),
  * keeping the latest event by (time, id), the order the `last` aggregation uses everywhere.
  */
 export const ROLL_UP_BATCH_SQL = `
@@ -82,6 +82,12 @@ merged AS (
     last_time = greatest(d.last_time, excluded.last_time),
     updated_at = now()
   RETURNING 1
+),
+counted AS (
+  -- in the batch's transaction, so the state never counts a batch that did not commit
+  UPDATE retention_state SET last_run_deleted = last_run_deleted + deleted.n, deleted_total = deleted_total + deleted.n, last_rollup_at = now()
+  FROM (SELECT count(*) AS n FROM doomed) deleted
+  WHERE id = 1 AND deleted.n > 0
 )
 SELECT (SELECT count(*) FROM doomed)::int AS deleted, (SELECT count(*) FROM merged)::int AS buckets,
        (SELECT extract(epoch FROM min(received_at)) * 1000 FROM batch)::float8 AS oldest_received_ms`;
@@ -90,9 +96,6 @@ SELECT (SELECT count(*) FROM doomed)::int AS deleted, (SELECT count(*) FROM merg
 export const ID_RANGE_SQL = `SELECT coalesce(min(id), 0)::text AS first, coalesce(max(id), 0)::text AS last FROM usage_events`;
 
 export const RECORD_RUN_START_SQL = `UPDATE retention_state SET last_run_started_at = now(), horizon = $1, last_run_deleted = 0, last_error = NULL WHERE id = 1`;
-
-export const RECORD_BATCH_SQL = `
-UPDATE retention_state SET last_run_deleted = last_run_deleted + $1, deleted_total = deleted_total + $1, last_rollup_at = now() WHERE id = 1`;
 
 export const RECORD_RUN_END_SQL = `UPDATE retention_state SET last_run_finished_at = now(), last_error = $1 WHERE id = 1`;
 
