@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /** Runs `work` on one connection to `url`, closed afterwards: each bench step opens its own. */
@@ -9,4 +12,30 @@ export async function onDatabase<T>(url: string, work: (client: pg.Client) => Pr
   } finally {
     await client.end();
   }
+}
+
+/** The PostgreSQL server a bench creates its database on (BENCH_DATABASE_URL). */
+export const BENCH_SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+
+/** Writes bench/results/<name>-<date>.json and returns its path. */
+export function writeBenchResults(name: string, results: unknown): string {
+  const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${name}-${new Date().toISOString().slice(0, 10)}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+/** `count` customers (bench-1 …) and the sum meter `api_calls`, straight into the tables. */
+export async function insertBenchCustomersAndMeter(client: pg.Client, count: number): Promise<{ customerIds: string[]; meterId: string }> {
+  const customers = await client.query<{ id: string }>(
+    `INSERT INTO customers (external_id, email) SELECT 'bench-' || n, 'bench-' || n || '@example.com' FROM generate_series(1, $1::int) n RETURNING id`,
+    [count],
+  );
+  const meter = await client.query<{ id: string }>(
+    `INSERT INTO meters (key, display_name, aggregation, event_name, unit_amount_decimal, currency) VALUES ('api_calls', 'API calls', 'sum', 'mb_api_calls', 0.5, 'usd') RETURNING id`,
+  );
+  return { customerIds: customers.rows.map((row) => row.id), meterId: meter.rows[0]!.id };
 }

@@ -8,6 +8,8 @@ import type { BenchFixtures, PhaseResult } from './ingest-baseline.js';
 
 export interface RunningService {
   url: string;
+  /** The service's process id (CPU time is read from /proc by bench:capacity). */
+  pid: number;
   apiKey: string;
   stop(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startService(databaseUrl: string, port: number, apiKey: st
   await waitUntilReady(url, child);
   return {
     url,
+    pid: child.pid!,
     apiKey,
     stop: async () => {
       child.kill('SIGTERM');

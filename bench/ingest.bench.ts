@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { onDatabase } from './bench-database.js';
+import { insertBenchCustomersAndMeter, onDatabase } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
 import { rawBatchInserts, rawSingleInserts, type BenchFixtures, type PhaseResult } from './ingest-baseline.js';
 import { eventBatch, serviceLoad, singleEvent, startService, type RunningService, type ServiceLoad } from './ingest-service.js';
@@ -29,22 +29,16 @@ const SERVICE_PORT = 38_431;
 
 async function seed(databaseUrl: string): Promise<BenchFixtures> {
   return onDatabase(databaseUrl, async (client) => {
-    const customers = await client.query<{ id: string }>(
-      `INSERT INTO customers (external_id, email) SELECT 'bench-' || n, 'bench-' || n || '@example.com' FROM generate_series(1, $1::int) n RETURNING id`,
-      [CUSTOMERS],
-    );
-    const meter = await client.query<{ id: string }>(
-      `INSERT INTO meters (key, display_name, aggregation, event_name, unit_amount_decimal, currency) VALUES ('api_calls', 'API calls', 'sum', 'mb_api_calls', 0.5, 'usd') RETURNING id`,
-    );
+    const { customerIds, meterId } = await insertBenchCustomersAndMeter(client, CUSTOMERS);
     // alert n watches customer n (mod CUSTOMERS); later rounds get higher thresholds
     await client.query(
       `INSERT INTO usage_alerts (name, meter_id, customer_id, threshold)
        SELECT 'bench ' || n, $1, c.id, 100 * (1 + (n - 1) / $3::int)
        FROM generate_series(1, $2::int) n
        JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers) c ON c.rn = (n - 1) % $3::int + 1`,
-      [meter.rows[0]!.id, USAGE_ALERTS, CUSTOMERS],
+      [meterId, USAGE_ALERTS, CUSTOMERS],
     );
-    return { customerIds: customers.rows.map((row) => row.id), meterId: meter.rows[0]!.id, meterKey: 'api_calls' };
+    return { customerIds, meterId, meterKey: 'api_calls' };
   });
 }
 

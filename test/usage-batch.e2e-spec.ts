@@ -31,7 +31,8 @@ describe('POST /v1/usage/batch (e2e)', () => {
       event('b-5', { customerId: '00000000-0000-4000-8000-000000000000' }),
       'not an event',
       event('stored-before', { value: 5 }),
-      event('b-6', { timestamp: '2020-01-01T00:00:00Z' }),
+      // past Stripe's 35 days but within the retention horizon (before it: USAGE_EVENT_EXPIRED, test/retention.e2e-spec.ts)
+      event('b-6', { timestamp: new Date(Date.now() - 50 * 24 * 3600 * 1000).toISOString() }),
       event('b-7', { properties: { tier: 'gold' } }),
     ]).expect(207);
 

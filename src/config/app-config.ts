@@ -123,6 +123,14 @@ export interface InvoiceVerificationConfig {
   leaseSeconds: number;
 }
 
+/** The retention rollup (src/retention). */
+export interface RetentionConfig {
+  enabled: boolean;
+  cron: string;
+  days: number;
+  batchSize: number;
+}
+
 export interface ReconciliationConfig {
   enabled: boolean;
   cron: string;
@@ -152,6 +160,7 @@ export class AppConfig {
   readonly rateLimit: RateLimitConfig;
   readonly reporting: ReportingConfig;
   readonly reconciliation: ReconciliationConfig;
+  readonly retention: RetentionConfig;
   readonly webhooks: WebhookConfig;
   readonly notifications: NotificationsConfig;
   readonly invoiceVerification: InvoiceVerificationConfig;
@@ -220,6 +229,7 @@ export class AppConfig {
       cron: env.RECONCILIATION_CRON,
       lookbackDays: env.RECONCILIATION_LOOKBACK_DAYS,
     };
+    this.retention = { enabled: env.RETENTION_ENABLED === 'true', cron: env.RETENTION_CRON, days: env.USAGE_RETENTION_DAYS, batchSize: env.RETENTION_BATCH_SIZE };
     this.webhooks = {
       retryEnabled: true,
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
@@ -277,6 +287,7 @@ export class AppConfig {
     return this.with({
       reporting: { ...this.reporting, enabled: false },
       reconciliation: { ...this.reconciliation, enabled: false },
+      retention: { ...this.retention, enabled: false },
       webhooks: { ...this.webhooks, retryEnabled: false },
       notifications: { ...this.notifications, deliveryEnabled: false, alertsEnabled: false },
       invoiceVerification: { ...this.invoiceVerification, runnerEnabled: false },

@@ -58,6 +58,11 @@ describe('validateEnvironment', () => {
     expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
   });
 
+  it('refuses a retention horizon shorter than 40 days, since idempotency must outlast Stripe\'s 35-day window', () => {
+    expect(problemsFor({ USAGE_RETENTION_DAYS: '39' })).toEqual(['USAGE_RETENTION_DAYS: must be at least 40 (Stripe accepts usage up to 35 days old, and idempotency must hold at least that long)']);
+    expect(problemsFor({ USAGE_RETENTION_DAYS: '40' })).toEqual([]);
+  });
+
   it('never echoes a secret value in a problem line', () => {
     const [line] = problemsFor({ STRIPE_SECRET_KEY: 'pk_live_verysecretvalue' });
     expect(line).not.toContain('verysecretvalue');

@@ -189,6 +189,21 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(1) @Max(35)
   RECONCILIATION_LOOKBACK_DAYS: number = 3;
 
+  /** Retention (docs/retention.md): reported usage older than this many days is rolled up into usage_daily and deleted. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt()
+  @Min(40, { message: 'must be at least 40 (Stripe accepts usage up to 35 days old, and idempotency must hold at least that long)' }) @Max(3650)
+  USAGE_RETENTION_DAYS: number = 90;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  RETENTION_ENABLED: (typeof BOOLEAN_STRINGS)[number] = 'true';
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(CRON_EXPRESSION, { message: 'must be a cron expression of 5 or 6 fields' })
+  RETENTION_CRON: string = '0 15 * * * *';
+
+  /** Events examined (and at most deleted) per transaction. */
+  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(100000)
+  RETENTION_BATCH_SIZE: number = 10000;
+
   /** When set, GET /metrics needs `Authorization: Bearer <token>`; a secret. */
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
   METRICS_TOKEN?: string;

@@ -129,7 +129,8 @@ export class CorrectionsRepository {
   /**
    * For a last meter: whether the event is the latest (by time, then id) of its customer × meter
    * within its billing period (or, without one, ever), and the value the period's latest event
-   * would have without it (the latest earlier event not voided, else 0).
+   * would have without it (the latest earlier event not voided, else 0). Events the retention job
+   * rolled up count through each usage_daily bucket's latest event (docs/retention.md).
    */
   async lastMeterPosition(query: TxQuery, customerId: string, event: LockedEvent): Promise<{ latest: boolean; fallback: string }> {
     const [row] = await query<{ latest: boolean; fallback: string }>(
@@ -141,12 +142,22 @@ export class CorrectionsRepository {
                 SELECT 1 FROM usage_events o, period
                 WHERE o.customer_id = $1 AND o.meter_id = $2 AND o.event_time < period.period_end
                   AND (o.event_time, o.id) > ($3::timestamptz, $4::bigint)
+              ) AND NOT EXISTS (
+                SELECT 1 FROM usage_daily d, period
+                WHERE d.customer_id = $1 AND d.meter_id = $2 AND d.bucket_start < period.period_end
+                  AND (d.last_time, d.last_event_id) > ($3::timestamptz, $4::bigint)
               ) AS latest,
               coalesce((
-                SELECT ${currentValue('o')} FROM usage_events o, period
-                WHERE o.customer_id = $1 AND o.meter_id = $2 AND o.event_time >= period.period_start
-                  AND (o.event_time, o.id) < ($3::timestamptz, $4::bigint) AND ${currentValue('o')} <> 0
-                ORDER BY o.event_time DESC, o.id DESC LIMIT 1
+                SELECT earlier.value FROM (
+                  SELECT o.event_time, o.id, ${currentValue('o')} AS value FROM usage_events o, period
+                  WHERE o.customer_id = $1 AND o.meter_id = $2 AND o.event_time >= period.period_start
+                    AND (o.event_time, o.id) < ($3::timestamptz, $4::bigint) AND ${currentValue('o')} <> 0
+                  UNION ALL
+                  SELECT d.last_time, d.last_event_id, d.last_value FROM usage_daily d, period
+                  WHERE d.customer_id = $1 AND d.meter_id = $2 AND d.bucket_start >= period.period_start
+                    AND (d.last_time, d.last_event_id) < ($3::timestamptz, $4::bigint) AND d.last_value <> 0
+                ) earlier
+                ORDER BY earlier.event_time DESC, earlier.id DESC LIMIT 1
               ), 0)::text AS fallback`,
       [customerId, event.meterId, event.eventTime, event.id],
     );

@@ -67,6 +67,7 @@ export class EventPeriodDto extends TracedPeriodDto {
 }
 
 export class EventTraceResponse {
+  @ApiProperty({ format: 'date-time', description: 'the trace includes every write committed before this instant (a read replica may lag: docs/read-routing.md)' }) asOf!: string;
   @ApiProperty({ type: TracedEventDto }) event!: TracedEventDto;
   @ApiProperty({ type: [TracedCorrectionDto], description: 'oldest first; the latest states the value' }) corrections!: TracedCorrectionDto[];
   @ApiProperty({ type: [TracedReportDto], description: 'every report that carried the event or its corrections to Stripe' }) reports!: TracedReportDto[];

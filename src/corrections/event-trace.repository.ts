@@ -91,6 +91,9 @@ LEFT JOIN report_deliveries d ON d.report_id = r.id
 LEFT JOIN billing_periods p ON p.id = r.billing_period_id
 ORDER BY r.id, carried.carries DESC`;
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set). */
+export const EVENT_TRACE_READS = Symbol('EVENT_TRACE_READS');
+
 /** The reads behind GET /v1/usage/events: one event and everything that became of it. */
 @Injectable()
 export class EventTraceRepository {

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { customerNotFound } from '../metering/usage.errors.js';
 import { meterEventParts } from '../reporting/meter-event-parts.js';
 import type { EventTraceResponse, TracedPeriodDto, TracedReportDto } from './event-trace.dto.js';
-import { EventTraceRepository, type TracedReport } from './event-trace.repository.js';
+import { EVENT_TRACE_READS, EventTraceRepository, type TracedEvent, type TracedReport } from './event-trace.repository.js';
 import { usageEventNotFound } from './corrections.errors.js';
 
 function reportView(report: TracedReport): TracedReportDto {
@@ -30,16 +31,31 @@ function reportView(report: TracedReport): TracedReportDto {
 /** "Where did this unit go?": one event, its corrections, every report that carried it, its period and invoice. */
 @Injectable()
 export class EventTraceService {
-  constructor(private readonly repository: EventTraceRepository) {}
+  constructor(
+    private readonly primary: EventTraceRepository,
+    @Inject(EVENT_TRACE_READS) private readonly reads: EventTraceRepository,
+    private readonly readsDatabase: RequestReadsDatabase,
+  ) {}
 
+  /**
+   * On the request-reads pool (a replica when DATABASE_READ_URL is set), as of `asOf`. An event
+   * recorded too recently for the replica to have it is traced on the primary instead, so a
+   * 202 is never followed by a 404 (docs/read-routing.md).
+   */
   async trace(customerId: string, idempotencyKey: string): Promise<EventTraceResponse> {
-    const event = await this.repository.event(customerId, idempotencyKey);
-    if (!event) {
-      if (!(await this.repository.customerExists(customerId))) throw customerNotFound(`id ${customerId}`);
-      throw usageEventNotFound(idempotencyKey);
-    }
-    const [corrections, reports, period] = await Promise.all([this.repository.corrections(event.id), this.repository.reports(event.id), this.repository.period(event.id)]);
+    const asOf = await this.readsDatabase.asOf();
+    const event = await this.reads.event(customerId, idempotencyKey);
+    if (event) return this.traceOf(this.reads, event, asOf);
+    const stored = await this.primary.event(customerId, idempotencyKey);
+    if (stored) return this.traceOf(this.primary, stored, new Date().toISOString());
+    if (!(await this.primary.customerExists(customerId))) throw customerNotFound(`id ${customerId}`);
+    throw usageEventNotFound(idempotencyKey);
+  }
+
+  private async traceOf(repository: EventTraceRepository, event: TracedEvent, asOf: string): Promise<EventTraceResponse> {
+    const [corrections, reports, period] = await Promise.all([repository.corrections(event.id), repository.reports(event.id), repository.period(event.id)]);
     return {
+      asOf,
       event: {
         id: event.id,
         customerId: event.customerId,

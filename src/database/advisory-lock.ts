@@ -8,6 +8,7 @@ export enum AdvisoryLock {
   Reconciliation = 7_001_003,
   UsageAlerts = 7_001_004,
   InvoiceVerification = 7_001_005,
+  Retention = 7_001_006,
 }
 
 const logger = new Logger('AdvisoryLock');

@@ -1,7 +1,9 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../config/app-config.js';
+import { NativeSql } from './native-sql.js';
 import { ormOptions } from './orm-options.js';
+import { PRIMARY_WAL_POSITION_SQL, readAsOf, REPLAYED_UP_TO_SQL } from './read-freshness.js';
 
 /**
  * A second, smaller connection pool for reads whose cost a caller chooses (usage totals over a
@@ -15,7 +17,33 @@ import { ormOptions } from './orm-options.js';
 export class RequestReadsDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger(RequestReadsDatabase.name);
 
-  private constructor(readonly orm: MikroORM) {}
+  /** SQL on this pool, for repositories whose reads are routed here (docs/read-routing.md). */
+  readonly sql: NativeSql;
+
+  private constructor(readonly orm: MikroORM) {
+    this.sql = new NativeSql(orm);
+  }
+
+  /** The instant the data on this pool is current to (see read-freshness.ts). */
+  asOf(): Promise<string> {
+    return readAsOf((text, values) => this.sql.query(text, values));
+  }
+
+  /**
+   * Waits (polling, at most `timeoutMs`) until this pool's database has replayed everything the
+   * primary (`primary`) had written when called, so the read that follows sees every commit made
+   * before it; false when it did not catch up in time.
+   */
+  async catchUpWith(primary: NativeSql, timeoutMs: number): Promise<boolean> {
+    const [{ lsn }] = (await primary.query<{ lsn: string }>(PRIMARY_WAL_POSITION_SQL)) as [{ lsn: string }];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [{ replayed }] = (await this.sql.query<{ replayed: boolean }>(REPLAYED_UP_TO_SQL, [lsn])) as [{ replayed: boolean }];
+      if (replayed) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 
   static async connect(config: AppConfig): Promise<RequestReadsDatabase> {
     const { readUrl, url, readPoolMax, requestStatementTimeoutMs } = config.database;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlQuery } from '../database/transaction-watermark.js';
+import { rolledUpUnitRows } from '../retention/rolled-up-usage.sql.js';
 
 /** A customer × meter whose usage changed, with its units over its current billing period. */
 export interface BillableUnitsRow {
@@ -28,7 +29,8 @@ export const unitsByAggregation = (aggregation: string) => `CASE ${aggregation}
  * `aggregation`), shared by every statement below so that units are defined once. Corrections count
  * exactly as the usage totals count them (usage-events.repository.ts, LEDGER_ROWS): the period's
  * events, plus what each billable correction adds to its window (usage_corrections.report_units: the
- * difference, -1 for a voided count event, a last meter's new latest value).
+ * difference, -1 for a voided count event, a last meter's new latest value), and events the
+ * retention job rolled up count from usage_daily (docs/retention.md).
  */
 const UNITS_OF_PERIOD = `CROSS JOIN LATERAL (
   SELECT ${unitsByAggregation('p.aggregation')} AS units
@@ -40,6 +42,7 @@ const UNITS_OF_PERIOD = `CROSS JOIN LATERAL (
     SELECT c.event_time, 1, c.id, c.report_units, CASE p.aggregation WHEN 'count' THEN c.report_units ELSE 0 END
     FROM usage_corrections c
     WHERE c.billable AND c.customer_id = p.customer_id AND c.meter_id = p.meter_id AND c.event_time >= p.period_start AND c.event_time < p.period_end
+    UNION ALL ${rolledUpUnitRows({ customer: 'p.customer_id', meter: 'p.meter_id', from: 'p.period_start', to: 'p.period_end' }, 'p.aggregation')}
   ) l
 ) units`;
 

@@ -93,6 +93,13 @@ describe('parseUsageEvent', () => {
     expect([error.status, error.code, error.message]).toEqual([422, 'USAGE_TIMESTAMP_OUT_OF_RANGE', expect.stringMatching(/in the past; events may be at most 35 days old/)]);
   });
 
+  it('answers 422 USAGE_EVENT_EXPIRED for a timestamp before the retention horizon, before any other range check', () => {
+    const horizon = receivedAt - 40 * 24 * 60 * 60 * 1000;
+    const expired = parseUsageEvent({ customerId, meter: 'm', idempotencyKey: 'k', timestamp: new Date(horizon - 1).toISOString() }, receivedAt, horizon);
+    expect(expired).toMatchObject({ ok: false, error: { status: 422, code: 'USAGE_EVENT_EXPIRED' } });
+    expect(parseUsageEvent({ customerId, meter: 'm', idempotencyKey: 'k', timestamp: new Date(receivedAt - 1000).toISOString() }, receivedAt, horizon).ok).toBe(true);
+  });
+
   it('refuses what is not an object', () => {
     for (const body of [null, [], 'event', 3]) expect(parseUsageEvent(body, receivedAt)).toMatchObject({ ok: false, error: { status: 400 } });
   });

@@ -95,8 +95,12 @@ function parseValue(value: unknown, problems: ErrorDetail[]): number {
   return value as number;
 }
 
-/** Parses one event received at `receivedAt`; never throws, so one bad event of a batch stays one result. */
-export function parseUsageEvent(body: unknown, receivedAt: number): ParsedUsageEvent {
+/**
+ * Parses one event received at `receivedAt`; never throws, so one bad event of a batch stays one
+ * result. An event timed before `retentionHorizon` may have been rolled up and deleted, its key
+ * with it (docs/retention.md): it is refused as expired, never accepted as new.
+ */
+export function parseUsageEvent(body: unknown, receivedAt: number, retentionHorizon = Number.NEGATIVE_INFINITY): ParsedUsageEvent {
   if (!isPlainObject(body)) return { ok: false, error: validationFailed('A usage event must be a JSON object', []) };
   const problems: ErrorDetail[] = Object.keys(body)
     .filter((field) => !(USAGE_EVENT_FIELDS as readonly string[]).includes(field))
@@ -115,6 +119,7 @@ export function parseUsageEvent(body: unknown, receivedAt: number): ParsedUsageE
   const properties = parseProperties(body.properties, problems);
   if (problems.length > 0 || eventTime === undefined) return { ok: false, error: validationFailed('The usage event is invalid', problems) };
 
+  if (eventTime < retentionHorizon) return { ok: false, error: usageEventExpired(eventTime, retentionHorizon) };
   const outOfRange = eventTimeOutOfRange(eventTime, receivedAt);
   if (outOfRange) return { ok: false, error: new DomainError(422, 'USAGE_TIMESTAMP_OUT_OF_RANGE', outOfRange, [{ field: 'timestamp', problems: [outOfRange] }]) };
   return {
@@ -129,6 +134,11 @@ export function parseUsageEvent(body: unknown, receivedAt: number): ParsedUsageE
       idempotencyKey: idempotencyKey as string,
     },
   };
+}
+
+function usageEventExpired(eventTime: number, retentionHorizon: number): DomainError {
+  const problem = `timestamp ${new Date(eventTime).toISOString()} is before the retention horizon ${new Date(retentionHorizon).toISOString()}: usage this old is rolled up and its idempotency keys are gone, so a retry cannot be told from a new event`;
+  return new DomainError(422, 'USAGE_EVENT_EXPIRED', problem, [{ field: 'timestamp', problems: [problem] }]);
 }
 
 /**

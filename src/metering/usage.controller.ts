@@ -21,7 +21,7 @@ export class UsageController {
   @ApiBody({ type: RecordUsageDto })
   @ApiAcceptedResponse({ type: RecordUsageResponse, description: 'committed (accepted) or already recorded with the same content (duplicate)' })
   @ApiResponse({ status: 409, description: 'USAGE_IDEMPOTENCY_CONFLICT: the key was used with other content; details name each differing field with the received value (never the stored one)' })
-  @ApiResponse({ status: 422, description: 'USAGE_TIMESTAMP_OUT_OF_RANGE, METER_NOT_FOUND or METER_INACTIVE' })
+  @ApiResponse({ status: 422, description: 'USAGE_TIMESTAMP_OUT_OF_RANGE, USAGE_EVENT_EXPIRED, METER_NOT_FOUND or METER_INACTIVE' })
   async record(@Body() body: unknown): Promise<RecordUsageResponse> {
     const { id, status } = await this.usage.recordOne(body, Date.now());
     return { id, status };

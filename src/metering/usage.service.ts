@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { toErrorBody } from '../common/errors/error-body.js';
+import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { retentionHorizon } from '../retention/retention-run.js';
 import type { RecordUsageResponse } from './record-usage.dto.js';
 import type { UsageBatchResult } from './usage-batch.dto.js';
 import { parseUsageBatch, parseUsageEvent } from './usage-event.parser.js';
@@ -17,11 +19,16 @@ export class UsageService {
     private readonly groupCommit: UsageGroupCommit,
     private readonly recorder: UsageRecorder,
     private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
+
+  private parse(body: unknown, receivedAt: number) {
+    return parseUsageEvent(body, receivedAt, retentionHorizon(receivedAt, this.config.retention.days).getTime());
+  }
 
   /** Throws the event's DomainError (400, 404, 409, 422) when it is rejected. */
   async recordOne(body: unknown, receivedAt: number): Promise<RecordUsageResponse> {
-    const parsed = parseUsageEvent(body, receivedAt);
+    const parsed = this.parse(body, receivedAt);
     const outcome = parsed.ok ? await this.groupCommit.record(parsed.event) : ({ status: 'rejected', error: parsed.error } as const);
     this.metrics.countUsageEvents(outcome.status);
     if (outcome.status === 'rejected') throw outcome.error;
@@ -30,7 +37,7 @@ export class UsageService {
 
   /** Valid events are written in one statement; each result says what became of its event, in request order. */
   async recordBatch(body: unknown, receivedAt: number): Promise<UsageBatchResult[]> {
-    const parsed = parseUsageBatch(body).map((element) => parseUsageEvent(element, receivedAt));
+    const parsed = parseUsageBatch(body).map((element) => this.parse(element, receivedAt));
     const valid = parsed.flatMap((result) => (result.ok ? [result.event] : []));
     const outcomes = valid.length > 0 ? await this.recorder.record(valid) : [];
     let next = 0;

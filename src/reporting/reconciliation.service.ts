@@ -6,6 +6,7 @@ import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { RateLimiter } from './rate-limiter.js';
+import { ReconciliationReads } from './reconciliation-reads.js';
 import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord, type StoredDrift } from './reconciliation.repository.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -42,6 +43,7 @@ export class ReconciliationService {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: ReconciliationRepository,
+    private readonly localReads: ReconciliationReads,
     private readonly stripe: StripeGateway,
     private readonly outbox: NotificationOutbox,
   ) {
@@ -78,7 +80,7 @@ export class ReconciliationService {
     const runId = await this.repository.start(trigger, from, to);
     const totals: PairComparison = { compared: 0, drifts: [], matched: [] };
     try {
-      const pairs = await this.repository.localTotals(from, to);
+      const pairs = await this.localReads.localTotals(from, to);
       const limit = pLimit(this.config.reporting.concurrency);
       const comparisons = await Promise.all(pairs.map((pair) => limit(() => this.comparePair(pair, from, to))));
       for (const comparison of comparisons) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
 import { heldOnStripeOf, sentUnitsOf } from './report-claim.sql.js';
+import { readAsOf } from '../database/read-freshness.js';
 import { identifierOf } from './report-identifier.js';
 
 export interface StatusTotals {
@@ -106,6 +107,11 @@ ORDER BY period_end DESC, customer_id, meter LIMIT $1`;
 @Injectable()
 export class ReportingStatusRepository {
   constructor(private readonly sql: NativeSql) {}
+
+  /** How fresh this repository's reads are (docs/read-routing.md). */
+  asOf(): Promise<string> {
+    return readAsOf((text, values) => this.sql.query(text, values));
+  }
 
   async backlog(): Promise<BacklogRow> {
     const [row] = await this.sql.query<BacklogRow>(BACKLOG_SQL);

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { BacklogRow, FailedReportRow, NegativePeriodRow, StatusTotals } from './reporting-status.repository.js';
+import { RetentionStatus } from '../retention/retention-status.js';
 import type { RunRecord } from './reporter-runs.repository.js';
 
 const UNITS = 'units as a decimal string (sums of 15-digit values exceed 2^53)';
@@ -71,6 +72,7 @@ export class NegativeTotals {
 }
 
 export class ReportingStatusResponse {
+  @ApiProperty({ format: 'date-time', description: 'backlog, failures and retention include every write committed before this instant (a read replica may lag: docs/read-routing.md); lastRun is read on the primary' }) asOf!: string;
   @ApiProperty({ description: 'transaction id below which every usage event has been claimed' }) watermark!: string;
   @ApiProperty({ type: ReportingBacklog }) backlog!: ReportingBacklog;
   @ApiProperty({ type: LateUsage }) late!: LateUsage;
@@ -81,6 +83,7 @@ export class ReportingStatusResponse {
     description: 'periods that corrections (compensating events, late adjustments) lowered below 0 on Stripe: Stripe invoices them at 0, so those units are not billed anywhere',
   })
   negativeTotals!: NegativeTotals;
+  @ApiProperty({ type: RetentionStatus }) retention!: RetentionStatus;
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString();
@@ -129,7 +132,15 @@ function toNegativePeriod(row: NegativePeriodRow): NegativePeriod {
   };
 }
 
-export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null, failures: FailedReportRow[], negative: NegativePeriodRow[]): ReportingStatusResponse {
+export interface StatusParts {
+  backlog: BacklogRow;
+  lastRun: RunRecord | null;
+  failures: FailedReportRow[];
+  negative: NegativePeriodRow[];
+  retention: RetentionStatus;
+}
+
+export function toStatusResponse({ backlog, lastRun, failures, negative, retention }: StatusParts): Omit<ReportingStatusResponse, 'asOf'> {
   const pending = toTotals(backlog.pending);
   const held = toTotals(backlog.held);
   return {
@@ -146,5 +157,6 @@ export function toStatusResponse(backlog: BacklogRow, lastRun: RunRecord | null,
     lastRun: lastRun ? toRunResponse(lastRun) : null,
     failures: { totals: toTotals(backlog.failed), recent: failures.map(toFailedReport) },
     negativeTotals: { periods: negative[0]?.total ?? 0, recent: negative.map(toNegativePeriod) },
+    retention,
   };
 }

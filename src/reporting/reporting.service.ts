@@ -8,6 +8,7 @@ import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js'
 import { ReportCancellationsRepository, type CancellationDecision } from './report-cancellations.repository.js';
 import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
+import { RetentionStatusReader } from '../retention/retention-status.js';
 import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
 import { ReportFailuresService, type StripeRejection } from './report-failures.service.js';
 import { UsageReportsRepository } from './usage-reports.repository.js';
@@ -35,6 +36,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
     private readonly reports: UsageReportsRepository,
     private readonly runs: ReporterRunsRepository,
     private readonly statusRows: ReportingStatusRepository,
+    private readonly retention: RetentionStatusReader,
     private readonly sender: MeterEventSender,
     private readonly metrics: MetricsService,
     private readonly failures: ReportFailuresService,
@@ -70,13 +72,15 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
 
   /** Backlog, late usage, the last run, failed reports and periods below zero; also refreshes the backlog gauges. */
   async status(): Promise<ReportingStatusResponse> {
-    const [backlog, lastRun, failures, negative] = await Promise.all([
+    const asOf = await this.statusRows.asOf();
+    const [backlog, lastRun, failures, negative, retention] = await Promise.all([
       this.statusRows.backlog(),
       this.runs.latest(),
       this.statusRows.recentFailures(RECENT_ROWS),
       this.statusRows.negativePeriods(RECENT_ROWS),
+      this.retention.read(),
     ]);
-    const status = toStatusResponse(backlog, lastRun, failures, negative);
+    const status = { asOf, ...toStatusResponse({ backlog, lastRun, failures, negative, retention }) };
     this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
     return status;
   }

@@ -47,5 +47,6 @@ export class MeterUsageTotals {
 
 export class CustomerUsageResponse {
   @ApiProperty() customerId!: string;
+  @ApiProperty({ format: 'date-time', description: 'the totals include every event committed before this instant (a read replica may lag: docs/read-routing.md)' }) asOf!: string;
   @ApiProperty({ type: [MeterUsageTotals] }) meters!: MeterUsageTotals[];
 }

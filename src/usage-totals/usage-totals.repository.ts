@@ -3,6 +3,8 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { isoUtc } from '../database/iso-utc.js';
 import { nativeQuery } from '../database/native-query.js';
 import { carrierOf } from '../reporting/report-claim.sql.js';
+import { rolledUpLatestRows, rolledUpOutcomeRows } from '../retention/rolled-up-usage.sql.js';
+import { BUCKET_CUT_BY_WINDOW_SQL, type RolledUpBucket } from '../retention/usage-window-buckets.js';
 
 export interface UsageTotalsRow {
   meter: string;
@@ -56,6 +58,9 @@ const LEDGER_ROWS = `
       FROM usage_corrections c
       WHERE c.billable AND c.customer_id = $1 AND c.meter_id = w.meter_id AND c.event_time >= w.period_start AND c.event_time < w.period_end`;
 
+/** The window `w` of customer $1, as the rolled-up rows take it. */
+const WINDOW_SCOPE = { customer: '$1', meter: 'w.meter_id', from: 'w.period_start', to: 'w.period_end' };
+
 /**
  * Totals per meter over each meter's window: the customer's current billing period for that meter
  * (its live subscription item), else the current UTC calendar month, unless from/to are given.
@@ -98,20 +103,26 @@ totals AS (
   CROSS JOIN LATERAL (
     -- The one place that splits a window's usage into reported / late, by each ledger row's report.
     SELECT count(*) AS ledger_rows, coalesce(sum(e.weight), 0)::numeric AS events, coalesce(sum(e.value), 0)::numeric AS value_sum,
-           coalesce(sum(e.weight) FILTER (WHERE report.outcome = 'reported'), 0)::numeric AS events_reported,
-           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'reported'), 0)::numeric AS value_reported,
-           coalesce(sum(e.weight) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS events_unbillable,
-           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable,
-           coalesce(sum(e.weight) FILTER (WHERE report.outcome = 'failed'), 0)::numeric AS events_failed,
-           coalesce(sum(e.value) FILTER (WHERE report.outcome = 'failed'), 0)::numeric AS value_failed
-    FROM (${LEDGER_ROWS}) e
-    LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
+           coalesce(sum(e.weight) FILTER (WHERE e.outcome = 'reported'), 0)::numeric AS events_reported,
+           coalesce(sum(e.value) FILTER (WHERE e.outcome = 'reported'), 0)::numeric AS value_reported,
+           coalesce(sum(e.weight) FILTER (WHERE e.outcome = 'late_unbillable'), 0)::numeric AS events_unbillable,
+           coalesce(sum(e.value) FILTER (WHERE e.outcome = 'late_unbillable'), 0)::numeric AS value_unbillable,
+           coalesce(sum(e.weight) FILTER (WHERE e.outcome = 'failed'), 0)::numeric AS events_failed,
+           coalesce(sum(e.value) FILTER (WHERE e.outcome = 'failed'), 0)::numeric AS value_failed
+    FROM (
+      SELECT e.value, e.weight, report.outcome FROM (${LEDGER_ROWS}) e
+      LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
+      UNION ALL ${rolledUpOutcomeRows(WINDOW_SCOPE)}
+    ) e
   ) ledger
   LEFT JOIN LATERAL (
-    SELECT e.value, report.outcome FROM (${LEDGER_ROWS}) e
-    LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
+    SELECT l.value, l.outcome FROM (
+      SELECT e.value, report.outcome, e.event_time, e.kind, e.id FROM (${LEDGER_ROWS}) e
+      LEFT JOIN LATERAL (${REPORT_OUTCOME}) report ON true
+      UNION ALL ${rolledUpLatestRows(WINDOW_SCOPE)}
+    ) l
     WHERE w.aggregation = 'last'
-    ORDER BY e.event_time DESC, e.kind DESC, e.id DESC LIMIT 1
+    ORDER BY l.event_time DESC, l.kind DESC, l.id DESC LIMIT 1
   ) last_event ON true
 )
 SELECT key AS meter, trim(currency) AS currency, billable,
@@ -139,6 +150,12 @@ export class UsageTotalsRepository {
 
   usageTotalsPerMeter(customerId: string, filter: UsageTotalsFilter): Promise<UsageTotalsRow[]> {
     return this.query<UsageTotalsRow>('usage-totals-per-meter', USAGE_TOTALS_SQL, [customerId, filter.meterKey ?? null, filter.from ?? null, filter.to ?? null]);
+  }
+
+  /** A rolled-up bucket the window [from, to) cuts, if any (usage-window-buckets.ts). */
+  async bucketCutByWindow(customerId: string, filter: Required<Pick<UsageTotalsFilter, 'from' | 'to'>> & UsageTotalsFilter): Promise<RolledUpBucket | undefined> {
+    const [bucket] = await this.query<RolledUpBucket>('usage-window-bucket-cut', BUCKET_CUT_BY_WINDOW_SQL, [customerId, filter.from, filter.to, filter.meterKey ?? null]);
+    return bucket;
   }
 
   /** Tells an unknown customer from an unknown meter when usageTotalsPerMeter found nothing. */

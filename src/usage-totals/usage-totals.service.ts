@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { INSTANT_FORMAT_PROBLEM, parseInstant } from '../metering/usage-timestamp.js';
 import { customerNotFound, meterNotFound } from '../metering/usage.errors.js';
+import { windowSplitsRollup } from '../retention/usage-window-buckets.js';
 import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
 import { UsageTotalsRepository, type UsageTotalsFilter } from './usage-totals.repository.js';
 
@@ -31,10 +33,17 @@ export function usageWindow(query: UsageTotalsQuery): Pick<UsageTotalsFilter, 'f
 /** Per-meter usage totals of one customer, computed in SQL. */
 @Injectable()
 export class UsageTotalsService {
-  constructor(private readonly repository: UsageTotalsRepository) {}
+  constructor(
+    private readonly repository: UsageTotalsRepository,
+    private readonly reads: RequestReadsDatabase,
+  ) {}
 
   async totals(customerId: string, query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
-    const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...usageWindow(query) });
+    const window = usageWindow(query);
+    const cut = window.from && window.to ? await this.repository.bucketCutByWindow(customerId, { meterKey: query.meter, from: window.from, to: window.to }) : undefined;
+    if (cut) throw windowSplitsRollup(cut);
+    const asOf = await this.reads.asOf();
+    const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...window });
     if (rows.length === 0) {
       const exists = await this.repository.customerAndMeterExist(customerId, query.meter);
       if (!exists.customer) throw customerNotFound(`id ${customerId}`);
@@ -42,6 +51,7 @@ export class UsageTotalsService {
     }
     return {
       customerId,
+      asOf,
       meters: rows.map((row) => ({
         meter: row.meter,
         currency: row.currency,
