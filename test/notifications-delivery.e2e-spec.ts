@@ -221,6 +221,7 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     expect(page1.data).toHaveLength(1);
     const page2 = (await testApp.http.get('/v1/notifications').query({ endpoint: first.id, limit: '1', cursor: page1.nextCursor }).expect(200)).body;
     expect(page2.data).toHaveLength(1);
+    expect(page2.nextCursor).toBeNull();
     expect([page1.data[0].endpointId, page2.data[0].endpointId]).toEqual([first.id, first.id]);
     expect(page2.data[0].id).not.toBe(page1.data[0].id);
     expect((await testApp.http.get('/v1/notifications').query({ endpoint: second.id }).expect(200)).body.data).toHaveLength(2);

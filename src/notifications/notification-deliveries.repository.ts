@@ -97,14 +97,14 @@ export class NotificationDeliveriesRepository {
     );
   }
 
-  /** Newest first; `cursor` is the id of the last entry of the previous page. */
-  list(filter: { endpointId?: string; state?: DeliveryState; cursor?: string; limit: number }): Promise<DeliveryLogEntry[]> {
+  /** Newest first, `limit` entries with an id below `before` (the last entry of the previous page). */
+  list(filter: { endpointId?: string; state?: DeliveryState; before?: string; limit: number }): Promise<DeliveryLogEntry[]> {
     return this.sql.query<DeliveryLogEntry>(
       `SELECT ${LOG_COLUMNS}
        FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
        WHERE ($1::uuid IS NULL OR d.endpoint_id = $1) AND ($2::text IS NULL OR d.state = $2) AND ($3::bigint IS NULL OR d.id < $3)
        ORDER BY d.id DESC LIMIT $4`,
-      [filter.endpointId ?? null, filter.state ?? null, filter.cursor ?? null, filter.limit],
+      [filter.endpointId ?? null, filter.state ?? null, filter.before ?? null, filter.limit],
     );
   }
 

@@ -86,8 +86,12 @@ export class UsageAlertsRepository {
     return { alert: row!.alert ?? undefined, meterFound: row!.meter_found, customerFound: row!.customer_found };
   }
 
-  list(): Promise<UsageAlertRow[]> {
-    return this.sql.query<UsageAlertRow>(`SELECT ${ALERT_COLUMNS} FROM usage_alerts a JOIN meters m ON m.id = a.meter_id ORDER BY a.created_at, a.id`);
+  /** By id, `limit` alerts after the id `after` (the last of the previous page). */
+  list(after: string | undefined, limit: number): Promise<UsageAlertRow[]> {
+    return this.sql.query<UsageAlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM usage_alerts a JOIN meters m ON m.id = a.meter_id WHERE $1::uuid IS NULL OR a.id > $1::uuid ORDER BY a.id LIMIT $2`,
+      [after ?? null, limit],
+    );
   }
 
   /**
