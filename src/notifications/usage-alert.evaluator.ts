@@ -73,6 +73,7 @@ export class UsageAlertEvaluator implements OnApplicationBootstrap, BeforeApplic
   }
 
   evaluate(): Promise<EvaluationSummary> {
+    const started = performance.now();
     return this.sql.transaction(async (query) => {
       const [lock] = await query<{ acquired: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS acquired', [AdvisoryLock.UsageAlerts]);
       if (!lock?.acquired) return { ran: false, pairs: 0, crossings: 0 };
@@ -84,7 +85,7 @@ export class UsageAlertEvaluator implements OnApplicationBootstrap, BeforeApplic
       const crossings = await this.alerts.recordCrossings(query, pairs);
       await this.outbox.enqueue(query, crossings.map(draftOf));
       await advanceWatermark(query, 'usage_alert_watermark', hi);
-      this.metrics.countUsageAlertEvaluation(pairs.length, crossings.length);
+      this.metrics.countUsageAlertEvaluation(pairs.length, crossings.length, (performance.now() - started) / 1000);
       return { ran: true, pairs: pairs.length, crossings: crossings.length };
     });
   }
