@@ -155,8 +155,13 @@ export class BillableUnitsService {
   async changesOfPairs(query: SqlQuery, lo: string, hi: string, watched: WatchedPairs): Promise<PairChange[]> {
     if (!watched.everyCustomerMeterIds.length && !watched.pairs.length) return [];
     // PostgreSQL's statistics know nothing of transaction ids newer than the last ANALYZE, so it
-    // expects a handful of new rows and would sort them to group them by pair; hashing is far cheaper
-    await query('SET LOCAL enable_sort = off');
+    // expects a handful of new rows and would sort them to group them by pair: hashing is far
+    // cheaper. Turning sorts off inflates the plan's cost past the JIT thresholds, and compiling it
+    // took seconds on a busy machine, so JIT is off for the statement too; both come back after it.
+    const [before] = await query<{ sort: string; jit: string }>(
+      `SELECT s.sort, s.jit, set_config('enable_sort', 'off', true), set_config('jit', 'off', true)
+       FROM (SELECT current_setting('enable_sort') AS sort, current_setting('jit') AS jit OFFSET 0) s`,
+    );
     const rows = await query<Omit<PairChange, 'partial'> & PartialColumns>(CHANGES_OF_PAIRS_SQL, [
       lo,
       hi,
@@ -164,7 +169,7 @@ export class BillableUnitsService {
       watched.pairs.map((pair) => pair.customerId),
       watched.pairs.map((pair) => pair.meterId),
     ]);
-    await query('SET LOCAL enable_sort TO DEFAULT');
+    await query(`SELECT set_config('enable_sort', $1, true), set_config('jit', $2, true)`, [before!.sort, before!.jit]);
     return rows.map((row) => ({ customerId: row.customerId, meterId: row.meterId, aggregation: row.aggregation, periodStart: row.periodStart, periodEnd: row.periodEnd, partial: partialOf(row) }));
   }
 
