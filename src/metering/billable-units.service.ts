@@ -5,8 +5,8 @@ import type { MeterAggregation } from './meter.entity.js';
 
 /**
  * The partial aggregate (billable-units.ts) of ledger rows `l` (event_time, kind, id, value,
- * weight), grouped by the caller; `isLast` says whether the row's meter aggregates by `last`. Corrections count exactly as the
- * usage totals count them (usage-events.repository.ts, LEDGER_ROWS): what each billable correction
+ * weight), grouped by the caller; `isLast` says whether the row's meter aggregates by `last`.
+ * Corrections count exactly as the usage totals count them (usage-events.repository.ts, LEDGER_ROWS): what each billable correction
  * adds to its window (usage_corrections.report_units: the difference, -1 for a voided count event,
  * a last meter's new latest value). The latest row of a `last` meter is the greatest of its rows
  * encoded as LatestLedgerRow (fixed-width key, then the value; compared bytewise), so every part is
