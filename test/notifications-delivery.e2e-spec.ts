@@ -143,8 +143,8 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     expect(delivered.attempts).toBe(3);
   });
 
-  it('marks a delivery dead after the schedule, and redeliver sends it again with the same id', async () => {
-    await createEndpoint();
+  it('marks a delivery dead after the schedule, and redeliver sends it again with the same id; /metrics counts each outcome per endpoint', async () => {
+    const endpoint = await createEndpoint();
     receiver.failNext(100, 503);
     await paymentFails();
     const dead = await deliveryEventually((delivery) => delivery.state === 'dead');
@@ -160,6 +160,14 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     expect(JSON.parse(receiver.received[3]!.rawBody).id).toBe(dead.notificationId);
     await testApp.http.post('/v1/notifications/999999999/redeliver').expect(404);
     await testApp.http.post('/v1/notifications/not-a-number/redeliver').expect(404);
+
+    // two failed attempts, one dead, one sent after the redeliver: four answers timed, one delivery's lag since the fact
+    const metrics = (await testApp.anonymous.get('/metrics').expect(200)).text.split('\n');
+    const sample = (name: string) => Number(metrics.find((line) => line.startsWith(`${name} `))?.split(' ')[1]);
+    const ofEndpoint = `endpoint="${endpoint.id}"`;
+    expect(['failed', 'dead', 'sent'].map((outcome) => sample(`meterbridge_notification_deliveries_total{${ofEndpoint},outcome="${outcome}"}`))).toEqual([2, 1, 1]);
+    expect(sample(`meterbridge_notification_delivery_duration_seconds_count{${ofEndpoint}}`)).toBe(4);
+    expect(sample(`meterbridge_notification_delivery_lag_seconds_count{${ofEndpoint}}`)).toBe(1);
   });
 
   it('signs with both secrets during a rotation overlap, and only the new one without overlap', async () => {
@@ -221,6 +229,7 @@ describe('outgoing notifications: endpoints and delivery (e2e, real HTTP receive
     expect(page1.data).toHaveLength(1);
     const page2 = (await testApp.http.get('/v1/notifications').query({ endpoint: first.id, limit: '1', cursor: page1.nextCursor }).expect(200)).body;
     expect(page2.data).toHaveLength(1);
+    expect(page2.nextCursor).toBeNull();
     expect([page1.data[0].endpointId, page2.data[0].endpointId]).toEqual([first.id, first.id]);
     expect(page2.data[0].id).not.toBe(page1.data[0].id);
     expect((await testApp.http.get('/v1/notifications').query({ endpoint: second.id }).expect(200)).body.data).toHaveLength(2);

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from './support/test-app';
 import { insertCustomerRow, insertMeterRow } from './support/billing-rows';
 
-const LIST_ROUTES = ['/v1/api-keys', '/v1/meters', '/v1/customers', '/v1/webhooks/events', '/v1/invoices/verifications'];
+const LIST_ROUTES = ['/v1/api-keys', '/v1/meters', '/v1/customers', '/v1/webhooks/events', '/v1/invoices/verifications', '/v1/notification-endpoints', '/v1/notifications', '/v1/usage-alerts'];
 
 describe('cursor pagination of every list route (e2e)', () => {
   let testApp: TestApp;
@@ -23,6 +23,17 @@ describe('cursor pagination of every list route (e2e)', () => {
     await testApp.sql(
       `insert into invoice_verifications (stripe_invoice_id, stripe_subscription_id, period_start, period_end, state)
        select 'in_' || n, 'sub_paged', now() - interval '1 month', now(), case when n % 2 = 0 then 'held' else 'matched' end from generate_series(1, 6) n`,
+    );
+    // five endpoints, five usage alerts, and five deliveries not due for a day (the deliverer leaves them be)
+    await testApp.sql(
+      `insert into notification_endpoints (id, url, events, secret_ciphertext)
+       select gen_random_uuid(), 'http://127.0.0.1:9/hook' || n, array['report.failed'], 'not used' from generate_series(1, 5) n`,
+    );
+    await testApp.sql(`insert into usage_alerts (name, meter_id, threshold) select 'alert ' || n, (select id from meters where key = 'meter_0'), n from generate_series(1, 5) n`);
+    await testApp.sql(`insert into notifications (id, type, data) select 'ntf_' || n, 'report.failed', '{}'::jsonb from generate_series(1, 5) n`);
+    await testApp.sql(
+      `insert into notification_deliveries (notification_id, endpoint_id, next_attempt_at)
+       select 'ntf_' || n, (select min(id::text)::uuid from notification_endpoints), now() + interval '1 day' from generate_series(1, 5) n`,
     );
   });
   afterAll(() => testApp.close());
@@ -54,6 +65,9 @@ describe('cursor pagination of every list route (e2e)', () => {
     ['/v1/customers', 'externalId', 2],
     ['/v1/webhooks/events', 'id', 2],
     ['/v1/invoices/verifications', 'stripeInvoiceId', 2],
+    ['/v1/notification-endpoints', 'id', 2],
+    ['/v1/notifications', 'id', 2],
+    ['/v1/usage-alerts', 'id', 2],
   ])('pages %s in a stable order: every row once, none skipped or repeated', async (path, field, limit) => {
     const everything = (await testApp.http.get(path).query({ limit: 500 }).expect(200)).body;
     expect(everything.nextCursor).toBeNull();
@@ -84,6 +98,11 @@ describe('cursor pagination of every list route (e2e)', () => {
       const response = await testApp.http.get(path).query(query).expect(400);
       expect(response.body).toMatchObject({ statusCode: 400, error: 'VALIDATION_FAILED', details: [{ field: Object.keys(query)[0] }] });
     }
+  });
+
+  it.each(['/v1/notification-endpoints', '/v1/notifications', '/v1/usage-alerts'])('refuses a cursor whose sort key is not of the form %s issues', async (path) => {
+    const response = await testApp.http.get(path).query({ cursor: Buffer.from('{"after":"1; drop table x"}').toString('base64url') }).expect(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'VALIDATION_FAILED', details: [{ field: 'cursor' }] });
   });
 
   it('documents limit, cursor and the { data, nextCursor } page in the OpenAPI document', async () => {

@@ -120,6 +120,13 @@ describe('usage alerts (e2e, two app instances on one database)', () => {
     // the instances together counted every crossing once (each counts the ones it recorded)
     const counted = async (app: TestApp) => Number(/^meterbridge_usage_alert_crossings_total (\d+)$/m.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1]);
     expect((await counted(appA)) + (await counted(appB))).toBe(5);
+    // and each instance times its passes and counts the pairs it evaluated
+    for (const app of [appA, appB]) {
+      const metrics = (await app.anonymous.get('/metrics').expect(200)).text;
+      expect(Number(/^meterbridge_usage_alert_evaluation_duration_seconds_count (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    }
+    const pairs = async (app: TestApp) => Number(/^meterbridge_usage_alert_pairs_evaluated_total (\d+)$/m.exec((await app.anonymous.get('/metrics').expect(200)).text)?.[1]);
+    expect((await pairs(appA)) + (await pairs(appB))).toBeGreaterThan(0);
   });
 
   it('counts corrections: one that lifts usage over the threshold announces it, and bringing it under and over again does not announce twice', async () => {

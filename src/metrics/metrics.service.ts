@@ -94,6 +94,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly notificationLag = new Histogram({
+    name: 'meterbridge_notification_delivery_lag_seconds',
+    help: 'Time from a notification being written (with its fact) to its delivery (a 2xx), retries included, by endpoint id',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 3600, 86400],
+    registers: [this.registry],
+  });
+
+  private readonly usageAlertPasses = new Histogram({
+    name: 'meterbridge_usage_alert_evaluation_duration_seconds',
+    help: 'Duration of one pass of the usage alert evaluator (reading the new ledger rows, updating running units, recording crossings)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   private readonly usageAlertPairs = new Counter({
     name: 'meterbridge_usage_alert_pairs_evaluated_total',
     help: 'Customer × meter pairs whose usage changed and were compared with their usage alerts',
@@ -164,7 +179,12 @@ export class MetricsService {
     this.invoiceVerifications.inc({ outcome });
   }
 
-  countUsageAlertEvaluation(pairs: number, crossings: number): void {
+  observeNotificationLag(endpoint: string, seconds: number): void {
+    this.notificationLag.observe({ endpoint }, seconds);
+  }
+
+  countUsageAlertEvaluation(pairs: number, crossings: number, seconds: number): void {
+    this.usageAlertPasses.observe(seconds);
     this.usageAlertPairs.inc(pairs);
     this.usageAlertCrossings.inc(crossings);
   }

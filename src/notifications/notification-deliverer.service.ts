@@ -79,6 +79,7 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
     if (result.status !== null && result.status >= 200 && result.status < 300) {
       await this.deliveries.markDelivered(delivery.id, delivery.attempts, result.status);
       this.metrics.observeNotificationDelivery(delivery.endpointId, 'sent', seconds);
+      this.metrics.observeNotificationLag(delivery.endpointId, (Date.now() - delivery.queuedAtMs) / 1000);
       return;
     }
     const error = result.error ?? `HTTP ${result.status}`;

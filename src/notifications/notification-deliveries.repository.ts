@@ -10,6 +10,8 @@ export interface ClaimedDelivery {
   type: string;
   data: Record<string, unknown>;
   created: string;
+  /** When the delivery row was written (the fact's transaction), unix milliseconds. */
+  queuedAtMs: number;
   endpointId: string;
   url: string;
   secretCiphertext: string;
@@ -61,6 +63,7 @@ SET state = 'sending', attempts = d.attempts + 1, next_attempt_at = now() + make
 FROM ranked r, notifications n, notification_endpoints ep
 WHERE d.id = r.id AND r.rank + r.n <= $2 AND n.id = d.notification_id AND ep.id = d.endpoint_id
 RETURNING d.id::text AS id, d.attempts, n.id AS "notificationId", n.type, n.data, extract(epoch FROM n.created_at)::bigint::text AS created,
+          (extract(epoch FROM d.created_at) * 1000)::float8 AS "queuedAtMs",
           ep.id AS "endpointId", ep.url, ep.secret_ciphertext AS "secretCiphertext", ep.previous_secret_ciphertext AS "previousSecretCiphertext",
           ep.previous_secret_expires_at AS "previousSecretExpiresAt"`;
 
@@ -97,14 +100,14 @@ export class NotificationDeliveriesRepository {
     );
   }
 
-  /** Newest first; `cursor` is the id of the last entry of the previous page. */
-  list(filter: { endpointId?: string; state?: DeliveryState; cursor?: string; limit: number }): Promise<DeliveryLogEntry[]> {
+  /** Newest first, `limit` entries with an id below `before` (the last entry of the previous page). */
+  list(filter: { endpointId?: string; state?: DeliveryState; before?: string; limit: number }): Promise<DeliveryLogEntry[]> {
     return this.sql.query<DeliveryLogEntry>(
       `SELECT ${LOG_COLUMNS}
        FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
        WHERE ($1::uuid IS NULL OR d.endpoint_id = $1) AND ($2::text IS NULL OR d.state = $2) AND ($3::bigint IS NULL OR d.id < $3)
        ORDER BY d.id DESC LIMIT $4`,
-      [filter.endpointId ?? null, filter.state ?? null, filter.cursor ?? null, filter.limit],
+      [filter.endpointId ?? null, filter.state ?? null, filter.before ?? null, filter.limit],
     );
   }
 

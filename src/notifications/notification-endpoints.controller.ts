@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import {
   CreateNotificationEndpointDto,
   NotificationEndpointResponse,
@@ -9,6 +10,9 @@ import {
   UpdateNotificationEndpointDto,
 } from './notification-endpoint.dto.js';
 import { NotificationEndpointsService, type EndpointWithSecret } from './notification-endpoints.service.js';
+import { afterUuid } from './uuid-sort-key.js';
+
+const NotificationEndpointPage = PageResponse(NotificationEndpointResponse);
 
 const withSecret = ({ endpoint, secret }: EndpointWithSecret): NotificationEndpointWithSecretResponse => ({ ...NotificationEndpointResponse.from(endpoint), secret });
 
@@ -29,10 +33,13 @@ export class NotificationEndpointsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listNotificationEndpoints', summary: 'Every endpoint, without secrets' })
-  @ApiOkResponse({ type: [NotificationEndpointResponse] })
-  async list(): Promise<{ data: NotificationEndpointResponse[] }> {
-    return { data: (await this.endpoints.list()).map(NotificationEndpointResponse.from) };
+  @ApiOperation({ operationId: 'listNotificationEndpoints', summary: 'Endpoints by id, without secrets, a page at a time' })
+  @ApiOkResponse({ type: NotificationEndpointPage })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
+  async list(@Query() query: PageQuery): Promise<Page<NotificationEndpointResponse>> {
+    const request = pageRequest(query);
+    const rows = await this.endpoints.list(afterUuid(request), request.limit + 1);
+    return toPage(rows, request, (endpoint) => endpoint.id, NotificationEndpointResponse.from);
   }
 
   @Patch(':id')

@@ -12,8 +12,9 @@ export class NotificationEndpointsRepository {
     return endpoint;
   }
 
-  list(): Promise<NotificationEndpoint[]> {
-    return this.em.fork().find(NotificationEndpoint, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  /** By id, `limit` endpoints after the id `after` (the last of the previous page). */
+  list(after: string | undefined, limit: number): Promise<NotificationEndpoint[]> {
+    return this.em.fork().find(NotificationEndpoint, after ? { id: { $gt: after } } : {}, { orderBy: { id: 'asc' }, limit });
   }
 
   findById(id: string): Promise<NotificationEndpoint | null> {

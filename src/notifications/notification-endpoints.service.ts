@@ -34,8 +34,8 @@ export class NotificationEndpointsService {
     return { endpoint: await this.endpoints.insert(endpoint), secret };
   }
 
-  list(): Promise<NotificationEndpoint[]> {
-    return this.endpoints.list();
+  list(after: string | undefined, limit: number): Promise<NotificationEndpoint[]> {
+    return this.endpoints.list(after, limit);
   }
 
   async update(id: string, input: UpdateNotificationEndpointDto): Promise<NotificationEndpoint> {

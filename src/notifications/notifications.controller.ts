@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
-import { PageLimitQuery } from '../common/http/page-limit.query.js';
+import { PageQuery, PageResponse, pageRequest, sortKeyOfForm, toPage, type Page } from '../common/http/pagination.js';
 import { DELIVERY_STATES, type DeliveryState } from './notification-delivery.entity.js';
 import type { DeliveryLogEntry } from './notification-deliveries.repository.js';
 import { NOTIFICATION_TYPES, PAYLOAD_SCHEMAS } from './notification-types.js';
@@ -11,7 +11,7 @@ import { NotificationsService } from './notifications.service.js';
 /** The pool hands timestamps back as text: normalized to toISOString's form. */
 const toIso = (value: Date | string) => new Date(value).toISOString();
 
-class ListNotificationsQuery extends PageLimitQuery {
+class ListNotificationsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'endpoint id' })
   @IsOptional()
   @IsUUID()
@@ -21,11 +21,6 @@ class ListNotificationsQuery extends PageLimitQuery {
   @IsOptional()
   @IsIn(DELIVERY_STATES)
   state?: DeliveryState;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @Matches(/^\d{1,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
-  cursor?: string;
 }
 
 class NotificationDeliveryResponse {
@@ -61,10 +56,7 @@ class NotificationDeliveryResponse {
   }
 }
 
-class NotificationDeliveryPage {
-  @ApiProperty({ type: [NotificationDeliveryResponse] }) data!: NotificationDeliveryResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
-}
+const NotificationDeliveryPage = PageResponse(NotificationDeliveryResponse);
 
 /**
  * The delivery log. Each body sent is `{ id, type, created, data }` with `data` one of the payload
@@ -83,9 +75,12 @@ export class NotificationsController {
   @Get()
   @ApiOperation({ operationId: 'listNotificationDeliveries', summary: 'Deliveries, newest first, by endpoint and state (cursor-paginated)' })
   @ApiOkResponse({ type: NotificationDeliveryPage })
-  async list(@Query() query: ListNotificationsQuery): Promise<NotificationDeliveryPage> {
-    const entries = await this.notifications.log({ endpointId: query.endpoint, state: query.state, cursor: query.cursor, limit: query.limit });
-    return { data: entries.map(NotificationDeliveryResponse.from), nextCursor: entries.length === query.limit ? entries[entries.length - 1]!.id : null };
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, an unknown state, or a cursor this list did not issue' })
+  async list(@Query() query: ListNotificationsQuery): Promise<Page<NotificationDeliveryResponse>> {
+    const request = pageRequest(query);
+    const before = sortKeyOfForm(request.after, /^\d{1,18}$/);
+    const entries = await this.notifications.log({ endpointId: query.endpoint, state: query.state, before, limit: request.limit + 1 });
+    return toPage(entries, request, (entry) => entry.id, NotificationDeliveryResponse.from);
   }
 
   @Post(':id/redeliver')

@@ -16,6 +16,8 @@ import { Notification } from './notification.entity.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
 import { UsageAlertCrossing } from './usage-alert-crossing.entity.js';
+import { UsageAlertUnits } from './usage-alert-units.entity.js';
+import { UsageAlertUnitsRepository } from './usage-alert-units.repository.js';
 import { UsageAlertWatermark } from './usage-alert-watermark.entity.js';
 import { UsageAlert } from './usage-alert.entity.js';
 import { UsageAlertEvaluator } from './usage-alert.evaluator.js';
@@ -31,7 +33,7 @@ import { UsageAlertsService } from './usage-alerts.service.js';
   imports: [
     ScheduleModule.forRoot(),
     MeteringModule,
-    MikroOrmModule.forFeature([NotificationEndpoint, Notification, NotificationDelivery, UsageAlert, UsageAlertCrossing, UsageAlertWatermark]),
+    MikroOrmModule.forFeature([NotificationEndpoint, Notification, NotificationDelivery, UsageAlert, UsageAlertCrossing, UsageAlertWatermark, UsageAlertUnits]),
   ],
   controllers: [NotificationEndpointsController, NotificationsController, UsageAlertsController],
   providers: [
@@ -44,6 +46,7 @@ import { UsageAlertsService } from './usage-alerts.service.js';
     NotificationsService,
     NotificationDeliverer,
     UsageAlertsRepository,
+    UsageAlertUnitsRepository,
     UsageAlertsService,
     UsageAlertEvaluator,
   ],

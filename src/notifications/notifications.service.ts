@@ -7,7 +7,7 @@ import { notificationNotFound } from './notifications.errors.js';
 export class NotificationsService {
   constructor(private readonly deliveries: NotificationDeliveriesRepository) {}
 
-  log(filter: { endpointId?: string; state?: DeliveryState; cursor?: string; limit: number }): Promise<DeliveryLogEntry[]> {
+  log(filter: { endpointId?: string; state?: DeliveryState; before?: string; limit: number }): Promise<DeliveryLogEntry[]> {
     return this.deliveries.list(filter);
   }
 

@@ -1,8 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import { CreateUsageAlertDto, UsageAlertResponse } from './usage-alert.dto.js';
 import { UsageAlertsService } from './usage-alerts.service.js';
+import { afterUuid } from './uuid-sort-key.js';
+
+const UsageAlertPage = PageResponse(UsageAlertResponse);
 
 /** Thresholds on a customer's billable units per billing period; crossing one sends usage.threshold_crossed. */
 @ApiTags('notifications')
@@ -21,10 +25,13 @@ export class UsageAlertsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listUsageAlerts', summary: 'Every usage alert' })
-  @ApiOkResponse({ type: [UsageAlertResponse] })
-  async list(): Promise<{ data: UsageAlertResponse[] }> {
-    return { data: await this.alerts.list() };
+  @ApiOperation({ operationId: 'listUsageAlerts', summary: 'Usage alerts by id, a page at a time' })
+  @ApiOkResponse({ type: UsageAlertPage })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
+  async list(@Query() query: PageQuery): Promise<Page<UsageAlertResponse>> {
+    const request = pageRequest(query);
+    const rows = await this.alerts.list(afterUuid(request), request.limit + 1);
+    return toPage(rows, request, (alert) => alert.id, (alert) => alert);
   }
 
   @Delete(':id')

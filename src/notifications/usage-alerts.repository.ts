@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
+import type { WatchedPairs } from '../metering/billable-units.service.js';
 import type { CreateUsageAlertDto } from './usage-alert.dto.js';
 
 export interface UsageAlertRow {
@@ -28,7 +29,8 @@ export interface CrossingRow {
 const ALERT_COLUMNS = `a.id, a.name, m.key AS meter, a.customer_id AS "customerId", a.threshold::text AS threshold, a.created_at AS "createdAt"`;
 
 /**
- * Every alert of the changed pairs' meters that their units reach is recorded as crossed for the
+ * Every alert that applies to a changed pair (its own, or its meter's for every customer: two
+ * equality joins, so neither scans every alert of the meter) and that the pair's units reach is recorded as crossed for the
  * pair's period, unless it already was (the primary key): only new crossings come back. $1..$5
  * are the pairs (customer, meter, period start, period end, units).
  */
@@ -36,10 +38,17 @@ const RECORD_CROSSINGS_SQL = `
 WITH pairs AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::numeric[]) AS p(customer_id, meter_id, period_start, period_end, units)
 ),
+applying AS (
+  SELECT a.*, p.customer_id AS pair_customer_id, p.period_start, p.period_end, p.units
+  FROM pairs p JOIN usage_alerts a ON a.meter_id = p.meter_id AND a.customer_id = p.customer_id
+  UNION ALL
+  SELECT a.*, p.customer_id, p.period_start, p.period_end, p.units
+  FROM pairs p JOIN usage_alerts a ON a.meter_id = p.meter_id AND a.customer_id IS NULL
+),
 reached AS (
-  SELECT a.id AS alert_id, a.name, a.threshold, p.customer_id, p.meter_id, p.period_start, p.period_end, p.units
-  FROM pairs p
-  JOIN usage_alerts a ON a.meter_id = p.meter_id AND (a.customer_id IS NULL OR a.customer_id = p.customer_id) AND p.units >= a.threshold
+  SELECT id AS alert_id, name, threshold, pair_customer_id AS customer_id, meter_id, period_start, period_end, units
+  FROM applying
+  WHERE units >= threshold
 ),
 crossed AS (
   INSERT INTO usage_alert_crossings (alert_id, customer_id, period_start, units)
@@ -77,34 +86,50 @@ export class UsageAlertsRepository {
     return { alert: row!.alert ?? undefined, meterFound: row!.meter_found, customerFound: row!.customer_found };
   }
 
-  list(): Promise<UsageAlertRow[]> {
-    return this.sql.query<UsageAlertRow>(`SELECT ${ALERT_COLUMNS} FROM usage_alerts a JOIN meters m ON m.id = a.meter_id ORDER BY a.created_at, a.id`);
-  }
-
-  /** The alert and its crossings go together. */
-  async delete(id: string): Promise<boolean> {
-    const rows = await this.sql.query(
-      `WITH gone AS (DELETE FROM usage_alerts WHERE id = $1 RETURNING id),
-            crossings AS (DELETE FROM usage_alert_crossings c USING gone WHERE c.alert_id = gone.id)
-       SELECT id FROM gone`,
-      [id],
+  /** By id, `limit` alerts after the id `after` (the last of the previous page). */
+  list(after: string | undefined, limit: number): Promise<UsageAlertRow[]> {
+    return this.sql.query<UsageAlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM usage_alerts a JOIN meters m ON m.id = a.meter_id WHERE $1::uuid IS NULL OR a.id > $1::uuid ORDER BY a.id LIMIT $2`,
+      [after ?? null, limit],
     );
-    return rows.length === 1;
   }
 
-  /** The meters that have at least one alert: the evaluator looks at usage on these only. */
-  async alertedMeterIds(query: SqlQuery): Promise<string[]> {
-    const rows = await query<{ meter_id: string }>('SELECT DISTINCT meter_id FROM usage_alerts');
-    return rows.map((row) => row.meter_id);
+  /**
+   * The alert and its crossings go together. Its meter's running units go too (the meter may no
+   * longer be watched for some customers, whose rows would then miss usage): they are recomputed
+   * from the ledger at their next change. The watermark's row lock makes this wait for a pass
+   * under way, so no pass writes running units from the alerts it read before the delete.
+   */
+  delete(id: string): Promise<boolean> {
+    return this.sql.transaction(async (query) => {
+      await query('SELECT 1 FROM usage_alert_watermark WHERE id = 1 FOR UPDATE');
+      const rows = await query(
+        `WITH gone AS (DELETE FROM usage_alerts WHERE id = $1 RETURNING id, meter_id),
+              crossings AS (DELETE FROM usage_alert_crossings c USING gone WHERE c.alert_id = gone.id),
+              running AS (DELETE FROM usage_alert_units u USING gone WHERE u.meter_id = gone.meter_id)
+         SELECT id FROM gone`,
+        [id],
+      );
+      return rows.length === 1;
+    });
   }
 
-  recordCrossings(query: SqlQuery, pairs: { customer_id: string; meter_id: string; period_start: Date; period_end: Date; units: string }[]): Promise<CrossingRow[]> {
+  /** Whom the alerts watch: meters with an alert for every customer, and customer × meter pairs with an alert of their own. */
+  async watchedPairs(query: SqlQuery): Promise<WatchedPairs> {
+    const rows = await query<{ meterId: string; customerId: string | null }>('SELECT DISTINCT meter_id AS "meterId", customer_id AS "customerId" FROM usage_alerts');
+    const everyCustomerMeterIds = rows.filter((row) => row.customerId === null).map((row) => row.meterId);
+    const everyCustomer = new Set(everyCustomerMeterIds);
+    const pairs = rows.flatMap(({ meterId, customerId }) => (customerId !== null && !everyCustomer.has(meterId) ? [{ customerId, meterId }] : []));
+    return { everyCustomerMeterIds, pairs };
+  }
+
+  recordCrossings(query: SqlQuery, pairs: Array<{ customerId: string; meterId: string; periodStart: Date; periodEnd: Date; units: string }>): Promise<CrossingRow[]> {
     if (!pairs.length) return Promise.resolve([]);
     return query<CrossingRow>(RECORD_CROSSINGS_SQL, [
-      pairs.map((pair) => pair.customer_id),
-      pairs.map((pair) => pair.meter_id),
-      pairs.map((pair) => pair.period_start),
-      pairs.map((pair) => pair.period_end),
+      pairs.map((pair) => pair.customerId),
+      pairs.map((pair) => pair.meterId),
+      pairs.map((pair) => pair.periodStart),
+      pairs.map((pair) => pair.periodEnd),
       pairs.map((pair) => pair.units),
     ]);
   }

@@ -16,8 +16,8 @@ export class UsageAlertsService {
     return toResponse(alert);
   }
 
-  async list(): Promise<UsageAlertResponse[]> {
-    return (await this.alerts.list()).map(toResponse);
+  async list(after: string | undefined, limit: number): Promise<UsageAlertResponse[]> {
+    return (await this.alerts.list(after, limit)).map(toResponse);
   }
 
   async delete(id: string): Promise<void> {

@@ -51,6 +51,12 @@ export function pageRequest(query: PageQuery): PageRequest {
   return { limit: query.limit, after: (parsed as { after: string }).after };
 }
 
+/** `after` (a page request's), refused like a cursor this list did not issue unless it has the form of the list's sort key. */
+export function sortKeyOfForm(after: string | undefined, form: RegExp): string | undefined {
+  if (after === undefined || form.test(after)) return after;
+  throw invalidCursor();
+}
+
 /**
  * The page out of `rows`, read with `limit + 1` so that a further page is known to exist without a
  * count; `keyOf` gives the sort key the next page starts after.
