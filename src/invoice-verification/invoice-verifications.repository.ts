@@ -122,6 +122,11 @@ export class InvoiceVerificationsRepository {
     return row ?? null;
   }
 
+  async countHeld(): Promise<number> {
+    const [row] = await this.sql.query<{ held: number }>(`SELECT count(*)::int AS held FROM invoice_verifications WHERE state = 'held'`);
+    return row!.held;
+  }
+
   /** Newest first; `cursor` is the id of the last row of the previous page. */
   list(filter: { state?: VerificationState; cursor?: string; limit: number }): Promise<VerificationRecord[]> {
     return this.sql.query<VerificationRecord>(

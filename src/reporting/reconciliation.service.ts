@@ -48,6 +48,12 @@ export class ReconciliationService {
     private readonly outbox: NotificationOutbox,
   ) {
     this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
+    metrics.watchReconciliationDrifts(() => repository.latestDriftCount());
+  }
+
+  /** Drifts of the latest finished run (0 before any run). */
+  latestDriftCount(): Promise<number> {
+    return this.repository.latestDriftCount();
   }
 
   /** Waits for a reconciliation running elsewhere, then runs. */
