@@ -9,6 +9,7 @@ import { Migration20261125175515_reporting_queue } from './Migration202611251755
 import { Migration20261204160810_notifications } from './Migration20261204160810_notifications.js';
 import { Migration20261204164804_corrections } from './Migration20261204164804_corrections.js';
 import { Migration20261204174013_invoice_verifications } from './Migration20261204174013_invoice_verifications.js';
+import { Migration20261204190000_console_sessions } from './Migration20261204190000_console_sessions.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204160810_notifications', class: Migration20261204160810_notifications },
   { name: 'Migration20261204164804_corrections', class: Migration20261204164804_corrections },
   { name: 'Migration20261204174013_invoice_verifications', class: Migration20261204174013_invoice_verifications },
+  { name: 'Migration20261204190000_console_sessions', class: Migration20261204190000_console_sessions },
 ];

@@ -14,5 +14,6 @@ import { UsageEventsController } from './usage-events.controller.js';
   imports: [MikroOrmModule.forFeature([UsageCorrection])],
   controllers: [CorrectionsController, UsageEventsController],
   providers: [NativeSql, CorrectionsRepository, CorrectionsService, EventTraceRepository, EventTraceService],
+  exports: [CorrectionsService, EventTraceService],
 })
 export class CorrectionsModule {}

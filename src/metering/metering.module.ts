@@ -30,6 +30,6 @@ import { UsageService } from './usage.service.js';
     UsageTotalsService,
     BillableUnitsService,
   ],
-  exports: [MeterCatalogueService, BillableUnitsService],
+  exports: [MeterCatalogueService, BillableUnitsService, UsageTotalsService],
 })
 export class MeteringModule {}

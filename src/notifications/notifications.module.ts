@@ -47,6 +47,6 @@ import { UsageAlertsService } from './usage-alerts.service.js';
     UsageAlertsService,
     UsageAlertEvaluator,
   ],
-  exports: [NotificationOutbox],
+  exports: [NotificationOutbox, NotificationsService, NotificationEndpointsService],
 })
 export class NotificationsModule {}

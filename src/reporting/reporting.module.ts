@@ -41,6 +41,6 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
     ReconciliationService,
     ReporterCron,
   ],
-  exports: [ReportingService],
+  exports: [ReportingService, ReconciliationService],
 })
 export class ReportingModule {}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../common/errors/domain-error.js';
+import type { Html } from './html.js';
+import { SESSION_IDLE_SECONDS } from './console-sessions.service.js';
+
+/** The console's cookie, scoped to its pages; Secure in production (docs/console.md). */
+export const SESSION_COOKIE = 'meterbridge_console';
+export const CONSOLE_PATH = '/console';
+const FORM_BODY_LIMIT = 16 * 1024;
+
+export type ConsoleForm = Record<string, string | undefined>;
+
+export function sessionIdOf(request: FastifyRequest): string | undefined {
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = pair.trim().split('=');
+    if (name === SESSION_COOKIE) return value.join('=') || undefined;
+  }
+  return undefined;
+}
+
+export function setSessionCookie(reply: FastifyReply, sessionId: string, secure: boolean): void {
+  const attributes = [`Path=${CONSOLE_PATH}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${SESSION_IDLE_SECONDS}`, ...(secure ? ['Secure'] : [])];
+  void reply.header('set-cookie', [`${SESSION_COOKIE}=${sessionId}`, ...attributes].join('; '));
+}
+
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  void reply.header('set-cookie', [`${SESSION_COOKIE}=`, `Path=${CONSOLE_PATH}`, 'HttpOnly', 'SameSite=Strict', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join('; '));
+}
+
+/** Pages show customer data: never cached, never framed. */
+export function sendPage(reply: FastifyReply, page: Html, status = 200): void {
+  void reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page.value);
+}
+
+/** After a form: 303 so a reload does not post it again. */
+export function redirectTo(reply: FastifyReply, location: string): void {
+  void reply.code(303).header('cache-control', 'no-store').header('location', location).send();
+}
+
+/**
+ * A state change must come from the console's own pages: a browser's Origin and Sec-Fetch-Site
+ * say where a form was posted from. The CSRF token is checked besides (ConsoleController).
+ */
+export function refuseCrossSite(request: FastifyRequest): void {
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const crossOrigin = origin !== undefined && origin !== `${request.protocol}://${request.host}`;
+  if (crossOrigin || (site !== undefined && site !== 'same-origin')) {
+    throw new DomainError(403, 'CONSOLE_CROSS_SITE_REFUSED', 'This form was not posted from the console itself');
+  }
+}
+
+/**
+ * The console's forms post application/x-www-form-urlencoded; the API takes JSON only, so the
+ * parser refuses form bodies on any other route.
+ */
+export function acceptConsoleForms(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (request, body, done) => {
+    if (!request.url.startsWith(`${CONSOLE_PATH}/`)) {
+      // the error Fastify raises for a type it has no parser for, answered as such (error-body.ts)
+      done(Object.assign(new Error('Unsupported Media Type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
+      return;
+    }
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+}
