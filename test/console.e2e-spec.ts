@@ -56,6 +56,7 @@ describe('operator console sessions (e2e)', () => {
     await testApp.anonymous.post('/console/sign-out').set('cookie', cookie).type(FORM).send(form({ csrf: `${csrf}x` })).expect(403);
     const crossSite = await testApp.anonymous.post('/console/sign-out').set('cookie', cookie).set('origin', 'https://evil.example').type(FORM).send(form({ csrf })).expect(403);
     expect(crossSite.body.error).toBe('CONSOLE_CROSS_SITE_REFUSED');
+    await testApp.anonymous.post('/console/sign-out').set('cookie', cookie).set('sec-fetch-site', 'same-site').type(FORM).send(form({ csrf })).expect(403);
     await testApp.anonymous.get('/console').set('cookie', cookie).expect(200);
     const signedOut = await testApp.anonymous.post('/console/sign-out').set('cookie', cookie).type(FORM).send(form({ csrf })).expect(303);
     expect(String(signedOut.headers['set-cookie'])).toContain('Max-Age=0');

@@ -38,16 +38,16 @@ export function redirectTo(reply: FastifyReply, location: string): void {
 }
 
 /**
- * A state change must come from the console's own pages: a browser's Origin and Sec-Fetch-Site
- * say where a form was posted from. The CSRF token is checked besides (ConsoleController).
+ * A state change must come from the console's own pages. A browser says where a form was posted
+ * from in Sec-Fetch-Site; one that does not (or an http:// origin that is not local) still sends
+ * Origin, which is `null` under this service's Referrer-Policy: no-referrer and then says nothing.
+ * The CSRF token is checked besides (ConsoleGate).
  */
 export function refuseCrossSite(request: FastifyRequest): void {
-  const origin = request.headers.origin;
   const site = request.headers['sec-fetch-site'];
-  const crossOrigin = origin !== undefined && origin !== `${request.protocol}://${request.host}`;
-  if (crossOrigin || (site !== undefined && site !== 'same-origin')) {
-    throw new DomainError(403, 'CONSOLE_CROSS_SITE_REFUSED', 'This form was not posted from the console itself');
-  }
+  const origin = request.headers.origin;
+  const crossSite = site !== undefined ? site !== 'same-origin' : origin !== undefined && origin !== 'null' && origin !== `${request.protocol}://${request.host}`;
+  if (crossSite) throw new DomainError(403, 'CONSOLE_CROSS_SITE_REFUSED', 'This form was not posted from the console itself');
 }
 
 /**
