@@ -9,6 +9,7 @@ import { closedPeriod, controlOf, eventNameOf, FAST_VERIFICATION, HOUR, type Met
 import { eventually } from './support/eventually';
 import { advanceClock, startBillingStack, type BillingStack } from './support/period-close';
 import { emulatorControl } from './support/stripe-contract';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 /**
  * The operator console in Debian's Chromium, driven by playwright-core (no downloaded browser),
@@ -33,6 +34,7 @@ async function startForgeryPage(target: string): Promise<{ url: string; server: 
 
 describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
   let stack: BillingStack;
+  let receiver: WebhookReceiver;
   let meter: MeterFixture;
   let heldInvoiceId: string;
   let context: BrowserContext;
@@ -56,6 +58,8 @@ describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
 
   beforeAll(async () => {
     stack = await startBillingStack(FAST_VERIFICATION);
+    receiver = await startWebhookReceiver();
+    await stack.app.http.post('/v1/notification-endpoints').send({ url: receiver.url, events: ['invoice.released'], description: 'billing team' }).expect(201);
     base = `http://127.0.0.1:${(stack.app.app.getHttpServer().address() as AddressInfo).port}`;
     meter = await createMeter(stack.app.http, { key: 'api_calls', aggregation: 'sum', unitAmountDecimal: '2' });
     // Stripe's meter carries 5 units the ledger does not have: the verification holds the invoice
@@ -80,6 +84,7 @@ describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
     await context?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     await stack?.close();
+    await receiver?.close();
   });
 
   it('signs in with an admin key and shows the overview with the held invoice', async () => {
@@ -154,6 +159,32 @@ describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
     await expect(correction.getByRole('cell').nth(2).textContent()).resolves.toBe('10');
     const trace = (await stack.app.http.get('/v1/usage/events').query({ customerId: customer.id, idempotencyKey: 'req_7f3a' }).expect(200)).body;
     expect(trace.event.currentValue).toBe('10');
+  });
+
+  it("finds a customer by external id and shows its current-period usage per meter with a chart per day", async () => {
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('External id').fill('acct_trace');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'acct_trace' }).click();
+    const usage = page.getByRole('row', { name: /api_calls/ });
+    await expect(usage.getByRole('cell').nth(2).textContent()).resolves.toBe('10');
+    const chart = page.getByRole('img', { name: /api_calls: units per day/ });
+    await expect(chart.locator('rect').count()).resolves.toBeGreaterThan(0);
+  });
+
+  it('lists notification endpoints and deliveries, and redelivers one', async () => {
+    await receiver.waitFor(1, (webhook) => webhook.rawBody.includes('"invoice.released"'), 15_000);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await expect(page.getByRole('row', { name: /billing team/ }).count()).resolves.toBe(1);
+    const delivery = page.getByRole('table', { name: 'Delivery log, newest first' }).getByRole('row', { name: /invoice\.released/ });
+    // the receiver has the body; the delivery is marked delivered once its answer is recorded
+    await eventually(async () => {
+      await page.reload();
+      expect(await delivery.getByRole('cell').nth(3).textContent()).toBe('delivered');
+    });
+    await delivery.getByRole('button', { name: /Redeliver/ }).click();
+    await page.getByText('Queued for delivery now.').waitFor();
+    await receiver.waitFor(2, (webhook) => webhook.rawBody.includes('"invoice.released"'), 15_000);
   });
 
   it('signs out: the session is gone and the pages ask to sign in again', async () => {
