@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { Html } from './html.js';
-import { SESSION_IDLE_SECONDS } from './console-sessions.service.js';
 
 /** The console's cookie, scoped to its pages; Secure in production (docs/console.md). */
 export const SESSION_COOKIE = 'meterbridge_console';
@@ -18,8 +17,9 @@ export function sessionIdOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** A browser-session cookie: the server alone decides when the session ends (it slides with each request). */
 export function setSessionCookie(reply: FastifyReply, sessionId: string, secure: boolean): void {
-  const attributes = [`Path=${CONSOLE_PATH}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${SESSION_IDLE_SECONDS}`, ...(secure ? ['Secure'] : [])];
+  const attributes = [`Path=${CONSOLE_PATH}`, 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])];
   void reply.header('set-cookie', [`${SESSION_COOKIE}=${sessionId}`, ...attributes].join('; '));
 }
 

@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ConsoleSessionsRepository } from './console-sessions.repository.js';
 
 /** A session lives 30 minutes past its last request, and 8 hours at most (docs/console.md). */
-export const SESSION_IDLE_SECONDS = 30 * 60;
+const SESSION_IDLE_SECONDS = 30 * 60;
 const SESSION_MAX_SECONDS = 8 * 60 * 60;
 
 /** What a console page knows about who is signed in: the key's prefix and scopes, never the key. */
