@@ -8,8 +8,8 @@ import { createCustomer, createMeter } from './support/catalogue';
 import { closedPeriod, controlOf, eventNameOf, FAST_VERIFICATION, HOUR, type MeterFixture } from './support/closed-period';
 import { eventually } from './support/eventually';
 import { advanceClock, startBillingStack, type BillingStack } from './support/period-close';
-import { emulatorControl } from './support/stripe-contract';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { emulatorControl } from '../packages/stripe-emulator/test/support/stripe-contract';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 /**
  * The operator console in Debian's Chromium, driven by playwright-core (no downloaded browser),

@@ -3,9 +3,9 @@ import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
 import { closedPeriod, controlOf, eventNameOf, FAST_VERIFICATION, HOUR, type MeterFixture } from './support/closed-period';
 import { advanceClock, PERIOD_CLOSE_ENVIRONMENT, PERIOD_CLOSE_SECRET_KEY, periodAnchor, startBillingStack, type BillingStack } from './support/period-close';
-import { emulatorControl } from './support/stripe-contract';
+import { emulatorControl } from '../packages/stripe-emulator/test/support/stripe-contract';
 import { startTestApp, type TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 interface Verification {
   stripeInvoiceId: string;
