@@ -41,10 +41,13 @@ describe('operator console sessions (e2e)', () => {
     expect(stored!.id_hash).not.toBe(cookie.split(';')[0]!.split('=')[1]);
   });
 
-  it('refuses unknown keys and keys with neither admin nor usage:read', async () => {
-    const unknown = await testApp.anonymous.post('/console/sign-in').type(FORM).send(form({ apiKey: 'mb_unknown_0000000000000000000000000000' })).expect(401);
-    expect(unknown.headers['set-cookie']).toBeUndefined();
-    expect(unknown.text).toContain('unknown or revoked');
+  it('refuses unknown keys and keys with neither admin nor usage:read: on the page to a browser, in the error shape to anyone else', async () => {
+    const unknownKey = form({ apiKey: 'mb_unknown_0000000000000000000000000000' });
+    const page = await testApp.anonymous.post('/console/sign-in').set('accept', 'text/html').type(FORM).send(unknownKey).expect(401);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    expect(page.text).toContain('<p class="notice notice-error" role="alert">This API key is unknown or revoked</p>');
+    const json = await testApp.anonymous.post('/console/sign-in').type(FORM).send(unknownKey).expect(401);
+    expect(json.body).toEqual({ statusCode: 401, error: 'UNAUTHENTICATED', message: 'This API key is unknown or revoked' });
     const writer = await testApp.createKey('usage:write');
     await testApp.anonymous.post('/console/sign-in').type(FORM).send(form({ apiKey: writer })).expect(403);
   });

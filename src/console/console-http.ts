@@ -32,6 +32,14 @@ export function sendPage(reply: FastifyReply, page: Html, status = 200): void {
   void reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page.value);
 }
 
+/**
+ * A refusal the page shows (a missing reason, an invoice no longer held) goes to a browser as that
+ * page; any other client gets the API's JSON error shape, as everywhere else in the service.
+ */
+export function shownOnPage(request: FastifyRequest, error: unknown): error is DomainError {
+  return error instanceof DomainError && (request.headers.accept ?? '').includes('text/html');
+}
+
 /** After a form: 303 so a reload does not post it again. */
 export function redirectTo(reply: FastifyReply, location: string): void {
   void reply.code(303).header('cache-control', 'no-store').header('location', location).send();

@@ -2,12 +2,11 @@ import { Body, Controller, Get, Logger, Param, Post, Query, Req, Res } from '@ne
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
-import { DomainError } from '../common/errors/domain-error.js';
 import { VERIFICATION_STATES, type VerificationState } from '../invoice-verification/invoice-verification.entity.js';
 import { InvoiceVerificationResponse } from '../invoice-verification/invoice-verification.response.js';
 import { InvoiceVerificationService } from '../invoice-verification/invoice-verification.service.js';
 import { ConsoleGate } from './console-gate.js';
-import { redirectTo, sendPage, type ConsoleForm } from './console-http.js';
+import { redirectTo, sendPage, shownOnPage, type ConsoleForm } from './console-http.js';
 import type { ConsoleOperator } from './console-sessions.service.js';
 import { consolePage, type Notice } from './layout.js';
 import { invoiceContent, invoicesContent } from './pages/invoices.page.js';
@@ -69,7 +68,7 @@ export class ConsoleInvoicesController {
       this.logger.log({ invoiceId, apiKey: operator.apiKeyPrefix, reason }, `console: invoice ${done}`);
       redirectTo(reply, `/console/invoices/${encodeURIComponent(invoiceId)}?done=${done}`);
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
+      if (!shownOnPage(request, error)) throw error;
       await this.render(reply, operator, invoiceId, { kind: 'error', text: error.message }, error.status);
     }
   }

@@ -2,14 +2,13 @@ import { Body, Controller, Get, Logger, Post, Query, Req, Res } from '@nestjs/co
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
-import { DomainError } from '../common/errors/domain-error.js';
 import { CorrectionsService } from '../corrections/corrections.service.js';
 import { EventTraceService } from '../corrections/event-trace.service.js';
 import { CustomersService } from '../customers/customers.service.js';
 import { customerNotFound } from '../metering/usage.errors.js';
 import { ConsoleGate } from './console-gate.js';
 import { html } from './html.js';
-import { redirectTo, sendPage, type ConsoleForm } from './console-http.js';
+import { redirectTo, sendPage, shownOnPage, type ConsoleForm } from './console-http.js';
 import type { ConsoleOperator } from './console-sessions.service.js';
 import { consolePage, type Notice } from './layout.js';
 import { traceContent, traceSearch, type TraceQuery } from './pages/trace.page.js';
@@ -36,7 +35,7 @@ export class ConsoleUsageController {
   async trace(@Req() request: FastifyRequest, @Query() query: TraceQuery & { done?: string }, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    await this.render(reply, operator, query, query.done === 'corrected' ? CORRECTED : undefined);
+    await this.render(request, reply, operator, query, query.done === 'corrected' ? CORRECTED : undefined);
   }
 
   @Post('correct')
@@ -51,20 +50,20 @@ export class ConsoleUsageController {
       this.logger.log({ correctionId: correction.id, apiKey: operator.apiKeyPrefix }, 'console: usage event corrected');
       redirectTo(reply, `/console/trace?${new URLSearchParams({ customer: correction.customerId, key: correction.idempotencyKey, done: 'corrected' })}`);
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      await this.render(reply, operator, query, { kind: 'error', text: error.message }, error.status);
+      if (!shownOnPage(request, error)) throw error;
+      await this.render(request, reply, operator, query, { kind: 'error', text: error.message }, error.status);
     }
   }
 
   /** The search form, and under it the trace when a customer and key were given (or why there is none). */
-  private async render(reply: FastifyReply, operator: ConsoleOperator, query: TraceQuery, notice: Notice | undefined, status = 200): Promise<void> {
+  private async render(request: FastifyRequest, reply: FastifyReply, operator: ConsoleOperator, query: TraceQuery, notice: Notice | undefined, status = 200): Promise<void> {
     let content = traceSearch(query);
     if (query.customer && query.key) {
       try {
         const trace = await this.traces.trace(await this.customerId(query.customer), query.key);
         content = html`${content}${traceContent(operator, trace)}`;
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
+        if (!shownOnPage(request, error)) throw error;
         notice ??= { kind: 'error', text: error.message };
         status = status === 200 ? error.status : status;
       }

@@ -4,14 +4,13 @@ import { Body, Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
-import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { InvoiceVerificationResponse } from '../invoice-verification/invoice-verification.response.js';
 import { InvoiceVerificationService } from '../invoice-verification/invoice-verification.service.js';
 import { ReconciliationService } from '../reporting/reconciliation.service.js';
 import { ReportingService } from '../reporting/reporting.service.js';
 import { ConsoleGate } from './console-gate.js';
-import { clearSessionCookie, redirectTo, refuseCrossSite, sendPage, sessionIdOf, setSessionCookie, type ConsoleForm } from './console-http.js';
+import { clearSessionCookie, redirectTo, refuseCrossSite, sendPage, sessionIdOf, setSessionCookie, shownOnPage, type ConsoleForm } from './console-http.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { consolePage, signInPage } from './layout.js';
 import { overviewContent } from './pages/overview.page.js';
@@ -26,17 +25,18 @@ export class ConsoleController {
   private readonly logger = new Logger(ConsoleController.name);
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly gate: ConsoleGate,
     private readonly sessions: ConsoleSessionsService,
     private readonly reporting: ReportingService,
     private readonly reconciliation: ReconciliationService,
     private readonly invoices: InvoiceVerificationService,
-  ) {}
-
-  private get secureCookie(): boolean {
-    return this.config.nodeEnv === 'production';
+  ) {
+    this.secureCookie = config.nodeEnv === 'production';
   }
+
+  /** Secure in production: the console is then reached over HTTPS only. */
+  private readonly secureCookie: boolean;
 
   @Get('static/console.css')
   stylesheet(@Res() reply: FastifyReply): void {
@@ -56,7 +56,7 @@ export class ConsoleController {
       setSessionCookie(reply, sessionId, this.secureCookie);
       redirectTo(reply, '/console');
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
+      if (!shownOnPage(request, error)) throw error;
       this.logger.warn({ code: error.code }, 'console sign-in refused');
       sendPage(reply, signInPage({ kind: 'error', text: error.message }), error.status);
     }
