@@ -30,6 +30,9 @@ describe('operator console sessions (e2e)', () => {
     expect(signInPage.headers['set-cookie']).toBeUndefined();
     expect(signInPage.headers['content-security-policy']).toContain("script-src 'self'");
     expect(signInPage.text).not.toMatch(/<script|style=/i);
+    const stylesheet = await testApp.anonymous.get('/console/static/console.css').expect(200);
+    expect(stylesheet.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(stylesheet.text).toContain(':focus-visible');
   });
 
   it('exchanges an admin key for an HttpOnly SameSite=Strict session cookie that holds a random id, not the key', async () => {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Body, Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -14,8 +12,7 @@ import { clearSessionCookie, redirectTo, refuseCrossSite, sendPage, sessionIdOf,
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { consolePage, signInPage } from './layout.js';
 import { overviewContent } from './pages/overview.page.js';
-
-const STYLESHEET = readFileSync(join(__dirname, 'static/console.css'), 'utf8');
+import { CONSOLE_STYLESHEET } from './static/console-stylesheet.js';
 
 /** Sign-in, sign-out, the Overview page and the stylesheet (docs/console.md). */
 @ApiExcludeController()
@@ -40,7 +37,7 @@ export class ConsoleController {
 
   @Get('static/console.css')
   stylesheet(@Res() reply: FastifyReply): void {
-    void reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(STYLESHEET);
+    void reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(CONSOLE_STYLESHEET);
   }
 
   @Get('sign-in')

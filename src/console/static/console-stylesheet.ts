@@ -1,4 +1,9 @@
-/* Meterbridge console: system fonts, no external resource; colours meet WCAG AA contrast on white. */
+/**
+ * The console's one stylesheet, served at /console/static/console.css. A module rather than a .css
+ * file so it is compiled into dist with the rest: `tsc` copies no other file, and the image holds
+ * only dist (docs/console.md).
+ */
+export const CONSOLE_STYLESHEET = `/* Meterbridge console: system fonts, no external resource; colours meet WCAG AA contrast on white. */
 :root {
   --ink: #1b1f24;
   --muted: #4a5360;
@@ -70,3 +75,4 @@ meter { width: 6rem; vertical-align: middle; }
 .sign-in { max-width: 26rem; margin: 4rem auto; }
 .sign-in input { width: 100%; box-sizing: border-box; }
 .sign-in button { margin-top: 1rem; }
+`;
