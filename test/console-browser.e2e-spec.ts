@@ -87,8 +87,15 @@ describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
     await receiver?.close();
   });
 
-  it('signs in with an admin key and shows the overview with the held invoice', async () => {
-    await signIn(stack.app.adminKey);
+  it('signs in with an admin key, by keyboard alone, and shows the overview with the held invoice', async () => {
+    await page.goto(`${base}/console`);
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('api-key');
+    await page.keyboard.type(stack.app.adminKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     const heldTile = page.locator('.tile', { hasText: 'Held invoices' });
     await expect(heldTile.locator('dd').textContent()).resolves.toBe('1');
     await expect(page.getByRole('link', { name: heldInvoiceId }).count()).resolves.toBe(1);
