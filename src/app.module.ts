@@ -15,6 +15,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { CorrectionsModule } from './corrections/corrections.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
+import { UsageTotalsModule } from './usage-totals/usage-totals.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         NotificationsModule,
         CorrectionsModule,
         ReportingModule,
+        UsageTotalsModule,
         InvoiceVerificationModule,
         WebhooksModule,
         ...(config.consoleEnabled ? [ConsoleModule] : []),

@@ -90,9 +90,9 @@ describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
   it('signs in with an admin key, by keyboard alone, and shows the overview with the held invoice', async () => {
     await page.goto(`${base}/console`);
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('api-key');
+    await expect(page.locator(':focus').getAttribute('id')).resolves.toBe('api-key');
     await page.keyboard.type(stack.app.adminKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();

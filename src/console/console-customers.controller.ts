@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import pLimit from 'p-limit';
 import { Public } from '../auth/scopes.decorator.js';
 import { CustomersService } from '../customers/customers.service.js';
-import { UsageTotalsService } from '../metering/usage-totals.service.js';
+import { UsageTotalsService } from '../usage-totals/usage-totals.service.js';
 import { ConsoleGate } from './console-gate.js';
 import { sendPage } from './console-http.js';
 import { consolePage } from './layout.js';

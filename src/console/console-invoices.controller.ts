@@ -2,8 +2,7 @@ import { Body, Controller, Get, Logger, Param, Post, Query, Req, Res } from '@ne
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
-import { VERIFICATION_STATES, type VerificationState } from '../invoice-verification/invoice-verification.entity.js';
-import { InvoiceVerificationResponse } from '../invoice-verification/invoice-verification.response.js';
+import { InvoiceVerificationResponse, ListVerificationsQuery } from '../invoice-verification/invoice-verification.response.js';
 import { InvoiceVerificationService } from '../invoice-verification/invoice-verification.service.js';
 import { ConsoleGate } from './console-gate.js';
 import { redirectTo, sendPage, shownOnPage, type ConsoleForm } from './console-http.js';
@@ -30,12 +29,11 @@ export class ConsoleInvoicesController {
   ) {}
 
   @Get()
-  async list(@Req() request: FastifyRequest, @Query('state') state: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async list(@Req() request: FastifyRequest, @Query() query: ListVerificationsQuery, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    const known = VERIFICATION_STATES.includes(state as VerificationState) ? (state as VerificationState) : undefined;
-    const rows = await this.invoices.list({ state: known, limit: 100 });
-    sendPage(reply, consolePage({ title: 'Invoices', section: 'invoices', operator, content: invoicesContent(rows.map(InvoiceVerificationResponse.from), known) }));
+    const rows = await this.invoices.list({ state: query.state, limit: 100 });
+    sendPage(reply, consolePage({ title: 'Invoices', section: 'invoices', operator, content: invoicesContent(rows.map(InvoiceVerificationResponse.from), query.state) }));
   }
 
   @Get(':invoiceId')

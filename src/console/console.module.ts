@@ -7,9 +7,9 @@ import { CorrectionsModule } from '../corrections/corrections.module.js';
 import { CustomersModule } from '../customers/customers.module.js';
 import { NativeSql } from '../database/native-sql.js';
 import { InvoiceVerificationModule } from '../invoice-verification/invoice-verification.module.js';
-import { MeteringModule } from '../metering/metering.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ReportingModule } from '../reporting/reporting.module.js';
+import { UsageTotalsModule } from '../usage-totals/usage-totals.module.js';
 import { ConsoleCustomersController } from './console-customers.controller.js';
 import { ConsoleGate } from './console-gate.js';
 import { acceptConsoleForms } from './console-http.js';
@@ -32,9 +32,9 @@ import { ConsoleController } from './console.controller.js';
     CorrectionsModule,
     CustomersModule,
     InvoiceVerificationModule,
-    MeteringModule,
     NotificationsModule,
     ReportingModule,
+    UsageTotalsModule,
   ],
   controllers: [ConsoleController, ConsoleInvoicesController, ConsoleUsageController, ConsoleCustomersController, ConsoleNotificationsController],
   providers: [NativeSql, ConsoleSessionsRepository, ConsoleSessionsService, ConsoleGate],

@@ -1,5 +1,5 @@
 import type { CustomerView } from '../../customers/customers.service.js';
-import type { MeterUsageTotals } from '../../metering/usage-totals.dto.js';
+import type { MeterUsageTotals } from '../../usage-totals/usage-totals.dto.js';
 import { barChart, type ChartPoint } from '../charts.js';
 import { money, table, text, when } from '../format.js';
 import { html, type Html } from '../html.js';

@@ -1,5 +1,4 @@
-import { VERIFICATION_STATES } from '../../invoice-verification/invoice-verification.entity.js';
-import type { InvoiceVerificationResponse } from '../../invoice-verification/invoice-verification.response.js';
+import { VERIFICATION_STATES, type InvoiceVerificationResponse } from '../../invoice-verification/invoice-verification.response.js';
 import type { ConsoleOperator } from '../console-sessions.service.js';
 import { money, table, text, when } from '../format.js';
 import { html, type Html } from '../html.js';

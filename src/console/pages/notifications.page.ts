@@ -1,10 +1,11 @@
-import type { NotificationEndpoint } from '../../notifications/notification-endpoint.entity.js';
+import type { NotificationEndpointsService } from '../../notifications/notification-endpoints.service.js';
 import type { NotificationsService } from '../../notifications/notifications.service.js';
 import type { ConsoleOperator } from '../console-sessions.service.js';
 import { table, text, when } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 
+type NotificationEndpoint = Awaited<ReturnType<NotificationEndpointsService['list']>>[number];
 type DeliveryLogEntry = Awaited<ReturnType<NotificationsService['log']>>[number];
 
 function redeliverForm(operator: ConsoleOperator, delivery: DeliveryLogEntry): Html {

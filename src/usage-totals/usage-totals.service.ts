@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
+import { INSTANT_FORMAT_PROBLEM, parseInstant } from '../metering/usage-timestamp.js';
+import { customerNotFound, meterNotFound } from '../metering/usage.errors.js';
 import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
-import { USAGE_READS_REPOSITORY, UsageEventsRepository, type UsageTotalsFilter } from './usage-events.repository.js';
-import { INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
-import { customerNotFound, meterNotFound } from './usage.errors.js';
+import { UsageTotalsRepository, type UsageTotalsFilter } from './usage-totals.repository.js';
 
 /**
  * Totals are summed from the events themselves, so the cost of a window grows with it; 93 days
@@ -31,7 +31,7 @@ export function usageWindow(query: UsageTotalsQuery): Pick<UsageTotalsFilter, 'f
 /** Per-meter usage totals of one customer, computed in SQL. */
 @Injectable()
 export class UsageTotalsService {
-  constructor(@Inject(USAGE_READS_REPOSITORY) private readonly repository: UsageEventsRepository) {}
+  constructor(private readonly repository: UsageTotalsRepository) {}
 
   async totals(customerId: string, query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
     const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...usageWindow(query) });
