@@ -84,7 +84,10 @@ describe('operator console sessions (e2e)', () => {
     expect(refused.body.error).toBe('FORBIDDEN_SCOPE');
   });
 
-  it('takes form bodies on console routes only: the API still wants JSON', async () => {
+  it('takes form bodies on console routes only, and nothing else there: the API still wants JSON', async () => {
+    const { cookie, csrf } = await signIn(testApp, testApp.adminKey);
+    const json = await testApp.anonymous.post('/console/sign-out').set('cookie', cookie).send({ csrf }).expect(415);
+    expect(json.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
     const response = await testApp.http.post('/v1/customers').type(FORM).send(form({ externalId: 'acct_form', email: 'a@example.com' })).expect(415);
     expect(response.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
   });

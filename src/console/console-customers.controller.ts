@@ -6,7 +6,7 @@ import { Public } from '../auth/scopes.decorator.js';
 import { CustomersService } from '../customers/customers.service.js';
 import { UsageTotalsService } from '../usage-totals/usage-totals.service.js';
 import { ConsoleGate } from './console-gate.js';
-import { sendPage } from './console-http.js';
+import { queryText, sendPage } from './console-http.js';
 import { consolePage } from './layout.js';
 import { customerContent, customersContent, type MeterDays } from './pages/customers.page.js';
 
@@ -27,11 +27,11 @@ export class ConsoleCustomersController {
   ) {}
 
   @Get()
-  async list(@Req() request: FastifyRequest, @Query('externalId') externalId: string | undefined, @Query('after') after: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async list(@Req() request: FastifyRequest, @Query('externalId') externalId: unknown, @Query('after') after: unknown, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    const search = externalId?.trim() || undefined;
-    const views = await this.customers.listPage({ limit: PAGE_SIZE, after: search ? undefined : after }, search);
+    const search = queryText(externalId)?.trim() || undefined;
+    const views = await this.customers.listPage({ limit: PAGE_SIZE, after: search ? undefined : queryText(after) }, search);
     const shown = views.slice(0, PAGE_SIZE);
     const nextAfter = views.length > PAGE_SIZE ? shown[shown.length - 1]!.customer.externalId : null;
     sendPage(reply, consolePage({ title: 'Customers', section: 'customers', operator, content: customersContent(shown, search, nextAfter) }));

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error.js';
-import { redirectTo, refuseCrossSite, sessionIdOf, type ConsoleForm } from './console-http.js';
+import { redirectTo, refuseForeignPost, sessionIdOf, type ConsoleForm } from './console-http.js';
 import { ConsoleSessionsService, csrfTokenMatches, type ConsoleOperator } from './console-sessions.service.js';
 
 /** Who may see a console page, and who may change something through one (docs/console.md). */
@@ -21,7 +21,7 @@ export class ConsoleGate {
    * session, with its CSRF token, and (unless `anyScope`, as for sign-out) by an admin session.
    */
   async actor(request: FastifyRequest, form: ConsoleForm | undefined, options: { anyScope?: boolean } = {}): Promise<ConsoleOperator> {
-    refuseCrossSite(request);
+    refuseForeignPost(request);
     const operator = await this.sessions.operator(sessionIdOf(request));
     if (!operator) throw new DomainError(401, 'CONSOLE_SIGNED_OUT', 'The console session has ended: sign in again');
     if (!csrfTokenMatches(operator, form?.csrf)) throw new DomainError(403, 'CONSOLE_CSRF_REFUSED', 'The form carries no valid CSRF token: reload the page and try again');

@@ -32,6 +32,9 @@ export function sendPage(reply: FastifyReply, page: Html, status = 200): void {
   void reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page.value);
 }
 
+/** A query parameter as one string: a repeated key (an array) or none reads as absent. */
+export const queryText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 /**
  * A refusal the page shows (a missing reason, an invoice no longer held) goes to a browser as that
  * page; any other client gets the API's JSON error shape, as everywhere else in the service.
@@ -49,9 +52,13 @@ export function redirectTo(reply: FastifyReply, location: string): void {
  * A state change must come from the console's own pages. A browser says where a form was posted
  * from in Sec-Fetch-Site; one that does not (or an http:// origin that is not local) still sends
  * Origin, which is `null` under this service's Referrer-Policy: no-referrer and then says nothing.
- * The CSRF token is checked besides (ConsoleGate).
+ * The CSRF token is checked besides (ConsoleGate). Only the console's own form encoding is taken,
+ * so every field is a string.
  */
-export function refuseCrossSite(request: FastifyRequest): void {
+export function refuseForeignPost(request: FastifyRequest): void {
+  if (!(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    throw new DomainError(415, 'UNSUPPORTED_MEDIA_TYPE', "The console's forms post application/x-www-form-urlencoded");
+  }
   const site = request.headers['sec-fetch-site'];
   const origin = request.headers.origin;
   const crossSite = site !== undefined ? site !== 'same-origin' : origin !== undefined && origin !== 'null' && origin !== `${request.protocol}://${request.host}`;

@@ -8,7 +8,7 @@ import { CustomersService } from '../customers/customers.service.js';
 import { customerNotFound } from '../metering/usage.errors.js';
 import { ConsoleGate } from './console-gate.js';
 import { html } from './html.js';
-import { redirectTo, sendPage, shownOnPage, type ConsoleForm } from './console-http.js';
+import { queryText, redirectTo, sendPage, shownOnPage, type ConsoleForm } from './console-http.js';
 import type { ConsoleOperator } from './console-sessions.service.js';
 import { consolePage, type Notice } from './layout.js';
 import { traceContent, traceSearch, type TraceQuery } from './pages/trace.page.js';
@@ -32,10 +32,11 @@ export class ConsoleUsageController {
   ) {}
 
   @Get()
-  async trace(@Req() request: FastifyRequest, @Query() query: TraceQuery & { done?: string }, @Res() reply: FastifyReply): Promise<void> {
+  async trace(@Req() request: FastifyRequest, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    await this.render(request, reply, operator, query, query.done === 'corrected' ? CORRECTED : undefined);
+    const search: TraceQuery = { customer: queryText(query.customer), key: queryText(query.key) };
+    await this.render(request, reply, operator, search, query.done === 'corrected' ? CORRECTED : undefined);
   }
 
   @Post('correct')

@@ -8,7 +8,7 @@ import { InvoiceVerificationService } from '../invoice-verification/invoice-veri
 import { ReconciliationService } from '../reporting/reconciliation.service.js';
 import { ReportingService } from '../reporting/reporting.service.js';
 import { ConsoleGate } from './console-gate.js';
-import { clearSessionCookie, redirectTo, refuseCrossSite, sendPage, sessionIdOf, setSessionCookie, shownOnPage, type ConsoleForm } from './console-http.js';
+import { clearSessionCookie, redirectTo, refuseForeignPost, sendPage, sessionIdOf, setSessionCookie, shownOnPage, type ConsoleForm } from './console-http.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { consolePage, signInPage } from './layout.js';
 import { overviewContent } from './pages/overview.page.js';
@@ -47,7 +47,7 @@ export class ConsoleController {
 
   @Post('sign-in')
   async signIn(@Req() request: FastifyRequest, @Body() form: ConsoleForm | undefined, @Res() reply: FastifyReply): Promise<void> {
-    refuseCrossSite(request);
+    refuseForeignPost(request);
     try {
       const sessionId = await this.sessions.signIn(form?.apiKey ?? '', request.ip);
       setSessionCookie(reply, sessionId, this.secureCookie);
