@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createCustomer, createMeter } from './support/catalogue';
 import { closedPeriod, controlOf, eventNameOf, FAST_VERIFICATION, HOUR, type MeterFixture } from './support/closed-period';
@@ -17,7 +17,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-e
  * (.ci/debian-packages installs it).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = join(__dirname, '../docs/console-overview.png');
+/** The README's screenshot is refreshed with CONSOLE_SCREENSHOT=docs/console-overview.png; otherwise it goes to a temporary folder, so a test run leaves the checkout as it was. */
+const screenshotPath = (userDataDir: string) => (process.env.CONSOLE_SCREENSHOT ? resolve(process.env.CONSOLE_SCREENSHOT) : join(userDataDir, 'overview.png'));
 const browserInstalled = existsSync(CHROMIUM);
 if (!browserInstalled) console.warn(`console browser tests skipped: no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`);
 const describeInBrowser = browserInstalled ? describe : describe.skip;
@@ -104,8 +105,10 @@ describeInBrowser('operator console in a browser (e2e, Chromium)', () => {
     expect(cookies.map((cookie) => cookie.name)).toEqual(['meterbridge_console']);
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(JSON.stringify(cookies)).not.toContain(stack.app.adminKey);
-    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const screenshot = screenshotPath(userDataDir);
+    mkdirSync(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('refuses a release posted from another site, even with the session cookie', async () => {
