@@ -11,6 +11,7 @@ import { Migration20261204164804_corrections } from './Migration20261204164804_c
 import { Migration20261204174013_invoice_verifications } from './Migration20261204174013_invoice_verifications.js';
 import { Migration20261204190000_usage_retention } from './Migration20261204190000_usage_retention.js';
 import { Migration20261204190500_usage_alert_units } from './Migration20261204190500_usage_alert_units.js';
+import { Migration20261204190000_console_sessions } from './Migration20261204190000_console_sessions.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125164704_initial_schema', class: Migration20261125164704_initial_schema },
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204174013_invoice_verifications', class: Migration20261204174013_invoice_verifications },
   { name: 'Migration20261204190000_usage_retention', class: Migration20261204190000_usage_retention },
   { name: 'Migration20261204190500_usage_alert_units', class: Migration20261204190500_usage_alert_units },
+  { name: 'Migration20261204190000_console_sessions', class: Migration20261204190000_console_sessions },
 ];

@@ -12,6 +12,7 @@ import { CustomersModule } from './customers/customers.module.js';
 import { InvoiceVerificationModule } from './invoice-verification/invoice-verification.module.js';
 import { MeteringModule } from './metering/metering.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CorrectionsModule } from './corrections/corrections.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 import { UsageTotalsModule } from './usage-totals/usage-totals.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         UsageTotalsModule,
         InvoiceVerificationModule,
         WebhooksModule,
+        ...(config.consoleEnabled ? [ConsoleModule] : []),
       ],
     };
   }

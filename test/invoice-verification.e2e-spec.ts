@@ -13,57 +13,13 @@ import {
   type BillingStack,
   type Verification,
 } from './support/period-close';
+import { closedPeriod, controlOf, eventNameOf, HOUR, type MeterFixture } from './support/closed-period';
 import { emulatorControl } from '../packages/stripe-emulator/test/support/stripe-contract';
 import { startTestApp, type TestApp } from './support/test-app';
 import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
-const HOUR = 3600;
-
 /** A Stripe call the emulator leaves unanswered is given up (and retried) after 3 s. */
 const RETRY_A_HANG_SOON = { STRIPE_TIMEOUT_MS: '3000' };
-
-const controlOf = (billing: BillingStack) => ({ baseUrl: billing.emulator.url });
-const eventNameOf = (billing: BillingStack, meter: MeterFixture) => billing.emulator.state.meters.require(meter.stripeMeterId).event_name;
-
-interface PeriodFixture {
-  clockId: string;
-  periodEnd: number;
-  invoice: Stripe.Invoice;
-}
-
-type MeterFixture = { key: string; stripeMeterId: string; stripePriceId: string };
-let customers = 0;
-
-/**
- * A customer on its own clock with `units` reported in its first period, then the clock just past
- * the period end: the draft invoice exists and invoice.created has been processed. `beforeClose`
- * runs once the usage has reached Stripe, before the period closes.
- */
-async function closedPeriod(
-  stack: BillingStack,
-  meter: MeterFixture,
-  units: number,
-  beforeClose?: (stripeCustomerId: string, periodEnd: number) => Promise<void>,
-  report = true,
-): Promise<PeriodFixture> {
-  const { app, stripe } = stack;
-  const n = ++customers;
-  const anchor = periodAnchor();
-  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: anchor });
-  const customer = (await app.http.post('/v1/customers').send({ externalId: `close-${n}`, email: `close-${n}@example.test`, testClock: clock.id }).expect(201)).body;
-  const subscription = (await app.http.post(`/v1/customers/${customer.id}/subscriptions`).send({ meters: [meter.key] }).expect(201)).body;
-  const periodEnd = new Date(subscription.currentPeriodEnd).getTime() / 1000;
-  await advanceClock(stripe, clock.id, periodEnd - 120);
-  await app.http.post('/v1/usage').send({ customerId: customer.id, meter: meter.key, value: units, timestamp: periodEnd - HOUR, idempotencyKey: `usage-${n}` }).expect(202);
-  await beforeClose?.(customer.stripeCustomerId, periodEnd);
-  if (report) expect((await app.http.post('/v1/reporting/runs').send({}).expect(201)).body).toMatchObject({ failed: 0 });
-  await advanceClock(stripe, clock.id, periodEnd + 60);
-  const invoices = await stripe.invoices.list({ subscription: subscription.stripeSubscriptionId, limit: 100 });
-  const invoice = invoices.data.find((candidate) => candidate.period_end === periodEnd && candidate.billing_reason === 'subscription_cycle');
-  if (!invoice) throw new Error('no invoice for the closed period');
-  return { clockId: clock.id, periodEnd, invoice };
-}
-
 
 /**
  * Period close end to end: usage in over HTTP, reported to the emulator, the test clock closes the

@@ -168,6 +168,8 @@ export class AppConfig {
   readonly metricsToken?: string;
   /** The OpenAPI UI at /docs and its document at /docs-json are served. */
   readonly docsEnabled: boolean;
+  /** The operator console at /console is served (docs/console.md). */
+  readonly consoleEnabled: boolean;
   readonly shutdownGraceMs: number;
 
   constructor(env: EnvironmentVariables) {
@@ -268,6 +270,7 @@ export class AppConfig {
     };
     this.metricsToken = env.METRICS_TOKEN;
     this.docsEnabled = env.DOCS_ENABLED === undefined ? env.NODE_ENV !== 'production' : env.DOCS_ENABLED === 'true';
+    this.consoleEnabled = env.CONSOLE_ENABLED === undefined ? env.NODE_ENV !== 'production' : env.CONSOLE_ENABLED === 'true';
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
   }
 

@@ -216,6 +216,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
   DOCS_ENABLED?: (typeof BOOLEAN_STRINGS)[number];
 
+  /** Serve the operator console (/console); unset: on, except in production. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(BOOLEAN_STRINGS)
+  CONSOLE_ENABLED?: (typeof BOOLEAN_STRINGS)[number];
+
   /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_GRACE_MS: number = 20000;

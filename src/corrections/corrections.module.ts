@@ -24,5 +24,6 @@ import { UsageEventsController } from './usage-events.controller.js';
     { provide: EVENT_TRACE_READS, inject: [RequestReadsDatabase], useFactory: (reads: RequestReadsDatabase) => new EventTraceRepository(reads.sql) },
     EventTraceService,
   ],
+  exports: [CorrectionsService, EventTraceService],
 })
 export class CorrectionsModule {}

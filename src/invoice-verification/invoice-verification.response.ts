@@ -4,6 +4,9 @@ import { PageQuery } from '../common/http/pagination.js';
 import { VERIFICATION_STATES, type VerificationState } from './invoice-verification.entity.js';
 import type { VerificationRecord } from './invoice-verifications.repository.js';
 
+/** The states a verification may be listed by, for callers outside this module. */
+export { VERIFICATION_STATES };
+
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
 export class ListVerificationsQuery extends PageQuery {

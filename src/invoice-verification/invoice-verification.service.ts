@@ -31,7 +31,9 @@ export class InvoiceVerificationService {
     private readonly checker: InvoiceChecker,
     private readonly outbox: NotificationOutbox,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    metrics.watchHeldInvoices(() => verifications.countHeld());
+  }
 
   /** After the period's flush: one verification per invoice, checked at once (INVOICE_VERIFICATION=off: none). */
   async schedule(draft: DraftInvoice): Promise<boolean> {

@@ -128,6 +128,11 @@ export class InvoiceVerificationsRepository {
     return row ?? null;
   }
 
+  async countHeld(): Promise<number> {
+    const [row] = await this.sql.query<{ held: number }>(`SELECT count(*)::int AS held FROM invoice_verifications WHERE state = 'held'`);
+    return row!.held;
+  }
+
   /** Newest first, after the row with id `after` (the previous page's last). */
   list(filter: { state?: VerificationState; after?: string; limit: number }): Promise<VerificationRecord[]> {
     return this.sql.query<VerificationRecord>(

@@ -189,6 +189,29 @@ export class MetricsService {
     this.usageAlertCrossings.inc(crossings);
   }
 
+  /** `meterbridge_invoices_held`: invoices held for an operator now, read from the database at each scrape. */
+  watchHeldInvoices(count: () => Promise<number>): void {
+    this.databaseGauge('meterbridge_invoices_held', 'Invoices held for an operator (verification state held) at scrape time', count);
+  }
+
+  /** `meterbridge_reconciliation_drifts`: drifts the latest finished reconciliation run found, read at each scrape. */
+  watchReconciliationDrifts(count: () => Promise<number>): void {
+    this.databaseGauge('meterbridge_reconciliation_drifts', 'Customer × meter × day cells where the latest finished reconciliation run found Stripe disagreeing', count);
+  }
+
+  /** A gauge read at scrape time; a failed read keeps the last value and is not the scrape's failure. */
+  private databaseGauge(name: string, help: string, read: () => Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        const value = await read().catch(() => undefined);
+        if (value !== undefined) this.set(value);
+      },
+    });
+  }
+
   /** `meterbridge_rate_limit_store_degraded`: 1 while the rate limiter counts in the process because Redis does not answer. */
   watchRateLimitStore(isDegraded: () => boolean): void {
     new Gauge({

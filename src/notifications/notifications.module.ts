@@ -50,6 +50,6 @@ import { UsageAlertsService } from './usage-alerts.service.js';
     UsageAlertsService,
     UsageAlertEvaluator,
   ],
-  exports: [NotificationOutbox],
+  exports: [NotificationOutbox, NotificationsService, NotificationEndpointsService],
 })
 export class NotificationsModule {}

@@ -105,6 +105,12 @@ export class ReconciliationRepository {
     });
   }
 
+  /** Drifts of the latest finished run (0 before any run). */
+  async latestDriftCount(): Promise<number> {
+    const [row] = await this.sql.query<{ drifts: number }>(`SELECT drift_count AS drifts FROM reconciliation_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1`);
+    return row?.drifts ?? 0;
+  }
+
   async start(trigger: string, from: Date, to: Date): Promise<string> {
     const [row] = await this.sql.query<{ id: string }>(
       `INSERT INTO reconciliation_runs (trigger, range_from, range_to, started_at) VALUES ($1, $2, $3, now()) RETURNING id::text AS id`,

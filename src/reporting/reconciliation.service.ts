@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -46,8 +47,15 @@ export class ReconciliationService {
     private readonly localReads: ReconciliationReads,
     private readonly stripe: StripeGateway,
     private readonly outbox: NotificationOutbox,
+    metrics: MetricsService,
   ) {
     this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
+    metrics.watchReconciliationDrifts(() => repository.latestDriftCount());
+  }
+
+  /** Drifts of the latest finished run (0 before any run). */
+  latestDriftCount(): Promise<number> {
+    return this.repository.latestDriftCount();
   }
 
   /** Waits for a reconciliation running elsewhere, then runs. */

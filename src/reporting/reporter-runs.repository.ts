@@ -20,6 +20,13 @@ export interface RunRecord extends RunCounts {
   error: string | null;
 }
 
+export interface HourlyRunTotals {
+  hour: Date;
+  claimedEvents: number;
+  sent: number;
+  failed: number;
+}
+
 const RUN_COLUMNS = `id::text AS id, trigger, started_at AS "startedAt", finished_at AS "finishedAt", claimed_events::text AS "claimedEvents",
   claimed_reports AS "claimedReports", released, sent, failed, retry_later AS "retryLater", error`;
 
@@ -40,6 +47,17 @@ export class ReporterRunsRepository {
       [counts.claimedEvents, counts.claimedReports, counts.released, counts.sent, counts.failed, counts.retryLater, error, id],
     );
     return row!;
+  }
+
+  /** Per hour of the last `hours` (oldest first, hours without a run included): events claimed, meter events sent and refused. */
+  hourly(hours: number): Promise<HourlyRunTotals[]> {
+    return this.sql.query<HourlyRunTotals>(
+      `SELECT hour, coalesce(sum(r.claimed_events), 0)::float8 AS "claimedEvents", coalesce(sum(r.sent), 0)::int AS sent, coalesce(sum(r.failed), 0)::int AS failed
+       FROM generate_series(date_trunc('hour', now()) - make_interval(hours => $1 - 1), date_trunc('hour', now()), interval '1 hour') AS hour
+       LEFT JOIN reporter_runs r ON r.started_at >= hour AND r.started_at < hour + interval '1 hour'
+       GROUP BY hour ORDER BY hour`,
+      [hours],
+    );
   }
 
   async latest(): Promise<RunRecord | null> {

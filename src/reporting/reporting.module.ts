@@ -51,6 +51,6 @@ import { PeriodFlush } from '../subscriptions/period-flush.port.js';
     ReporterCron,
     PlacedUnitsService,
   ],
-  exports: [ReportingService, PeriodFlush, PlacedUnitsService],
+  exports: [ReportingService, ReconciliationService, PeriodFlush, PlacedUnitsService],
 })
 export class ReportingModule {}

@@ -6,7 +6,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { meterEventParts } from './meter-event-parts.js';
 import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js';
 import { ReportCancellationsRepository, type CancellationDecision } from './report-cancellations.repository.js';
-import { ReporterRunsRepository, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
+import { ReporterRunsRepository, type HourlyRunTotals, type RunCounts, type RunRecord, type RunTrigger } from './reporter-runs.repository.js';
 import { ReportingStatusRepository } from './reporting-status.repository.js';
 import { RetentionStatusReader } from '../retention/retention-status.js';
 import { toStatusResponse, type ReportingStatusResponse } from './reporting.response.js';
@@ -83,6 +83,11 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
     const status = { asOf, ...toStatusResponse({ backlog, lastRun, failures, negative, retention }) };
     this.metrics.setBacklog(status.backlog.events, status.backlog.oldestPendingAgeSeconds ?? 0);
     return status;
+  }
+
+  /** What the runs of each of the last `hours` hours did (the console's Overview charts). */
+  hourlyRuns(hours: number): Promise<HourlyRunTotals[]> {
+    return this.runs.hourly(hours);
   }
 
   /** Shutdown: the current page finishes (no new retries), then the lock is released. */

@@ -14,5 +14,6 @@ import { UsageTotalsService } from './usage-totals.service.js';
   imports: [DatabaseModule],
   controllers: [UsageTotalsController],
   providers: [{ provide: UsageTotalsRepository, inject: [RequestReadsDatabase], useFactory: (reads: RequestReadsDatabase) => new UsageTotalsRepository(reads.orm) }, UsageTotalsService],
+  exports: [UsageTotalsService],
 })
 export class UsageTotalsModule {}
