@@ -6,6 +6,7 @@ import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-ke
 import { publicKeyReference } from './api-key-token.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { RequireScopes } from './scopes.decorator.js';
+import { AuthErrors } from './auth.errors.js';
 
 const ApiKeyPage = PageResponse(ApiKeyResponse);
 
@@ -38,7 +39,7 @@ export class ApiKeysController {
   @ApiOkResponse({ type: ApiKeyResponse })
   async revoke(@Param('reference') reference: string): Promise<ApiKeyResponse> {
     const key = await this.apiKeys.revoke(reference);
-    if (!key) throw new DomainError(404, 'API_KEY_NOT_FOUND', `No API key matches ${publicKeyReference(reference)}`);
+    if (!key) throw new DomainError(AuthErrors.API_KEY_NOT_FOUND, `No API key matches ${publicKeyReference(reference)}`);
     return ApiKeyResponse.from(key);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { customerNotFound } from '../metering/usage.errors.js';
+import { customerNotFound } from '../customers/customers.errors.js';
 import { meterEventParts } from '../reporting/meter-event-parts.js';
 import type { EventTraceResponse, TracedPeriodDto, TracedReportDto } from './event-trace.dto.js';
 import { EventTraceRepository, type TracedReport } from './event-trace.repository.js';

@@ -7,6 +7,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { MigrationsHealthIndicator } from './migrations.health.js';
 import { RateLimitStoreHealthIndicator } from './rate-limit-store.health.js';
 import { ShutdownState } from './shutdown-state.js';
+import { HealthErrors } from './health.errors.js';
 
 @ApiTags('health')
 @Public()
@@ -37,7 +38,7 @@ export class HealthController {
   @HealthCheck()
   async ready(): Promise<HealthCheckResult> {
     const since = this.shutdown.shuttingDownSince;
-    if (since) throw new DomainError(503, 'NOT_READY', 'failing checks: shutdown', [{ check: 'shutdown', status: 'down', since: since.toISOString() }]);
+    if (since) throw new DomainError(HealthErrors.NOT_READY, 'failing checks: shutdown', [{ check: 'shutdown', status: 'down', since: since.toISOString() }]);
     try {
       return await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1500 }),
@@ -48,7 +49,7 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const failing = (error.getResponse() as HealthCheckResult).error ?? {};
       const checks = Object.entries(failing).map(([check, state]) => ({ check, ...state }));
-      throw new DomainError(503, 'NOT_READY', `failing checks: ${Object.keys(failing).join(', ')}`, checks);
+      throw new DomainError(HealthErrors.NOT_READY, `failing checks: ${Object.keys(failing).join(', ')}`, checks);
     }
   }
 }

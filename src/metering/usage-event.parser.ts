@@ -2,6 +2,8 @@ import { DomainError, type ErrorDetail } from '../common/errors/domain-error.js'
 import { isStorableJson } from '../common/http/storable-text.js';
 import { METER_KEY_PATTERN } from './create-meter.dto.js';
 import { eventTimeOutOfRange, INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
+import { CommonErrors } from '../common/errors/common.errors.js';
+import { MeteringErrors } from './metering.errors.js';
 
 /**
  * Validation of usage events, written by hand rather than with class-validator: the same code
@@ -41,7 +43,7 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 export const isAbsent = (value: unknown): value is null | undefined => value === undefined || value === null;
 
 export function validationFailed(message: string, details: ErrorDetail[]): DomainError {
-  return new DomainError(400, 'VALIDATION_FAILED', message, details);
+  return new DomainError(CommonErrors.VALIDATION_FAILED, message, details);
 }
 
 /**
@@ -116,7 +118,7 @@ export function parseUsageEvent(body: unknown, receivedAt: number): ParsedUsageE
   if (problems.length > 0 || eventTime === undefined) return { ok: false, error: validationFailed('The usage event is invalid', problems) };
 
   const outOfRange = eventTimeOutOfRange(eventTime, receivedAt);
-  if (outOfRange) return { ok: false, error: new DomainError(422, 'USAGE_TIMESTAMP_OUT_OF_RANGE', outOfRange, [{ field: 'timestamp', problems: [outOfRange] }]) };
+  if (outOfRange) return { ok: false, error: new DomainError(MeteringErrors.USAGE_TIMESTAMP_OUT_OF_RANGE, outOfRange, [{ field: 'timestamp', problems: [outOfRange] }]) };
   return {
     ok: true,
     event: {
@@ -146,7 +148,7 @@ export function parseUsageBatch(body: unknown): unknown[] {
     throw validationFailed('The request is invalid', [{ field: 'events', problems: ['events must be a non-empty array of usage events'] }]);
   }
   if (events.length > MAX_BATCH_EVENTS) {
-    throw new DomainError(413, 'USAGE_BATCH_TOO_LARGE', `A batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events.length}. Split it into several requests.`);
+    throw new DomainError(MeteringErrors.USAGE_BATCH_TOO_LARGE, `A batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events.length}. Split it into several requests.`);
   }
   return events;
 }

@@ -6,6 +6,7 @@ import { Public } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from './metrics.service.js';
+import { AuthErrors } from '../auth/auth.errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -25,7 +26,7 @@ export class MetricsController {
     // digests have one length, so the comparison takes the same time whatever was sent
     if (token && !timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`))) {
       void response.header('WWW-Authenticate', 'Bearer');
-      throw new DomainError(401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      throw new DomainError(AuthErrors.UNAUTHENTICATED, 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
     void response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

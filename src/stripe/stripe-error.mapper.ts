@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { DomainError } from '../common/errors/domain-error.js';
+import { StripeErrors } from './stripe.errors.js';
 
 /**
  * Turns a failed Stripe call into the error the caller of our API should see:
@@ -12,7 +13,7 @@ export function toStripeDomainError(error: unknown, action: string): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
   const stripe = { type: error.type, code: error.code, param: error.param, requestId: error.requestId };
   if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
-    return new DomainError(502, 'STRIPE_MISCONFIGURED', `Stripe refused our credentials while trying to ${action}`, [stripe]);
+    return new DomainError(StripeErrors.STRIPE_MISCONFIGURED, `Stripe refused our credentials while trying to ${action}`, [stripe]);
   }
   const status = error.statusCode ?? 0;
   const unavailable =
@@ -23,9 +24,9 @@ export function toStripeDomainError(error: unknown, action: string): unknown {
     status === 429 ||
     status >= 500;
   if (unavailable) {
-    return new DomainError(503, 'STRIPE_UNAVAILABLE', `Stripe could not be reached to ${action}; retry the request`, [{ ...stripe, retryable: true }]);
+    return new DomainError(StripeErrors.STRIPE_UNAVAILABLE, `Stripe could not be reached to ${action}; retry the request`, [{ ...stripe, retryable: true }]);
   }
-  return new DomainError(422, 'STRIPE_REJECTED', `Stripe rejected the request to ${action}: ${error.message}`, [stripe]);
+  return new DomainError(StripeErrors.STRIPE_REJECTED, `Stripe rejected the request to ${action}: ${error.message}`, [stripe]);
 }
 
 /** Runs a Stripe call and converts its failure with toStripeDomainError. */

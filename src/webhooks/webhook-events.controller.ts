@@ -3,9 +3,10 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOpt
 import { IsIn, IsOptional } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
+import { invalidCursor, PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import type { WebhookEvent, WebhookEventStatus } from './webhook-event.entity.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
+import { WebhooksErrors } from './webhooks.errors.js';
 
 const STATUSES: WebhookEventStatus[] = ['received', 'processing', 'processed', 'ignored', 'failed', 'dead'];
 
@@ -47,7 +48,7 @@ const WebhookEventPage = PageResponse(WebhookEventResponse);
 /** A cursor's sort key, checked before it reaches SQL: `<UTC time to the microsecond>|<event id>`. */
 function cursorSortKey(after: string | undefined): string | undefined {
   if (after === undefined || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\|\S+$/.test(after)) return after;
-  throw new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
+  throw invalidCursor();
 }
 
 /** Operators see what arrived from Stripe, what failed and why, and can requeue a dead event. */
@@ -71,7 +72,7 @@ export class WebhookEventsController {
   @Post(':id/retry')
   @HttpCode(202)
   async retry(@Param('id') id: string): Promise<{ id: string; status: 'failed' }> {
-    if (!(await this.events.requeue(id))) throw new DomainError(404, 'WEBHOOK_EVENT_NOT_RETRYABLE', `No failed or dead webhook event ${id}`);
+    if (!(await this.events.requeue(id))) throw new DomainError(WebhooksErrors.WEBHOOK_EVENT_NOT_RETRYABLE, `No failed or dead webhook event ${id}`);
     return { id, status: 'failed' };
   }
 }

@@ -1,6 +1,7 @@
 import { type Type as Class } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
+import { CommonErrors } from '../errors/common.errors.js';
 import { DomainError } from '../errors/domain-error.js';
 import { PageLimitQuery } from './page-limit.query.js';
 
@@ -29,8 +30,9 @@ export interface PageRequest {
   limit: number;
 }
 
-const invalidCursor = () =>
-  new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
+/** A cursor this list did not issue. */
+export const invalidCursor = () =>
+  new DomainError(CommonErrors.VALIDATION_FAILED, 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
 
 /**
  * Cursors are opaque to callers: the sort key of the last row shown, base64url-encoded, so a page

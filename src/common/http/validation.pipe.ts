@@ -1,4 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { CommonErrors } from '../errors/common.errors.js';
 import { DomainError, type ErrorDetail } from '../errors/domain-error.js';
 import { unstorableTextFields } from './storable-text.js';
 
@@ -20,7 +21,7 @@ class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const fields = metadata.metatype === Object ? [] : unstorableTextFields(value, metadata.data ?? '');
     if (fields.length > 0) {
-      throw new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', fields.map((field) => ({ field, problems: [`${field} must not contain NUL characters or unpaired UTF-16 surrogates`] })));
+      throw new DomainError(CommonErrors.VALIDATION_FAILED, 'The request is invalid', fields.map((field) => ({ field, problems: [`${field} must not contain NUL characters or unpaired UTF-16 surrogates`] })));
     }
     return super.transform(value, metadata);
   }
@@ -33,6 +34,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', flatten(errors)),
+    exceptionFactory: (errors) => new DomainError(CommonErrors.VALIDATION_FAILED, 'The request is invalid', flatten(errors)),
   });
 }
