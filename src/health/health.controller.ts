@@ -1,5 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/scopes.decorator.js';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
@@ -25,6 +27,7 @@ export class HealthController {
 
   /** Liveness: the process answers; no dependency is checked, so a database outage never restarts pods. */
   @Get('live')
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers' })
   @HealthCheck()
   live() {
     return this.health.check([]);
@@ -35,6 +38,8 @@ export class HealthController {
    * `rateLimitStore` is shown (degraded while Redis does not answer) but never fails the probe.
    */
   @Get('ready')
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: database up and schema migrated (503 NOT_READY names the failing checks)' })
+  @ApiErrors(HealthErrors.NOT_READY)
   @HealthCheck()
   async ready(): Promise<HealthCheckResult> {
     const since = this.shutdown.shuttingDownSince;

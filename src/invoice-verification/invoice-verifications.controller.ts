@@ -1,12 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { StripeErrors } from '../stripe/stripe.errors.js';
+import { InvoiceVerificationErrors } from './invoice-verification.errors.js';
+
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { InvoiceVerificationService } from './invoice-verification.service.js';
 import { InvoiceVerificationPage, InvoiceVerificationResponse, ListVerificationsQuery, ReleaseInvoiceRequest } from './invoice-verification.response.js';
 
 /** Period close: each draft invoice checked against the ledger before Stripe finalizes it. */
-@ApiTags('invoices')
-@ApiBearerAuth()
+@ApiTags('invoice-verification')
 @RequireScopes('admin')
 @Controller('v1/invoices')
 export class InvoiceVerificationsController {
@@ -23,7 +26,7 @@ export class InvoiceVerificationsController {
   @Get(':invoiceId/verification')
   @ApiOperation({ operationId: 'getInvoiceVerification', summary: "An invoice's verification: state and the difference per metered line" })
   @ApiOkResponse({ type: InvoiceVerificationResponse })
-  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
+  @ApiErrors(InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_FOUND)
   async get(@Param('invoiceId') invoiceId: string): Promise<InvoiceVerificationResponse> {
     return InvoiceVerificationResponse.from(await this.verification.get(invoiceId));
   }
@@ -32,8 +35,7 @@ export class InvoiceVerificationsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'releaseHeldInvoice', summary: 'Let a held invoice finalize (auto_advance on; finalized now if its finalization time has passed)' })
   @ApiOkResponse({ type: InvoiceVerificationResponse })
-  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE_NOT_HELD' })
+  @ApiErrors(InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_FOUND, InvoiceVerificationErrors.INVOICE_NOT_HELD, StripeErrors.STRIPE_REJECTED, StripeErrors.STRIPE_MISCONFIGURED, StripeErrors.STRIPE_UNAVAILABLE)
   async release(@Param('invoiceId') invoiceId: string, @Body() body: ReleaseInvoiceRequest): Promise<InvoiceVerificationResponse> {
     return InvoiceVerificationResponse.from(await this.verification.release(invoiceId, body.reason));
   }
@@ -42,8 +44,7 @@ export class InvoiceVerificationsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'recheckInvoice', summary: 'Check a held or mismatched invoice against the ledger again now; a match releases it' })
   @ApiOkResponse({ type: InvoiceVerificationResponse })
-  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE_VERIFICATION_NOT_DECIDED_AGAINST' })
+  @ApiErrors(InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_FOUND, InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_DECIDED_AGAINST, StripeErrors.STRIPE_REJECTED, StripeErrors.STRIPE_MISCONFIGURED, StripeErrors.STRIPE_UNAVAILABLE)
   async recheck(@Param('invoiceId') invoiceId: string): Promise<InvoiceVerificationResponse> {
     return InvoiceVerificationResponse.from(await this.verification.recheck(invoiceId));
   }

@@ -1,5 +1,9 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { CommonErrors } from '../common/errors/common.errors.js';
+import { CustomersErrors } from '../customers/customers.errors.js';
+import { MeteringErrors } from './metering.errors.js';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { RecordUsageDto, RecordUsageResponse } from './record-usage.dto.js';
 import { UsageBatchDto, UsageBatchResponse } from './usage-batch.dto.js';
@@ -11,8 +15,7 @@ import { UsageService } from './usage.service.js';
  * Usage ingestion and totals. The ingest bodies are typed `unknown` on purpose: the global
  * ValidationPipe skips them and parseUsageEvent validates (see usage-event.parser.ts for why).
  */
-@ApiTags('usage')
-@ApiBearerAuth()
+@ApiTags('metering')
 @Controller('v1')
 export class UsageController {
   constructor(
@@ -25,8 +28,12 @@ export class UsageController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiBody({ type: RecordUsageDto })
   @ApiAcceptedResponse({ type: RecordUsageResponse, description: 'committed (accepted) or already recorded with the same content (duplicate)' })
-  @ApiResponse({ status: 409, description: 'USAGE_IDEMPOTENCY_CONFLICT: the key was used with other content; details name each differing field with the received value (never the stored one)' })
-  @ApiResponse({ status: 422, description: 'USAGE_TIMESTAMP_OUT_OF_RANGE, METER_NOT_FOUND or METER_INACTIVE' })
+  @ApiOperation({
+    operationId: 'recordUsage',
+    summary: 'Record one usage event (idempotent per customer and idempotencyKey)',
+    description: 'USAGE_IDEMPOTENCY_CONFLICT: the key was used with other content; details name each differing field with the received value (never the stored one).',
+  })
+  @ApiErrors(CustomersErrors.CUSTOMER_NOT_FOUND, MeteringErrors.USAGE_IDEMPOTENCY_CONFLICT, MeteringErrors.USAGE_TIMESTAMP_OUT_OF_RANGE, MeteringErrors.METER_NOT_FOUND, MeteringErrors.METER_INACTIVE)
   async record(@Body() body: unknown): Promise<RecordUsageResponse> {
     const { id, status } = await this.usage.recordOne(body, Date.now());
     return { id, status };
@@ -37,7 +44,8 @@ export class UsageController {
   @HttpCode(HttpStatus.MULTI_STATUS)
   @ApiBody({ type: UsageBatchDto })
   @ApiResponse({ status: 207, type: UsageBatchResponse, description: 'one result per event, in request order' })
-  @ApiResponse({ status: 413, description: 'USAGE_BATCH_TOO_LARGE: more than 1000 events' })
+  @ApiOperation({ operationId: 'recordUsageBatch', summary: 'Record up to 1000 usage events, one result each' })
+  @ApiErrors(MeteringErrors.USAGE_BATCH_TOO_LARGE)
   async recordBatch(@Body() body: unknown): Promise<UsageBatchResponse> {
     return { results: await this.usage.recordBatch(body, Date.now()) };
   }
@@ -45,8 +53,12 @@ export class UsageController {
   @Get('customers/:id/usage')
   @RequireScopes('admin', 'usage:read')
   @ApiOkResponse({ type: CustomerUsageResponse })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED (from/to: format, both or neither, years 1–9999) or USAGE_WINDOW_TOO_LARGE (more than 93 days)' })
-  @ApiResponse({ status: 503, description: 'QUERY_TIMEOUT: the totals took longer than REQUEST_STATEMENT_TIMEOUT_MS, or waited that long for a read connection' })
+  @ApiOperation({
+    operationId: 'getCustomerUsage',
+    summary: "A customer's usage totals per meter over its current period, or from/to",
+    description: 'VALIDATION_FAILED: from/to format, both or neither, years 1–9999. QUERY_TIMEOUT: the totals took longer than REQUEST_STATEMENT_TIMEOUT_MS, or waited that long for a read connection.',
+  })
+  @ApiErrors(CustomersErrors.CUSTOMER_NOT_FOUND, MeteringErrors.METER_NOT_FOUND, MeteringErrors.USAGE_WINDOW_TOO_LARGE, CommonErrors.QUERY_TIMEOUT)
   totalsForCustomer(@Param() params: CustomerUsageParams, @Query() query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
     return this.totals.totals(params.id, query);
   }

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -21,6 +23,10 @@ export class MetricsController {
   ) {}
 
   @Get()
+  @ApiOperation({ operationId: 'scrapeMetrics', summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ schema: { type: 'string' }, description: 'Prometheus text exposition format 0.0.4' })
+  @ApiErrors(AuthErrors.UNAUTHENTICATED)
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: FastifyReply): Promise<void> {
     const token = this.config.metricsToken;
     // digests have one length, so the comparison takes the same time whatever was sent

@@ -1,5 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { ListResponse } from '../common/http/pagination.js';
+import { NotificationsErrors } from './notifications.errors.js';
+
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import {
   CreateNotificationEndpointDto,
@@ -14,7 +18,6 @@ const withSecret = ({ endpoint, secret }: EndpointWithSecret): NotificationEndpo
 
 /** Where notifications go. The signing secret is shown only when created or rotated. */
 @ApiTags('notifications')
-@ApiBearerAuth()
 @RequireScopes('admin')
 @Controller('v1/notification-endpoints')
 export class NotificationEndpointsController {
@@ -23,14 +26,14 @@ export class NotificationEndpointsController {
   @Post()
   @ApiOperation({ operationId: 'createNotificationEndpoint', summary: 'Register an endpoint; the answer carries its signing secret, shown once' })
   @ApiCreatedResponse({ type: NotificationEndpointWithSecretResponse })
-  @ApiUnprocessableEntityResponse({ description: 'NOTIFICATION_ENDPOINT_URL_INVALID: not https (in production), or resolves to a refused address' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_URL_INVALID)
   async create(@Body() body: CreateNotificationEndpointDto): Promise<NotificationEndpointWithSecretResponse> {
     return withSecret(await this.endpoints.create(body));
   }
 
   @Get()
   @ApiOperation({ operationId: 'listNotificationEndpoints', summary: 'Every endpoint, without secrets' })
-  @ApiOkResponse({ type: [NotificationEndpointResponse] })
+  @ApiOkResponse({ type: ListResponse(NotificationEndpointResponse) })
   async list(): Promise<{ data: NotificationEndpointResponse[] }> {
     return { data: (await this.endpoints.list()).map(NotificationEndpointResponse.from) };
   }
@@ -38,7 +41,7 @@ export class NotificationEndpointsController {
   @Patch(':id')
   @ApiOperation({ operationId: 'updateNotificationEndpoint', summary: 'Change the types received, the description, or enable/disable' })
   @ApiOkResponse({ type: NotificationEndpointResponse })
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_NOT_FOUND)
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateNotificationEndpointDto): Promise<NotificationEndpointResponse> {
     return NotificationEndpointResponse.from(await this.endpoints.update(id, body));
   }
@@ -47,7 +50,7 @@ export class NotificationEndpointsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'rotateNotificationEndpointSecret', summary: 'A new signing secret; the previous one keeps signing beside it for the overlap' })
   @ApiOkResponse({ type: NotificationEndpointWithSecretResponse })
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_NOT_FOUND)
   async rotate(@Param('id', ParseUUIDPipe) id: string, @Body() body: RotateSecretDto): Promise<NotificationEndpointWithSecretResponse> {
     return withSecret(await this.endpoints.rotateSecret(id, body.overlapSeconds));
   }
@@ -56,7 +59,7 @@ export class NotificationEndpointsController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteNotificationEndpoint', summary: 'Delete the endpoint and its delivery log' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_NOT_FOUND)
   async delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.endpoints.delete(id);
   }

@@ -1,11 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { PageLimitQuery } from '../common/http/page-limit.query.js';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { DELIVERY_STATES, type DeliveryState } from './notification-delivery.entity.js';
 import type { DeliveryLogEntry } from './notification-deliveries.repository.js';
 import { NOTIFICATION_TYPES, PAYLOAD_SCHEMAS } from './notification-types.js';
+import { NotificationsErrors } from './notifications.errors.js';
 import { NotificationsService } from './notifications.service.js';
 
 /** The pool hands timestamps back as text: normalized to toISOString's form. */
@@ -73,7 +75,6 @@ class NotificationDeliveryPage {
  * CustomerStatusChangedData).
  */
 @ApiTags('notifications')
-@ApiBearerAuth()
 @ApiExtraModels(...PAYLOAD_SCHEMAS)
 @RequireScopes('admin')
 @Controller('v1/notifications')
@@ -92,7 +93,7 @@ export class NotificationsController {
   @HttpCode(202)
   @ApiOperation({ operationId: 'redeliverNotification', summary: 'Send a delivery again now (same notification id), with a fresh retry schedule' })
   @ApiAcceptedResponse({ type: NotificationDeliveryResponse })
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_NOT_FOUND)
   async redeliver(@Param('id') id: string): Promise<NotificationDeliveryResponse> {
     return NotificationDeliveryResponse.from(await this.notifications.redeliver(id));
   }

@@ -9,6 +9,7 @@ import { errorBody, toErrorBody, type ErrorBody } from '../errors/error-body.js'
 import { AccessLog } from '../logging/access-log.js';
 import { requestIdOf } from '../logging/root-logger.js';
 import { parseJsonBody } from './json-body.js';
+import { answerUnsupportedMethods } from './method-not-allowed.js';
 
 /**
  * Fastify, not Express: on this service's hot path (POST /v1/usage) Nest on Express spent more CPU
@@ -95,6 +96,7 @@ export function hardenHttp(app: NestFastifyApplication, config: AppConfig): void
     done();
   });
   answerLateRequests(fastify, config.http.requestTimeoutMs);
+  answerUnsupportedMethods(fastify);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
   app.useBodyParser('application/json', { bodyLimit: config.httpBodyLimitBytes }, parseJsonBody(config.httpBodyLimitBytes));
   app.getHttpServer().headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);

@@ -18,6 +18,15 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
 
 type ParsedBody = (error: Error | null, body?: unknown) => void;
 
+/**
+ * A body that could not be read: its error waits until the caller is authenticated (the guards run
+ * after parsing), so an unauthenticated request with a bad body is a 401 like any other and learns
+ * nothing about parsing. UnparsedBodyInterceptor throws it once the guards have passed.
+ */
+export class UnparsedBody {
+  constructor(readonly error: DomainError) {}
+}
+
 /** The request body codings a client may use, as Express's body parser accepted them. */
 const DECODERS: Record<string, (body: Buffer, options: ZlibOptions) => Buffer> = {
   identity: (body) => body,
@@ -50,7 +59,7 @@ function bodyText(request: FastifyRequest, body: Buffer, bodyLimit: number): str
 /**
  * The application/json body parser: decoding (bodyText), JSON.parse of an object or array (an empty
  * body reads as `{}`), then a body nested too deep is refused like malformed JSON, before any
- * handler sees it.
+ * handler sees it (after authentication: UnparsedBody).
  */
 export function parseJsonBody(bodyLimit: number, maxDepth = MAX_JSON_DEPTH) {
   return (request: FastifyRequest, body: Buffer, done: ParsedBody): void => {
@@ -61,9 +70,9 @@ export function parseJsonBody(bodyLimit: number, maxDepth = MAX_JSON_DEPTH) {
       // an object or an array, as Express's strict JSON parser required: no request of this API is a bare scalar or null
       if (typeof parsed !== 'object' || parsed === null) throw new SyntaxError('not an object or array');
     } catch (error) {
-      return done(error instanceof DomainError ? error : new DomainError(CommonErrors.MALFORMED_JSON, 'The request body is not valid JSON'));
+      return done(null, new UnparsedBody(error instanceof DomainError ? error : new DomainError(CommonErrors.MALFORMED_JSON, 'The request body is not valid JSON')));
     }
-    if (nestsDeeperThan(parsed, maxDepth)) return done(new DomainError(CommonErrors.JSON_TOO_DEEP, `The request body nests objects or arrays more than ${maxDepth} levels deep`));
+    if (nestsDeeperThan(parsed, maxDepth)) return done(null, new UnparsedBody(new DomainError(CommonErrors.JSON_TOO_DEEP, `The request body nests objects or arrays more than ${maxDepth} levels deep`)));
     done(null, parsed);
   };
 }
