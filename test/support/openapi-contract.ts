@@ -26,15 +26,14 @@ function pathPattern(template: string): RegExp {
 
 /**
  * OpenAPI 3.0 schemas as Ajv reads them: local references point into the schema registered as
- * `openapi`, and `nullable` beside a reference (no `type` for Ajv's own keyword) becomes an anyOf.
+ * `openapi`, and `nullable` becomes an anyOf with null (Ajv's own keyword ignores it beside allOf or a reference).
  */
 function rebase(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rebase);
   if (typeof node !== 'object' || node === null) return node;
   const { nullable, ...rest } = node as Record<string, unknown>;
   const schema = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? `openapi${value}` : rebase(value)]));
-  if (nullable !== true) return schema;
-  return 'type' in schema ? { ...schema, nullable } : { anyOf: [schema, { type: 'null' }] };
+  return nullable === true ? { anyOf: [schema, { type: 'null' }] } : schema;
 }
 
 /**
