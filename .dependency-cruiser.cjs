@@ -17,10 +17,32 @@ module.exports = {
     },
     {
       name: 'stripe-client-through-the-seam',
-      comment: 'Only src/stripe builds the Stripe client; everything else injects it.',
+      comment: 'Only src/stripe builds the Stripe client; everything else calls Stripe through StripeGateway.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/stripe/' },
       to: { path: 'node_modules/stripe/.+/stripe\\.(cjs|esm)\\.node' },
+    },
+    {
+      name: 'stripe-sdk-only-in-the-gateway',
+      comment: 'The SDK client (STRIPE_CLIENT) is injected only in src/stripe: every Stripe call the service makes goes through StripeGateway.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/stripe/' },
+      to: { path: '^src/stripe/stripe-client\\.token\\.ts$' },
+    },
+    {
+      name: 'emulator-only-through-the-development-loader',
+      comment:
+        'The Stripe emulator is a development package: production code never imports it. Only src/stripe/stripe-emulator.loader.ts loads it, by a dynamic import the production build does not follow.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/stripe/stripe-emulator\\.loader\\.ts$' },
+      to: { path: '(^|/)packages/stripe-emulator/|@meterbridge/stripe-emulator' },
+    },
+    {
+      name: 'emulator-stands-alone',
+      comment: 'The emulator package knows nothing of the service, so it runs (and ships) without it.',
+      severity: 'error',
+      from: { path: '^packages/stripe-emulator/' },
+      to: { path: '^(src|test)/' },
     },
     { name: 'no-circular', severity: 'error', from: { pathNot: '\\.entity\\.ts$' }, to: { circular: true } },
     { name: 'no-test-code-in-src', severity: 'error', from: { path: '^src/' }, to: { path: '^test/' } },

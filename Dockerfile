@@ -1,13 +1,15 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript with the full toolchain.
+# Build stage: compile TypeScript with the full toolchain. The workspace packages (packages/: the
+# Stripe emulator, for development and tests) are left out: --workspaces=false installs the root's
+# dependencies only, and the service's build never imports them.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --workspaces=false
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src src
 COPY migrations migrations
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --workspaces=false
 
 # Runtime stage: only production dependencies and compiled code, run as the unprivileged `node` user.
 FROM node:24-bookworm-slim

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**', 'examples/generated/**'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**', 'examples/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,8 +18,9 @@ export default tseslint.config(
     },
   },
   {
-    // the config loader is the one place that reads the environment; test and bench harnesses set it up
-    files: ['src/config/app-config.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],
+    // the config loader is the one place that reads the environment; test and bench harnesses set it
+    // up, and the standalone emulator reads its own two variables
+    files: ['src/config/app-config.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts', 'packages/stripe-emulator/src/emulator.main.ts', 'packages/stripe-emulator/test/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

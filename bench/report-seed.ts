@@ -2,7 +2,8 @@ import { onDatabase } from './bench-database.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { MeterCatalogueService } from '../src/metering/meter-catalogue.service.js';
-import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants.js';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token.js';
+import { type Stripe } from '../src/stripe/stripe.constants.js';
 
 /** The bench's data: customers × meters subscribed over the last 30 days, and their usage events. */
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../src/app.module.js';
@@ -9,7 +9,8 @@ import { loadAppConfig } from '../src/config/app-config.js';
 import { MigrationService } from '../src/database/migration.service.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
 import { ReportingService } from '../src/reporting/reporting.service.js';
-import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants.js';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token.js';
+import { type Stripe } from '../src/stripe/stripe.constants.js';
 import { markAllRows, naiveReporter, type FloorResult, type NaiveResult } from './report-baselines.js';
 import { onDatabase } from './bench-database.js';
 import { CUSTOMERS, DAYS, METERS, seedCatalogue, seedUsage } from './report-seed.js';
@@ -38,7 +39,7 @@ const RSS_SAMPLE_MS = 50;
 const REPORTER_ENVIRONMENT = { REPORTER_USE_V2_STREAM: 'true', REPORTER_MAX_REQUESTS_PER_SECOND: '10000', REPORTER_CONCURRENCY: '16', REPORTER_PAGE_SIZE: '5000' };
 
 async function startEmulator(): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['--max-old-space-size=6144', join(__dirname, '..', 'src', 'stripe', 'emulator', 'emulator.main.js')], {
+  const child = spawn(process.execPath, ['--max-old-space-size=6144', join(dirname(require.resolve('@meterbridge/stripe-emulator')), 'emulator.main.js')], {
     env: { PATH: process.env.PATH, TZ: 'UTC', STRIPE_EMULATOR_PORT: String(EMULATOR_PORT) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

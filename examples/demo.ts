@@ -10,7 +10,7 @@ import { ApiKeysService } from '../src/auth/api-keys.service.js';
 import { loadAppConfig } from '../src/config/app-config.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { MigrationService } from '../src/database/migration.service.js';
-import { startStripeEmulator } from '../src/stripe/emulator/emulator.js';
+import { startStripeEmulator } from '@meterbridge/stripe-emulator';
 import type { paths } from './generated/meterbridge-api.js';
 
 /**

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { startStripeEmulator, type StripeEmulator } from '../src/stripe/emulator/emulator';
+import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-emulator';
 import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';

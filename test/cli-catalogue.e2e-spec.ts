@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import type { CommandRegistrar } from '../src/cli/app-context';
 import { registerCustomerCommands } from '../src/customers/customers.commands';
 import { registerMeterCommands } from '../src/metering/meters.commands';
-import { STRIPE_CLIENT } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
 import { registerSubscriptionCommands } from '../src/subscriptions/subscriptions.commands';
 import { startTestApp, type TestApp } from './support/test-app';
 

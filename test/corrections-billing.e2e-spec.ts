@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { lineFor, periodAnchor, startBillingCycle, type BillingCycle } from './support/billing-cycle';
 import { createMeter } from './support/catalogue';
 import type { TestApp } from './support/test-app';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { reportIdentifier } from '../src/reporting/report-identifier';
 import { startTestApp, type TestApp } from './support/test-app';
 import {

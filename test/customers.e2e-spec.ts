@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { STRIPE_CLIENT } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('customers (e2e, Stripe emulator over HTTP)', () => {

@@ -2,9 +2,9 @@ import type Stripe from 'stripe';
 import { createMeter } from './support/catalogue';
 import { eventually } from './support/eventually';
 import { advanceClock, PERIOD_CLOSE_ENVIRONMENT, PERIOD_CLOSE_SECRET_KEY, periodAnchor, startBillingStack, type BillingStack } from './support/period-close';
-import { emulatorControl } from './support/stripe-contract';
+import { emulatorControl } from '../packages/stripe-emulator/test/support/stripe-contract';
 import { startTestApp, type TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 const HOUR = 3600;
 /** Checks and rechecks come fast; the decision window stays Stripe-sized (10 minutes before finalization). */

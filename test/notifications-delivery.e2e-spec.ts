@@ -5,7 +5,7 @@ import { insertCustomerRow, type CustomerRow } from './support/billing-rows';
 import { eventually } from './support/eventually';
 import { deliver, stripeEvent } from './support/signed-webhooks';
 import { startTestApp, type TestApp } from './support/test-app';
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 const STRIPE_SECRET = 'whsec_notifications_test';
 const verifier = new Stripe('sk_test_verifier');

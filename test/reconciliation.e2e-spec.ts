@@ -1,7 +1,8 @@
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
-import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
+import { type Stripe } from '../src/stripe/stripe.constants';
 import type { TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 import {
   billedCustomer,
   catalogueMeter,

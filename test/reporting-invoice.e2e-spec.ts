@@ -1,6 +1,7 @@
 import { ReportingService } from '../src/reporting/reporting.service';
-import { periodBoundary } from '../src/stripe/emulator/billing/billing-period';
-import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
+import { periodBoundary } from '@meterbridge/stripe-emulator';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
+import { type Stripe } from '../src/stripe/stripe.constants';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
 import { createCustomer } from './support/catalogue';
 import type { TestApp } from './support/test-app';

@@ -1,4 +1,4 @@
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { reportIdentifier } from '../src/reporting/report-identifier';
 import type { TestApp } from './support/test-app';
 import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, MINUTE, recordUsage, reportRows, runReporter, startReportingApp, subscribeWithPeriods, type CatalogueMeter } from './support/reporting';

@@ -1,5 +1,5 @@
 import { UsageReportsRepository } from '../src/reporting/usage-reports.repository';
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import type { TestApp } from './support/test-app';
 import {
   billedCustomer,

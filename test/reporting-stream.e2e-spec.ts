@@ -1,4 +1,4 @@
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import type { TestApp } from './support/test-app';
 import {
   billedCustomer,

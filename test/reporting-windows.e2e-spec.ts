@@ -1,6 +1,7 @@
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { reportIdentifier } from '../src/reporting/report-identifier';
-import { STRIPE_CLIENT, type Stripe } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
+import { type Stripe } from '../src/stripe/stripe.constants';
 import type { TestApp } from './support/test-app';
 import {
   billedCustomer,

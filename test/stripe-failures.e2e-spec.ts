@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
-import type { StripeEmulator } from '../src/stripe/emulator/emulator';
-import { STRIPE_CLIENT, STRIPE_EMULATOR } from '../src/stripe/stripe.constants';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
+import { STRIPE_EMULATOR } from '../src/stripe/stripe.constants';
 import { meterDefinition } from './support/catalogue';
 import { startTestApp, type TestApp } from './support/test-app';
 

@@ -2,7 +2,7 @@ import { UsageAlertEvaluator } from '../src/notifications/usage-alert.evaluator'
 import { insertCustomerRow, insertMeterRow, insertSubscriptionItemRow, type CustomerRow } from './support/billing-rows';
 import { eventually } from './support/eventually';
 import { startTestApp, type TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 const FAST = {
   USAGE_ALERTS_EVALUATION_MS: '50',

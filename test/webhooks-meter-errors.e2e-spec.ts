@@ -1,10 +1,10 @@
 import type { Stripe } from '../src/stripe/stripe.constants';
-import { STRIPE_CLIENT } from '../src/stripe/stripe.constants';
+import { STRIPE_CLIENT } from '../src/stripe/stripe-client.token';
 import { eventually } from './support/eventually';
 import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, recordUsage, runReporter, startReportingApp, subscribeWithPeriods } from './support/reporting';
 import { deliver } from './support/signed-webhooks';
 import type { TestApp } from './support/test-app';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/stripe-emulator/test/support/webhook-receiver';
 
 const SECRET = 'whsec_meter_errors_test_secret';
 const ERROR_REPORT_TYPES = ['v1.billing.meter.error_report_triggered', 'v1.billing.meter.no_meter_found'];

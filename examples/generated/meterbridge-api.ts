@@ -1453,13 +1453,11 @@ export interface components {
             /**
              * Format: date-time
              * @description first UTC day compared (rounded down to the day); default: RECONCILIATION_LOOKBACK_DAYS days ending today
-             * @example 2026-11-01T00:00:00Z
              */
             from?: string;
             /**
              * Format: date-time
              * @description end of the range (rounded up to the next UTC day); default: the end of today
-             * @example 2026-11-08T00:00:00Z
              */
             to?: string;
         };

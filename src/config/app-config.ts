@@ -25,8 +25,6 @@ export interface StripeConfig {
   apiBaseUrl?: string;
   maxNetworkRetries: number;
   timeoutMs: number;
-  /** Port of the standalone emulator (`npm run emulator`). */
-  emulatorPort: number;
 }
 
 export interface HttpConfig {
@@ -182,7 +180,6 @@ export class AppConfig {
       apiBaseUrl: env.STRIPE_API_BASE_URL,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
-      emulatorPort: env.STRIPE_EMULATOR_PORT,
     };
     this.redisUrl = env.REDIS_URL;
     this.usageGroupCommit = { maxWaitMs: env.USAGE_GROUP_COMMIT_MAX_WAIT_MS, maxEvents: env.USAGE_GROUP_COMMIT_MAX_EVENTS };

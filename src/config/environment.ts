@@ -76,9 +76,6 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(100) @Max(600000)
   STRIPE_TIMEOUT_MS: number = 20000;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsInt() @Min(0) @Max(65535)
-  STRIPE_EMULATOR_PORT: number = 12111;
-
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^whsec_[^,\s]+(,whsec_[^,\s]+)*$/, { message: 'must be one or more comma-separated whsec_… signing secrets' })
   STRIPE_WEBHOOK_SECRET?: string;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { identifierOf, sentUnitsOf } from '../reporting/report-claim.sql.js';
+import { sentUnitsOf } from '../reporting/report-claim.sql.js';
+import { identifierOf } from '../reporting/report-identifier.js';
 
 export interface TracedEvent {
   id: string;

@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DomainError } from '../common/errors/domain-error.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import type { NotificationDraft } from '../notifications/notification-types.js';
 import type { PageRequest } from '../common/http/pagination.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
-import { callStripe } from '../stripe/stripe-error.mapper.js';
+import { callStripe } from '../stripe/stripe-errors.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { Customer, CustomerStatus } from './customer.entity.js';
 import type { CreateCustomerDto } from './create-customer.dto.js';
 import { CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
@@ -26,7 +26,7 @@ export interface CustomerView {
 export class CustomersService {
   constructor(
     private readonly customers: CustomersRepository,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly outbox: NotificationOutbox,
   ) {}
 
@@ -93,15 +93,7 @@ export class CustomersService {
     return this.customers.withCustomerLocked(customer.id, async (locked) => {
       if (locked.stripeCustomerId) return locked;
       const created = await callStripe('create the Stripe customer', () =>
-        this.stripe.customers.create(
-          {
-            email: locked.email,
-            ...(locked.name ? { name: locked.name } : {}),
-            ...(locked.stripeTestClockId ? { test_clock: locked.stripeTestClockId } : {}),
-            metadata: { meterbridge_customer_id: locked.id, external_id: locked.externalId },
-          },
-          { idempotencyKey: `meterbridge:customer:${locked.id}` },
-        ),
+        this.stripe.createCustomer({ id: locked.id, externalId: locked.externalId, email: locked.email, name: locked.name, testClockId: locked.stripeTestClockId }),
       );
       locked.stripeCustomerId = created.id;
       return locked;

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
 import { BillableUnitsService } from '../metering/billable-units.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import type { Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { agrees, compareLine, describeDifferences, matchLines } from './invoice-comparison.js';
 import type { VerificationState, VerifiedLine } from './invoice-verification.entity.js';
 import { stripeNow } from './stripe-now.js';
@@ -25,7 +26,7 @@ export class InvoiceChecker {
 
   constructor(
     private readonly config: AppConfig,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly billableUnits: BillableUnitsService,
     private readonly outbox: NotificationOutbox,
@@ -33,7 +34,7 @@ export class InvoiceChecker {
   ) {}
 
   async check(row: VerificationRecord): Promise<VerificationState | null> {
-    const invoice = await this.metrics.timeStripeCall('invoices.retrieve', () => this.stripe.invoices.retrieve(row.stripeInvoiceId));
+    const invoice = await this.stripe.retrieveInvoice(row.stripeInvoiceId);
     const { customerId, items } = await this.verifications.meteredItems(row.stripeSubscriptionId);
     const matched = customerId ? matchLines(invoice, items) : [];
     const finalizesAt = fromUnix(invoice.automatically_finalizes_at) ?? row.finalizesAt;
@@ -62,7 +63,7 @@ export class InvoiceChecker {
   private async timeRemains(invoice: Stripe.Invoice, checks: number, delayMs: number): Promise<boolean> {
     const { decideBeforeSeconds, maxChecks } = this.config.invoiceVerification;
     if (checks >= maxChecks || invoice.automatically_finalizes_at === null || !invoice.auto_advance) return false;
-    const now = await stripeNow(this.stripe, this.metrics, invoice);
+    const now = await stripeNow(this.stripe, invoice);
     return now + delayMs / 1000 + decideBeforeSeconds < invoice.automatically_finalizes_at;
   }
 
@@ -70,7 +71,7 @@ export class InvoiceChecker {
   private async matched(row: VerificationRecord, invoice: Stripe.Invoice, customerId: string, lines: VerifiedLine[], finalizesAt: Date | null): Promise<VerificationState | null> {
     let notice = null;
     if (row.holdRequested && invoice.status === 'draft' && !invoice.auto_advance) {
-      await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: true }, { idempotencyKey: `invoice-verification:${invoice.id}:resume` }));
+      await this.stripe.setInvoiceAutoAdvance(invoice.id, true, 'resume');
       notice = this.holdNotice(row, customerId, 'released', 'matched the ledger on recheck');
     }
     return this.decide(row, notice, { state: 'matched', lines, reason: null, finalizesAt, nextCheckAt: null });
@@ -79,7 +80,7 @@ export class InvoiceChecker {
   /** The hold is recorded before Stripe is asked, so a crash in between leaves a row that may turn auto_advance on again. */
   private async hold(row: VerificationRecord, invoice: Stripe.Invoice, customerId: string, lines: VerifiedLine[], reason: string, finalizesAt: Date | null): Promise<VerificationState | null> {
     if (!(await this.verifications.markHoldRequested(row.id, row.checks))) return null;
-    await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoice.id, { auto_advance: false }, { idempotencyKey: `invoice-verification:${invoice.id}:hold` }));
+    await this.stripe.setInvoiceAutoAdvance(invoice.id, false, 'hold');
     this.logger.warn(`invoice ${invoice.id} held: ${reason}`);
     return this.decide({ ...row, holdRequested: true }, this.holdNotice(row, customerId, 'held', reason), { state: 'held', lines, reason, finalizesAt, nextCheckAt: null });
   }

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { invoiceNotHeld, recheckNotAllowed, verificationNotFound } from './invoice-verification.errors.js';
 import type { VerificationState } from './invoice-verification.entity.js';
 import { InvoiceChecker } from './invoice-checker.service.js';
@@ -24,7 +24,7 @@ export interface DraftInvoice {
 export class InvoiceVerificationService {
   constructor(
     private readonly config: AppConfig,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly runner: InvoiceVerificationRunner,
     private readonly checker: InvoiceChecker,
@@ -58,11 +58,10 @@ export class InvoiceVerificationService {
   async release(invoiceId: string, reason: string | undefined): Promise<VerificationRecord> {
     const row = await this.get(invoiceId);
     if (row.state !== 'held') throw invoiceNotHeld(invoiceId, row.state);
-    const key = (step: string) => ({ idempotencyKey: `invoice-verification:${invoiceId}:${step}` });
-    const invoice = await this.metrics.timeStripeCall('invoices.update', () => this.stripe.invoices.update(invoiceId, { auto_advance: true }, key('release')));
+    const invoice = await this.stripe.setInvoiceAutoAdvance(invoiceId, true, 'release');
     const due = row.finalizesAt ? new Date(row.finalizesAt).getTime() / 1000 : 0;
-    if (invoice.status === 'draft' && due <= (await stripeNow(this.stripe, this.metrics, invoice))) {
-      await this.metrics.timeStripeCall('invoices.finalize_invoice', () => this.stripe.invoices.finalizeInvoice(invoiceId, { auto_advance: true }, key('finalize')));
+    if (invoice.status === 'draft' && due <= (await stripeNow(this.stripe, invoice))) {
+      await this.stripe.finalizeInvoice(invoiceId);
     }
     const released = await this.verifications.transaction(async (query) => {
       const updated = await this.verifications.release(query, invoiceId, reason ?? null);

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { PageRequest } from '../common/http/pagination.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
-import { callStripe } from '../stripe/stripe-error.mapper.js';
+import { callStripe } from '../stripe/stripe-errors.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { CreateMeterDto } from './create-meter.dto.js';
 import type { Meter, MeterAggregation } from './meter.entity.js';
 import { normalizeDecimal } from './meter.response.js';
@@ -20,9 +20,6 @@ export const STRIPE_FORMULA: Record<MeterAggregation, 'sum' | 'last'> = { sum: '
 /** The Stripe event_name of a meter: namespaced so other integrations on the account cannot collide. */
 export const stripeEventName = (key: string) => `meterbridge_${key}`;
 
-/** Deterministic Stripe idempotency keys: a retry after a crash replays the same object. */
-const idempotencyKey = (key: string, step: 'billing-meter' | 'product' | 'price') => `meterbridge:meter:${key}:${step}`;
-
 export interface RegisteredMeter {
   meter: Meter;
   created: boolean;
@@ -32,7 +29,7 @@ export interface RegisteredMeter {
 export class MeterCatalogueService {
   constructor(
     private readonly meters: MetersRepository,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   /**
@@ -99,7 +96,7 @@ export class MeterCatalogueService {
     if (meter.displayName !== definition.displayName) {
       if (meter.stripeMeterId) {
         const stripeMeterId = meter.stripeMeterId;
-        await callStripe('rename the billing meter', () => this.stripe.billing.meters.update(stripeMeterId, { display_name: definition.displayName }));
+        await callStripe('rename the billing meter', () => this.stripe.renameMeter(stripeMeterId, definition.displayName));
       }
       await this.meters.renameMeter(meter.id, definition.displayName);
       meter.displayName = definition.displayName;
@@ -114,10 +111,7 @@ export class MeterCatalogueService {
 
   /** An active Stripe meter with this event name: left by an earlier attempt whose idempotency key has expired. */
   private async findBillingMeter(eventName: string): Promise<string | null> {
-    return callStripe('look up the billing meter', async () => {
-      for await (const existing of this.stripe.billing.meters.list({ status: 'active', limit: 100 })) if (existing.event_name === eventName) return existing.id;
-      return null;
-    });
+    return callStripe('look up the billing meter', () => this.stripe.findActiveMeterId(eventName));
   }
 
   private async createBillingMeter(meter: Meter): Promise<string> {
@@ -127,45 +121,22 @@ export class MeterCatalogueService {
       return adopted;
     }
     const created = await callStripe('create the billing meter', () =>
-      this.stripe.billing.meters.create(
-        {
-          display_name: meter.displayName,
-          event_name: meter.eventName,
-          default_aggregation: { formula: STRIPE_FORMULA[meter.aggregation] },
-          customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
-          value_settings: { event_payload_key: 'value' },
-        },
-        { idempotencyKey: idempotencyKey(meter.key, 'billing-meter') },
-      ),
+      this.stripe.createMeter(meter.key, { displayName: meter.displayName, eventName: meter.eventName, formula: STRIPE_FORMULA[meter.aggregation] }),
     );
-    await this.meters.recordStripeIds(meter.id, { stripeMeterId: created.id });
-    return created.id;
+    await this.meters.recordStripeIds(meter.id, { stripeMeterId: created });
+    return created;
   }
 
   private async createProduct(meter: Meter): Promise<string> {
-    const product = await callStripe('create the product', () =>
-      this.stripe.products.create(
-        { name: meter.displayName, metadata: { meterbridge_meter_key: meter.key } },
-        { idempotencyKey: idempotencyKey(meter.key, 'product') },
-      ),
-    );
-    await this.meters.recordStripeIds(meter.id, { stripeProductId: product.id });
-    return product.id;
+    const product = await callStripe('create the product', () => this.stripe.createProduct(meter.key, meter.displayName));
+    await this.meters.recordStripeIds(meter.id, { stripeProductId: product });
+    return product;
   }
 
   private async createPrice(meter: Meter, productId: string, stripeMeterId: string): Promise<void> {
     const price = await callStripe('create the metered price', () =>
-      this.stripe.prices.create(
-        {
-          product: productId,
-          currency: meter.currency.trim(),
-          unit_amount_decimal: this.stripe.Decimal.from(normalizeDecimal(meter.unitAmountDecimal)),
-          recurring: { interval: 'month', usage_type: 'metered', meter: stripeMeterId },
-          metadata: { meterbridge_meter_key: meter.key },
-        },
-        { idempotencyKey: idempotencyKey(meter.key, 'price') },
-      ),
+      this.stripe.createMeteredPrice(meter.key, { productId, stripeMeterId, currency: meter.currency.trim(), unitAmountDecimal: normalizeDecimal(meter.unitAmountDecimal) }),
     );
-    await this.meters.recordStripeIds(meter.id, { stripePriceId: price.id });
+    await this.meters.recordStripeIds(meter.id, { stripePriceId: price });
   }
 }

@@ -1,18 +1,5 @@
-import { isMeterEventAlreadyDelivered } from '../stripe/meter-event-duplicate.js';
+import { classifyStripeError } from '../stripe/stripe-errors.js';
 import { sleep } from './rate-limiter.js';
-
-/** What a failed SDK call carries (StripeError and its subclasses), read without the SDK's classes. */
-interface StripeFailure {
-  rawType?: string;
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-function asStripeFailure(error: unknown): StripeFailure {
-  if (error && typeof error === 'object' && 'message' in error) return error as StripeFailure;
-  return { message: String(error) };
-}
 
 /** What one Stripe answer means for the reports it carried. */
 export type Verdict =
@@ -27,20 +14,17 @@ export type Verdict =
 const MAX_BACKOFF_MS = 30_000;
 
 /**
- * A refusal because Stripe already holds the identifier means an earlier attempt delivered the
- * event; src/stripe decides what such a refusal looks like.
+ * What a failure means for the reports, from src/stripe's one classification: a refusal because
+ * Stripe already holds the identifier means an earlier attempt delivered the event; on the stream a
+ * refused token means the session expired.
  */
 export function judgeStripeError(error: unknown, onStream: boolean): Verdict {
-  const failure = asStripeFailure(error);
-  const status = failure.statusCode;
-  const reason = `${status ?? 'network'}${failure.code ? ` ${failure.code}` : ''}: ${failure.message}`;
-  if (isMeterEventAlreadyDelivered(error)) return { kind: 'delivered' };
-  if (onStream && (status === 401 || failure.rawType === 'temporary_session_expired')) return { kind: 'session_expired', reason };
+  const { kind, reason } = classifyStripeError(error);
+  if (kind === 'already_delivered') return { kind: 'delivered' };
+  if (onStream && (kind === 'session_expired' || kind === 'credentials')) return { kind: 'session_expired', reason };
+  if (kind === 'rejected') return { kind: 'rejected', reason };
   // an authentication problem is the operator's to fix, never a reason to give up on the usage
-  if (status === undefined || status === 0 || status === 401 || status === 403 || status === 409 || status === 429 || status >= 500) {
-    return { kind: 'transient', reason };
-  }
-  return { kind: 'rejected', reason };
+  return { kind: 'transient', reason };
 }
 
 /** Full-jitter exponential backoff: a random delay up to base × 2^(try − 1), capped. */

@@ -6,6 +6,8 @@
  */
 export const MAX_METER_EVENT_VALUE = 999_999_999_999_999n;
 
+import { partIdentifier } from './report-identifier.js';
+
 /** One meter event of a report. */
 export interface MeterEventPart {
   identifier: string;
@@ -13,16 +15,8 @@ export interface MeterEventPart {
 }
 
 /**
- * A report's first part keeps the report's own identifier (a report within the limit is sent
- * exactly as before); part k > 0 is `<identifier>_p<k>`. Both are functions of what the report
- * is (its identifier and its units, which never change), so a resend after a crash names the same
- * events and Stripe de-duplicates them.
- */
-export function partIdentifier(identifier: string, part: number): string {
-  return part === 0 ? identifier : `${identifier}_p${part}`;
-}
-
-/**
+ * Parts are named by partIdentifier from the report's identifier and units, which never change, so
+ * a resend after a crash names the same events and Stripe de-duplicates them.
  * `units` (a whole number, negative for a correction that lowers usage) cut into as few values of
  * at most MAX_METER_EVENT_VALUE as possible, all with the sign of `units`; zero is one event of 0.
  */

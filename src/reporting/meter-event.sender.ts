@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway, type MeterEventSession, type MeterEventToSend } from '../stripe/stripe-gateway.js';
 import { judgeStripeError, withRetries, type Verdict } from './delivery-policy.js';
 import { meterEventParts } from './meter-event-parts.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -21,23 +20,13 @@ export interface DeliveryOutcome {
 }
 
 /** One meter event of a report (a report beyond Stripe's 15 digits is several: meter-event-parts.ts). */
-interface OutgoingEvent {
+interface OutgoingEvent extends MeterEventToSend {
   reportId: string;
-  identifier: string;
-  eventName: string;
-  stripeCustomerId: string;
-  value: string;
-  timestamp: number;
 }
 
 /** Worst first: one refused part fails its report, one part still to try keeps it pending. */
 const VERDICT_RANK = { rejected: 2, transient: 1, delivered: 0 } as const;
 type PartVerdict = { kind: 'delivered' } | { kind: 'rejected' | 'transient'; reason: string };
-
-interface StreamSession {
-  token: string;
-  expiresAtMs: number;
-}
 
 /**
  * Sends pending reports as Stripe meter events: v1 one event per request with bounded
@@ -50,13 +39,12 @@ interface StreamSession {
 export class MeterEventSender {
   private readonly limiter: RateLimiter;
   private readonly inFlight: ReturnType<typeof pLimit>;
-  private session: Promise<StreamSession> | null = null;
+  private session: Promise<MeterEventSession> | null = null;
   private stopping = false;
 
   constructor(
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly config: AppConfig,
-    private readonly metrics: MetricsService,
   ) {
     this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
     this.inFlight = pLimit(config.reporting.concurrency);
@@ -108,14 +96,11 @@ export class MeterEventSender {
    * `transient` when the tries ran out on 429/5xx/network failures.
    */
   async cancel(eventName: string, identifier: string): Promise<'cancelled' | 'refused' | 'transient'> {
-    const params = { event_name: eventName, type: 'cancel' as const, cancel: { identifier } };
-    const onStream = this.config.reporting.useV2Stream;
     const verdict = await withRetries(
       async (): Promise<Verdict> => {
         await this.limiter.acquire();
         try {
-          if (onStream) await this.metrics.timeStripeCall('meter_event_adjustment.create', () => this.stripe.v2.billing.meterEventAdjustments.create(params));
-          else await this.metrics.timeStripeCall('meter_event_adjustment.create', () => this.stripe.billing.meterEventAdjustments.create(params));
+          await this.stripe.cancelMeterEvent(eventName, identifier, this.config.reporting.useV2Stream);
           return { kind: 'delivered' };
         } catch (error) {
           // the adjustment call uses the secret key, never the stream's session
@@ -131,8 +116,8 @@ export class MeterEventSender {
     await this.limiter.acquire();
     const onStream = this.config.reporting.useV2Stream;
     try {
-      if (onStream) await this.metrics.timeStripeCall('meter_event_stream.create', () => this.stream(batch));
-      else await this.metrics.timeStripeCall('meter_events.create', () => this.createV1(batch[0]!));
+      if (onStream) await this.stripe.sendMeterEventStream(batch, await this.streamSession());
+      else await this.stripe.sendMeterEvent(batch[0]!);
       return { kind: 'delivered' };
     } catch (error) {
       const verdict = judgeStripeError(error, onStream);
@@ -141,28 +126,8 @@ export class MeterEventSender {
     }
   }
 
-  private createV1(event: OutgoingEvent): Promise<unknown> {
-    return this.stripe.billing.meterEvents.create({
-      event_name: event.eventName,
-      payload: { stripe_customer_id: event.stripeCustomerId, value: event.value },
-      identifier: event.identifier,
-      timestamp: event.timestamp,
-    });
-  }
-
-  private async stream(batch: OutgoingEvent[]): Promise<unknown> {
-    const { token } = await this.streamSession();
-    const events = batch.map((event) => ({
-      event_name: event.eventName,
-      payload: { stripe_customer_id: event.stripeCustomerId, value: event.value },
-      identifier: event.identifier,
-      timestamp: new Date(event.timestamp * 1000).toISOString(),
-    }));
-    return this.stripe.v2.billing.meterEventStream.create({ events }, { apiKey: token });
-  }
-
   /** One shared session, opened on first use and replaced shortly before it expires. */
-  private async streamSession(): Promise<StreamSession> {
+  private async streamSession(): Promise<MeterEventSession> {
     const known = this.session;
     const current = known ? await known.catch(() => null) : null;
     if (current && current.expiresAtMs - SESSION_REFRESH_MARGIN_MS > Date.now()) return current;
@@ -171,10 +136,8 @@ export class MeterEventSender {
     return this.session!;
   }
 
-  private openSession(): Promise<StreamSession> {
-    const opening = this.metrics
-      .timeStripeCall('meter_event_session.create', () => this.stripe.v2.billing.meterEventSession.create())
-      .then((created) => ({ token: created.authentication_token, expiresAtMs: Date.parse(created.expires_at) }));
+  private openSession(): Promise<MeterEventSession> {
+    const opening = this.stripe.openMeterEventSession();
     opening.catch(() => {
       if (this.session === opening) this.session = null;
     });

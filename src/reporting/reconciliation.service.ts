@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord, type StoredDrift } from './reconciliation.repository.js';
 import { ReportingErrors } from './reporting.errors.js';
@@ -44,8 +43,7 @@ export class ReconciliationService {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: ReconciliationRepository,
-    private readonly metrics: MetricsService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     private readonly outbox: NotificationOutbox,
   ) {
     this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
@@ -115,18 +113,8 @@ export class ReconciliationService {
   }
 
   private async comparePair(pair: ReconciliationPair, from: Date, to: Date): Promise<PairComparison> {
-    const stripeByDay = new Map<number, number>();
     await this.limiter.acquire();
-    const summaries = this.stripe.billing.meters.listEventSummaries(pair.stripeMeterId, {
-      customer: pair.stripeCustomerId,
-      start_time: from.getTime() / 1000,
-      end_time: to.getTime() / 1000,
-      value_grouping_window: 'day',
-      limit: 100,
-    });
-    await this.metrics.timeStripeCall('meter_event_summaries.list', async () => {
-      for await (const summary of summaries) stripeByDay.set(summary.start_time * 1000, summary.aggregated_value);
-    });
+    const stripeByDay = await this.stripe.dailyMeterTotals(pair.stripeMeterId, pair.stripeCustomerId, from, to);
     const localByDay = new Map(Object.entries(pair.localByDay).map(([day, units]) => [Date.parse(day), units]));
     const days = [...new Set([...localByDay.keys(), ...stripeByDay.keys()])].sort((a, b) => a - b);
     const comparison: PairComparison = { compared: days.length, drifts: [], matched: [] };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { identifierOf, sentUnitsOf } from './report-claim.sql.js';
+import { sentUnitsOf } from './report-claim.sql.js';
+import { identifierOf } from './report-identifier.js';
 
 /** An earlier delivered report of a correction report's window, to cancel before the correction is sent. */
 export interface CancelCandidate {

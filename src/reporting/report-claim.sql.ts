@@ -150,17 +150,6 @@ queued AS (
   SELECT id, CASE WHEN held THEN 'held' ELSE 'pending' END FROM inserted WHERE NOT late_unbillable
 )`;
 
-/**
- * A report's meter event identifier, computed from the columns of `table` (usage_reports) that
- * it is a function of: `mbr_<customer id hex>_<meter id hex>_<window start, unix µs>_<sequence>`
- * (report-identifier.ts has the same rule in TypeScript). The unique (customer, meter,
- * window_start, sequence) constraint makes it unique, so it is not stored a second time.
- */
-export function identifierOf(table: string): string {
-  return `('mbr_' || replace(${table}.customer_id::text, '-', '') || '_' || replace(${table}.meter_id::text, '-', '') || '_'
-          || floor(extract(epoch FROM ${table}.window_start) * 1000000)::bigint || '_' || ${table}.sequence)`;
-}
-
 /** Per-outcome counts of what a claim inserted. */
 export const SUMMARIZE_INSERTED = `
 SELECT coalesce(sum(event_count), 0)::text AS events, count(*)::int AS reports,

@@ -1,4 +1,4 @@
-import { reportIdentifier } from './report-identifier';
+import { partIdentifier, REPORT_IDENTIFIER_PATTERN, reportIdentifier } from './report-identifier';
 
 describe('reportIdentifier', () => {
   const customer = '3f0c8b1e-6a7d-4c2b-9e1f-0123456789ab';
@@ -18,5 +18,13 @@ describe('reportIdentifier', () => {
 
   it("stays within Stripe's 100 characters for any sequence a window can reach", () => {
     expect(reportIdentifier(customer, meter, new Date('2999-12-31T23:59:59.999Z'), 999_999).length).toBeLessThanOrEqual(100);
+  });
+
+  it('is recognised by REPORT_IDENTIFIER_PATTERN, as are its parts, and nothing else is', () => {
+    const pattern = new RegExp(REPORT_IDENTIFIER_PATTERN);
+    const identifier = reportIdentifier(customer, meter, windowStart, 2);
+    expect([identifier, partIdentifier(identifier, 0), partIdentifier(identifier, 3)].every((candidate) => pattern.test(candidate))).toBe(true);
+    expect(partIdentifier(identifier, 3)).toBe(`${identifier}_p3`);
+    expect([`x${identifier}`, `${identifier}_q1`, 'mbr_1_2_3_4', 'evt_123'].some((candidate) => pattern.test(candidate))).toBe(false);
   });
 });

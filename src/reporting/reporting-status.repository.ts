@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NativeSql } from '../database/native-sql.js';
-import { identifierOf } from './report-claim.sql.js';
+import { identifierOf } from './report-identifier.js';
 
 export interface StatusTotals {
   reports: number;

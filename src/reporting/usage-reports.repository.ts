@@ -3,7 +3,8 @@ import { AppConfig } from '../config/app-config.js';
 import { NativeSql } from '../database/native-sql.js';
 import { advanceWatermark, lockWatermark, type SqlQuery } from '../database/transaction-watermark.js';
 import { sleep } from './rate-limiter.js';
-import { classifyAndInsert, identifierOf, ledgerRows, NEXT_SEQUENCE, NEXT_SEQUENCES_RANKED, periodClosed, sentUnitsOf, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
+import { classifyAndInsert, ledgerRows, NEXT_SEQUENCE, NEXT_SEQUENCES_RANKED, periodClosed, sentUnitsOf, STRIPE_MAX_EVENT_AGE, SUMMARIZE_INSERTED, TIMELINE_CTES } from './report-claim.sql.js';
+import { identifierOf, REPORT_IDENTIFIER_PATTERN } from './report-identifier.js';
 
 export interface ClaimSummary {
   /** Usage events aggregated (as text: may exceed 2^53 in theory). */
@@ -285,7 +286,7 @@ export class UsageReportsRepository {
                 timestamptz 'epoch' + split_part(identifier, '_', 4)::bigint * interval '1 microsecond' AS window_start,
                 split_part(identifier, '_', 5)::int AS sequence, reason
          FROM unnest($1::text[], $2::text[]) AS f(identifier, reason)
-         WHERE identifier ~ '^mbr_[0-9a-f]{32}_[0-9a-f]{32}_[0-9]{1,18}_[0-9]{1,9}(_p[0-9]{1,6})?$'
+         WHERE identifier ~ '${REPORT_IDENTIFIER_PATTERN}'
        ),
        failed AS (
          INSERT INTO report_queue (report_id, state, failure_reason)

@@ -17,7 +17,7 @@ const V2_DUPLICATE_CODE = 'duplicate_meter_event';
  * report carrying it counts as delivered. Read from the status, the error type and the message
  * (or v2's documented code), never from the message alone: a 400 `invalid_request_error` whose
  * message starts "An event already exists with identifier". If Stripe rewords it, the contract test
- * in test/stripe-emulator/meter-event-duplicates.e2e-spec.ts (which also runs against test mode)
+ * in test/stripe-meter-event-duplicates.e2e-spec.ts (which also runs against test mode)
  * fails, instead of a delivered report staying pending forever.
  */
 export function isMeterEventAlreadyDelivered(error: unknown): boolean {

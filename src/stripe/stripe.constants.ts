@@ -1,6 +1,3 @@
-/** Injection token of the process's one `Stripe` client. */
-export const STRIPE_CLIENT = Symbol('STRIPE_CLIENT');
-
 /**
  * Injection token of the in-process `StripeEmulator` the client talks to when no
  * STRIPE_SECRET_KEY is configured; `null` when the client talks to Stripe or an external emulator.
@@ -8,8 +5,8 @@ export const STRIPE_CLIENT = Symbol('STRIPE_CLIENT');
 export const STRIPE_EMULATOR = Symbol('STRIPE_EMULATOR');
 
 /**
- * The SDK's types for code outside src/stripe, which may not import 'stripe' itself (the
- * dependency-cruiser rule stripe-client-through-the-seam): `@Inject(STRIPE_CLIENT) stripe: Stripe`,
- * `Stripe.Invoice`. Runtime helpers come from the injected client: `stripe.Decimal`, `stripe.webhooks`.
+ * The SDK's data types (`Stripe.Invoice`, `Stripe.Subscription`) for code outside src/stripe, which
+ * may not import 'stripe' itself (the dependency-cruiser rule stripe-client-through-the-seam) and
+ * calls Stripe only through StripeGateway.
  */
 export type { default as Stripe } from 'stripe';

@@ -1,8 +1,10 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppConfig } from '../config/app-config.js';
-import { startStripeEmulator, type StripeEmulator } from './emulator/emulator.js';
-import { STRIPE_CLIENT, STRIPE_EMULATOR } from './stripe.constants.js';
+import { STRIPE_CLIENT } from './stripe-client.token.js';
+import { STRIPE_EMULATOR } from './stripe.constants.js';
+import { StripeGateway } from './stripe-gateway.js';
+import { startInProcessStripeEmulator, type InProcessStripeEmulator } from './stripe-emulator.loader.js';
 
 export interface StripeClientSettings {
   secretKey: string;
@@ -27,16 +29,16 @@ export function createStripeClient(settings: StripeClientSettings): Stripe {
   });
 }
 
-async function inProcessEmulator(config: AppConfig): Promise<StripeEmulator | null> {
+async function inProcessEmulator(config: AppConfig): Promise<InProcessStripeEmulator | null> {
   if (config.stripe.secretKey) return null;
-  const emulator = await startStripeEmulator({ host: '127.0.0.1', port: 0 });
+  const emulator = await startInProcessStripeEmulator(config.nodeEnv);
   new Logger('Stripe').warn(
     `STRIPE_SECRET_KEY is not set: Stripe calls go to the in-process Stripe EMULATOR at ${emulator.url}. Usage is NOT billed and nothing reaches Stripe.`,
   );
   return emulator;
 }
 
-function stripeClient(config: AppConfig, emulator: StripeEmulator | null): Stripe {
+function stripeClient(config: AppConfig, emulator: InProcessStripeEmulator | null): Stripe {
   const { secretKey, apiBaseUrl, maxNetworkRetries, timeoutMs } = config.stripe;
   if (emulator) return createStripeClient({ secretKey: IN_PROCESS_EMULATOR_KEY, apiBaseUrl: emulator.url, maxNetworkRetries, timeoutMs });
   if (!secretKey) throw new Error('Stripe client: no STRIPE_SECRET_KEY and no in-process emulator');
@@ -44,19 +46,21 @@ function stripeClient(config: AppConfig, emulator: StripeEmulator | null): Strip
 }
 
 /**
- * The Stripe seam: everything else injects STRIPE_CLIENT. Without a secret key (development and
- * tests) the client talks to an emulator started in this process, closed with the application.
+ * The Stripe seam: everything else injects StripeGateway, which alone holds the SDK client. Without
+ * a secret key (development and tests) the client talks to an emulator started in this process,
+ * closed with the application.
  */
 @Global()
 @Module({
   providers: [
     { provide: STRIPE_EMULATOR, inject: [AppConfig], useFactory: inProcessEmulator },
     { provide: STRIPE_CLIENT, inject: [AppConfig, STRIPE_EMULATOR], useFactory: stripeClient },
+    StripeGateway,
   ],
-  exports: [STRIPE_CLIENT, STRIPE_EMULATOR],
+  exports: [StripeGateway, STRIPE_EMULATOR],
 })
 export class StripeModule implements OnApplicationShutdown {
-  constructor(@Inject(STRIPE_EMULATOR) private readonly emulator: StripeEmulator | null) {}
+  constructor(@Inject(STRIPE_EMULATOR) private readonly emulator: InProcessStripeEmulator | null) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.emulator?.close();

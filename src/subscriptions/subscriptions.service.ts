@@ -1,12 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CustomersService } from '../customers/customers.service.js';
 import type { Meter } from '../metering/meter.entity.js';
 import { MeterCatalogueService } from '../metering/meter-catalogue.service.js';
 import { ReportingService } from '../reporting/reporting.service.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
-import { callStripe } from '../stripe/stripe-error.mapper.js';
+import type { Stripe } from '../stripe/stripe.constants.js';
+import { callStripe } from '../stripe/stripe-errors.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { CancelMoment, CreateSubscriptionDto } from './subscription.dto.js';
 import type { Subscription } from './subscription.entity.js';
 import { toItemStates, toSubscriptionState } from './stripe-subscription.mapper.js';
@@ -26,7 +27,7 @@ export class SubscriptionsService {
     private readonly customers: CustomersService,
     private readonly catalogue: MeterCatalogueService,
     private readonly reporting: ReportingService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   /**
@@ -53,11 +54,7 @@ export class SubscriptionsService {
     if (subscription.status === 'canceled') throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_ALREADY_CANCELED, `Subscription ${subscriptionId} is already canceled`);
     // invoice_now bills at once: everything recorded up to this moment must reach Stripe first
     if (at === 'now') await this.flushOpenPeriods(subscription);
-    const idempotencyKey = `meterbridge:subscription:${subscription.id}:cancel-${at}`;
-    const updated =
-      at === 'now'
-        ? await callStripe('cancel the subscription', () => this.stripe.subscriptions.cancel(stripeId, { invoice_now: true, prorate: false }, { idempotencyKey }))
-        : await callStripe('schedule the cancellation', () => this.stripe.subscriptions.update(stripeId, { cancel_at_period_end: true }, { idempotencyKey }));
+    const updated = await callStripe(at === 'now' ? 'cancel the subscription' : 'schedule the cancellation', () => this.stripe.cancelSubscription(subscription.id, stripeId, at));
     await this.recordStripeState(subscription.id, updated);
     return { subscription: await this.requireSubscription(subscription.id), clientSecret: null };
   }
@@ -84,7 +81,7 @@ export class SubscriptionsService {
    * event's snapshot, so a late or repeated event can never roll our state back. false: not ours.
    */
   async syncFromStripe(stripeSubscriptionId: string): Promise<boolean> {
-    const remote = await this.stripe.subscriptions.retrieve(stripeSubscriptionId);
+    const remote = await this.stripe.retrieveSubscription(stripeSubscriptionId);
     const localId = await this.subscriptions.findIdForStripe(stripeSubscriptionId, remote.metadata?.meterbridge_subscription_id);
     if (!localId) return false;
     await this.recordStripeState(localId, remote);
@@ -113,18 +110,7 @@ export class SubscriptionsService {
   private async createInStripe(subscriptionId: string, stripeCustomerId: string, meters: Meter[], trialDays?: number): Promise<Stripe.Subscription> {
     try {
       return await callStripe('create the subscription', () =>
-        this.stripe.subscriptions.create(
-          {
-            customer: stripeCustomerId,
-            items: meters.map((meter) => ({ price: meter.stripePriceId as string })),
-            payment_behavior: 'default_incomplete',
-            payment_settings: { save_default_payment_method: 'on_subscription' },
-            expand: ['latest_invoice.confirmation_secret'],
-            metadata: { meterbridge_subscription_id: subscriptionId },
-            ...(trialDays ? { trial_period_days: trialDays } : {}),
-          },
-          { idempotencyKey: `meterbridge:subscription:${subscriptionId}:create` },
-        ),
+        this.stripe.createSubscription(subscriptionId, { stripeCustomerId, priceIds: meters.map((meter) => meter.stripePriceId as string), trialDays }),
       );
     } catch (error) {
       if (error instanceof DomainError && error.code === 'STRIPE_REJECTED') await this.subscriptions.releaseReservation(subscriptionId);
@@ -137,13 +123,8 @@ export class SubscriptionsService {
     const missing = meters.filter((meter) => !present.has(meter.id));
     if (missing.length === 0) throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_EXISTS, 'The customer already has a live subscription with these meters');
     const stripeId = live.stripeSubscriptionId as string;
-    const keys = missing.map((meter) => meter.key).sort();
     const updated = await callStripe('add meters to the subscription', () =>
-      this.stripe.subscriptions.update(
-        stripeId,
-        { items: missing.map((meter) => ({ price: meter.stripePriceId as string })), proration_behavior: 'none' },
-        { idempotencyKey: `meterbridge:subscription:${live.id}:add-meters:${keys.join(',')}` },
-      ),
+      this.stripe.addSubscriptionPrices(live.id, stripeId, missing.map((meter) => ({ key: meter.key, priceId: meter.stripePriceId as string }))),
     );
     await this.recordStripeState(live.id, updated);
     return this.requireSubscription(live.id);

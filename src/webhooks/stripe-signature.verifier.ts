@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isStorableJson, isStorableText } from '../common/http/storable-text.js';
 import { AppConfig } from '../config/app-config.js';
-import { STRIPE_CLIENT, type Stripe } from '../stripe/stripe.constants.js';
+import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { WebhooksErrors } from './webhooks.errors.js';
 
 /** A verified delivery: a v1 snapshot event (`object: 'event'`) or a v2 thin event notification. */
@@ -25,7 +25,7 @@ const malformed = (message: string) => new DomainError(WebhooksErrors.WEBHOOK_EV
 export class StripeSignatureVerifier {
   constructor(
     private readonly config: AppConfig,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   verify(rawBody: Buffer | undefined, signature: string | undefined): VerifiedEvent {
@@ -34,24 +34,9 @@ export class StripeSignatureVerifier {
     if (!signature) throw new DomainError(WebhooksErrors.WEBHOOK_SIGNATURE_MISSING, 'The Stripe-Signature header is missing');
     if (!rawBody?.length) throw new DomainError(WebhooksErrors.WEBHOOK_BODY_MISSING, 'The webhook body is empty or not JSON');
     for (const secret of secrets) {
-      if (this.matches(rawBody, signature, secret)) return this.parse(rawBody);
+      if (this.stripe.webhookSignatureMatches(rawBody, signature, secret)) return this.parse(rawBody);
     }
     throw new DomainError(WebhooksErrors.WEBHOOK_SIGNATURE_INVALID, 'The Stripe-Signature header does not match the body, or its timestamp is outside the tolerance');
-  }
-
-  /**
-   * Only the signature check (parse reads the body). Its inputs are the sender's header and body
-   * and a secret validated at boot, so whatever it throws means this header does not prove this
-   * body: the SDK's own comparison throws a plain Error, not a verification error, on an empty `v1=`.
-   */
-  private matches(rawBody: Buffer, signature: string, secret: string): boolean {
-    const { signature: verifier } = this.stripe.webhooks;
-    if (!verifier) throw new Error('the Stripe SDK offers no webhook signature verifier');
-    try {
-      return verifier.verifyHeader(rawBody, signature, secret);
-    } catch {
-      return false;
-    }
   }
 
   /** The body parser has already checked that the raw body is JSON; what is stored must also be storable text. */

@@ -1,4 +1,4 @@
-import type { FaultInjector, FaultKind } from '../../src/stripe/emulator/http/faults';
+import type { FaultInjector, FaultKind } from '@meterbridge/stripe-emulator';
 import type { ChaosApp } from './chaos-apps';
 import type { ChaosDatabase } from './chaos-database';
 import type { ChaosAction } from './chaos-plan';

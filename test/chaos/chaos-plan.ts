@@ -1,5 +1,5 @@
-import type { FaultKind } from '../../src/stripe/emulator/http/faults';
-import { periodBoundary } from '../../src/stripe/emulator/billing/billing-period';
+import type { FaultKind } from '@meterbridge/stripe-emulator';
+import { periodBoundary } from '@meterbridge/stripe-emulator';
 import type { ChaosOptions } from './chaos-options';
 import type { SeededRandom } from './seeded-random';
 

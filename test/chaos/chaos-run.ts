@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { generateApiKeyToken } from '../../src/auth/api-key-token';
-import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
+import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-emulator';
 import { freePort } from '../support/free-port';
 import { buildService, type ServiceBuild } from '../support/service-process';
 import { closeUsagePeriods, FINALIZATION_GRACE_SECONDS, invoiceVerificationProblems, setUpBilling, type AdminAccess } from './billing-setup';

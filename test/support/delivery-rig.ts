@@ -1,6 +1,6 @@
 import { MeterEventSender } from '../../src/reporting/meter-event.sender';
 import { UsageReportsRepository } from '../../src/reporting/usage-reports.repository';
-import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
+import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-emulator';
 import {
   billedCustomer,
   catalogueMeter,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { StripeEmulator } from '../../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { STRIPE_EMULATOR } from '../../src/stripe/stripe.constants';
 import type { FuzzRequest, FuzzResponse, FuzzSend } from './fuzz-client';
 import type { TestApp } from './test-app';

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { startStripeEmulator, type StripeEmulator } from '../../src/stripe/emulator/emulator';
+import { startStripeEmulator, type StripeEmulator } from '@meterbridge/stripe-emulator';
 import { eventually } from './eventually';
 import { freePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';

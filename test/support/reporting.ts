@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { identifierOf } from '../../src/reporting/report-claim.sql';
+import { identifierOf } from '../../src/reporting/report-identifier';
 import type { ReporterRunResponse } from '../../src/reporting/reporting.response';
-import type { StripeEmulator } from '../../src/stripe/emulator/emulator';
+import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { STRIPE_EMULATOR } from '../../src/stripe/stripe.constants';
 import { createCustomer, createMeter } from './catalogue';
 import { startTestApp, type TestApp } from './test-app';

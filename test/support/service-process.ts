@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The repository: found by walking up, because `npm run chaos` runs this file compiled under node_modules/.cache. */
@@ -18,17 +18,25 @@ export interface ServiceBuild {
   remove(): void;
 }
 
+function compile(project: string, outDir: string, expected: string): void {
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project), '--outDir', outDir], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(join(outDir, expected))) throw new Error(`build of ${project} failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
 /**
- * Compiles the service as `npm run build` does, into a folder of its own under node_modules/.cache
- * (so modules resolve and no other process's dist/ is touched). Type errors are the typecheck
- * step's business; this only needs the emitted JavaScript.
+ * Compiles the service as `npm start` does, into a folder of its own under node_modules/.cache
+ * (so modules resolve and no other process's dist/ is touched), with the Stripe emulator package
+ * in that folder's node_modules, where the service's development loader finds it. Type errors are
+ * the typecheck step's business; this only needs the emitted JavaScript.
  */
 export function buildService(): ServiceBuild {
   const cache = join(ROOT, 'node_modules/.cache');
-  spawnSync('mkdir', ['-p', cache]);
+  mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'meterbridge-build-'));
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', dir], { cwd: ROOT, encoding: 'utf8' });
-  if (!existsSync(join(dir, 'src/main.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  compile('tsconfig.build.json', dir, 'src/main.js');
+  const emulator = join(dir, 'node_modules/@meterbridge/stripe-emulator');
+  compile('packages/stripe-emulator/tsconfig.build.json', join(emulator, 'dist'), 'index.js');
+  copyFileSync(join(ROOT, 'packages/stripe-emulator/package.json'), join(emulator, 'package.json'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

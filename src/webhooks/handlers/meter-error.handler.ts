@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ReportingService, type StripeRejection } from '../../reporting/reporting.service.js';
-import { STRIPE_CLIENT, type Stripe } from '../../stripe/stripe.constants.js';
+import { StripeGateway } from '../../stripe/stripe-gateway.js';
 import type { ClaimedEvent } from '../webhook-events.repository.js';
 import type { HandlerOutcome, WebhookHandler } from '../webhook-handler.js';
 
@@ -19,11 +19,11 @@ export class MeterErrorHandler implements WebhookHandler {
 
   constructor(
     private readonly reporting: ReportingService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   async handle(event: ClaimedEvent): Promise<HandlerOutcome> {
-    const full = (await this.stripe.v2.core.events.retrieve(event.id)) as unknown as { data?: MeterErrorReport };
+    const full = (await this.stripe.retrieveV2Event(event.id)) as { data?: MeterErrorReport };
     const rejections: StripeRejection[] = (full.data?.reason?.error_types ?? []).flatMap((type) =>
       (type.sample_errors ?? []).flatMap((sample) => (sample.request?.identifier ? [{ identifier: sample.request.identifier, reason: `${type.code}: ${sample.error_message}` }] : [])),
     );
