@@ -18,6 +18,15 @@ const ERROR_REF = { $ref: 'openapi#/components/schemas/Error' };
 /** The document itself and its UI (DOCS_ENABLED) are not operations of the API. */
 const DOCUMENT_PATHS = /^\/docs(-json|\/|$)/;
 
+/** The path of a request URL as the router sees it (a fuzzed URL may not parse: its raw path then). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url, 'http://localhost').pathname;
+  } catch {
+    return url.split('?')[0];
+  }
+}
+
 /** `/v1/customers/{id}/usage` → a regular expression matching its paths. */
 function pathPattern(template: string): RegExp {
   const escaped = template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'));
@@ -56,7 +65,7 @@ export function contractChecker(document: OpenAPIObject): ContractCheck {
   const errorShape = ajv.compile(ERROR_REF);
 
   return (method, url, answer) => {
-    const path = new URL(url, 'http://localhost').pathname;
+    const path = pathOf(url);
     if (DOCUMENT_PATHS.test(path)) return [];
     const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
     const where = `${method.toUpperCase()} ${path} → ${answer.status}`;
