@@ -16,7 +16,7 @@ interface Operation {
 
 const ERROR_REF = { $ref: 'openapi#/components/schemas/Error' };
 /** The document itself and its UI (DOCS_ENABLED) are not operations of the API. */
-const DOCUMENT_PATHS = /^\/docs(-json|\/|$)/;
+const DOCUMENT_PATHS = /^\/docs(-json|-yaml|\/|$)/;
 
 /** The path of a request URL as the router sees it (a fuzzed URL may not parse: its raw path then). */
 function pathOf(url: string): string {

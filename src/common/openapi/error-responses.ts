@@ -33,6 +33,8 @@ const BODY_CODES = [
   CommonErrors.UNSUPPORTED_CHARSET,
 ];
 const PARAMETER_CODES = [CommonErrors.VALIDATION_FAILED, CommonErrors.BAD_REQUEST];
+/** A path parameter longer than the router takes (maxParamLength). */
+const PATH_PARAMETER_CODES = [CommonErrors.URI_TOO_LONG];
 const AUTHENTICATED_CODES = [AuthErrors.UNAUTHENTICATED, AuthErrors.FORBIDDEN_SCOPE];
 const EVERY_ROUTE_CODES = [CommonErrors.INTERNAL_ERROR, CommonErrors.REQUEST_TIMEOUT];
 /** Fastify reads a body for these methods whatever the route declares. */
@@ -48,6 +50,7 @@ function codesOf(method: string, operation: OperationObject & Record<string, unk
     ...(rateLimited || secured ? [AuthErrors.RATE_LIMITED] : []),
     ...(METHODS_WITH_BODY.has(method) ? BODY_CODES : []),
     ...(operation.parameters?.length ? PARAMETER_CODES : []),
+    ...(operation.parameters?.some((parameter) => 'in' in parameter && parameter.in === 'path') ? PATH_PARAMETER_CODES : []),
     ...EVERY_ROUTE_CODES,
   ];
 }
