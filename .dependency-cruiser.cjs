@@ -3,10 +3,25 @@ module.exports = {
   forbidden: [
     {
       name: 'no-foreign-repositories',
-      comment: 'Modules talk through exported services, never through another module\'s repository.',
+      comment: 'Modules talk through exported services and ports, never through another module\'s repository.',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
       to: { path: '^src/([^/]+)/.+\\.repository\\.ts$', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'no-foreign-entities',
+      comment:
+        'A table belongs to one module (docs/architecture.md): only its entities may name another module\'s entity, for an ORM relation; services, repositories and controllers use the owner\'s service or port.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/', pathNot: '\\.entity\\.ts$' },
+      to: { path: '^src/([^/]+)/.+\\.entity\\.ts$', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'subscriptions-ask-reporting-through-a-port',
+      comment: 'Reporting reads subscriptions\' tables; subscriptions asks for a period flush through its PeriodFlush port, which reporting implements. Only the module file wires it.',
+      severity: 'error',
+      from: { path: '^src/subscriptions/', pathNot: '\\.module\\.ts$' },
+      to: { path: '^src/reporting/' },
     },
     {
       name: 'controllers-are-the-outer-edge',

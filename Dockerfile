@@ -13,7 +13,9 @@ RUN npm run build && npm prune --omit=dev --workspaces=false
 
 # Runtime stage: only production dependencies and compiled code, run as the unprivileged `node` user.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production TZ=UTC PORT=3000
+# A 2 MB V8 semi-space keeps the idle resident set under 150 MB (docs/architecture.md, Memory);
+# override NODE_OPTIONS to trade memory for fewer young-generation collections.
+ENV NODE_ENV=production TZ=UTC PORT=3000 NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules node_modules
@@ -22,4 +24,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--enable-source-maps", "dist/src/main.js"]
+CMD ["node", "dist/src/main.js"]

@@ -1,7 +1,8 @@
 /**
- * One jest run covers the service (src, test) and the workspace packages (packages/*: their unit
- * tests and the Stripe emulator's contract tests), unit tests (*.spec.ts) and integration/e2e tests
- * (*.e2e-spec.ts). Packages resolve to their TypeScript sources, so no build is needed first.
+ * One jest run covers the service (src, test) and the workspace packages (packages/*). Test files
+ * are named for what they start: `*.spec.ts` nothing (unit), `*.int-spec.ts` a real database or
+ * Redis without the application, `*.e2e-spec.ts` the application (in the emulator package: the
+ * emulator). Packages resolve to their TypeScript sources, so no build is needed first.
  */
 const swc = {
   sourceMaps: 'inline',
@@ -17,7 +18,7 @@ const swc = {
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/packages/stripe-emulator/src', '<rootDir>/packages/stripe-emulator/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@meterbridge/stripe-emulator$': '<rootDir>/packages/stripe-emulator/src/index.ts',

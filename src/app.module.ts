@@ -14,6 +14,7 @@ import { MeteringModule } from './metering/metering.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { CorrectionsModule } from './corrections/corrections.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
+import { UsageTotalsModule } from './usage-totals/usage-totals.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -41,6 +42,7 @@ export class AppModule {
         NotificationsModule,
         CorrectionsModule,
         ReportingModule,
+        UsageTotalsModule,
         InvoiceVerificationModule,
         WebhooksModule,
       ],

@@ -17,7 +17,7 @@ describe('the OpenAPI document', () => {
 
   it('names every operation for what it does and tags it with its module', () => {
     expect(operations.filter(([, operation]) => !/^[a-z][A-Za-z]+$/.test(operation.operationId ?? '')).map(([name]) => name)).toEqual([]);
-    const modules = ['auth', 'corrections', 'customers', 'health', 'invoice-verification', 'metering', 'metrics', 'notifications', 'reporting', 'subscriptions', 'webhooks'];
+    const modules = ['auth', 'corrections', 'customers', 'health', 'invoice-verification', 'metering', 'metrics', 'notifications', 'reporting', 'subscriptions', 'usage-totals', 'webhooks'];
     expect(operations.filter(([, operation]) => operation.tags?.length !== 1 || !modules.includes(operation.tags[0])).map(([name]) => name)).toEqual([]);
     expect(new Set(operations.map(([, operation]) => operation.operationId)).size).toBe(operations.length);
   });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { MAX_WINDOW_DAYS } from '../src/metering/usage-totals.service';
+import { MAX_WINDOW_DAYS } from '../src/usage-totals/usage-totals.service';
 import { eventually } from './support/eventually';
 import { startTestApp, type TestApp } from './support/test-app';
 import { insertCustomerRow, insertMeterRow } from './support/billing-rows';

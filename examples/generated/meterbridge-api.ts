@@ -249,28 +249,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/customers/{id}/usage": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A customer's usage totals per meter over its current period, or from/to
-         * @description VALIDATION_FAILED: from/to format, both or neither, years 1–9999. QUERY_TIMEOUT: the totals took longer than REQUEST_STATEMENT_TIMEOUT_MS, or waited that long for a read connection.
-         *
-         *     Scopes: admin or usage:read.
-         */
-        get: operations["getCustomerUsage"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/notification-endpoints": {
         parameters: {
             query?: never;
@@ -537,6 +515,28 @@ export interface paths {
          * @description Scopes: admin.
          */
         post: operations["runReconciliation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's usage totals per meter over its current period, or from/to
+         * @description VALIDATION_FAILED: from/to format, both or neither, years 1–9999. QUERY_TIMEOUT: the totals took longer than REQUEST_STATEMENT_TIMEOUT_MS, or waited that long for a read connection.
+         *
+         *     Scopes: admin or usage:read.
+         */
+        get: operations["getCustomerUsage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -913,52 +913,6 @@ export interface components {
         UsageBatchResponse: {
             /** @description one result per event, in request order */
             results: components["schemas"]["UsageBatchResult"][];
-        };
-        MeterUsageTotals: {
-            /** @example api_calls */
-            meter: string;
-            /** @example usd */
-            currency: string;
-            /** @description false when the customer has no Stripe customer or no live subscription item for this meter: recorded, not yet billable */
-            billable: boolean;
-            /** @description window start (inclusive): the billing period of the subscription item, else the UTC calendar month, else `from` */
-            periodStart: string;
-            /** @description window end (exclusive) */
-            periodEnd: string;
-            /**
-             * @description ingested in the window per the meter's aggregation (sum, count or last); units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
-             * @example 1200
-             */
-            ingested: string;
-            /**
-             * @description reported to Stripe; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
-             * @example 1000
-             */
-            reported: string;
-            /**
-             * @description ingested, neither reported, failed nor late; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
-             * @example 200
-             */
-            pending: string;
-            /**
-             * @description refused by Stripe (see GET /v1/reporting/status for the reason): not billed; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
-             * @example 0
-             */
-            failed: string;
-            /**
-             * @description arrived after the period's invoice was finalized; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
-             * @example 0
-             */
-            lateUnbillable: string;
-            /**
-             * @description billable units × the meter's unit_amount_decimal, in the currency's minor unit (cents), exact decimal string
-             * @example 300
-             */
-            estimatedAmount: string;
-        };
-        CustomerUsageResponse: {
-            customerId: string;
-            meters: components["schemas"]["MeterUsageTotals"][];
         };
         CreateNotificationEndpointDto: {
             /** @example https://billing-hooks.internal.example.com/meterbridge */
@@ -1483,6 +1437,52 @@ export interface components {
             compared: number;
             driftCount: number;
             drifts: components["schemas"]["DriftResponse"][];
+        };
+        MeterUsageTotals: {
+            /** @example api_calls */
+            meter: string;
+            /** @example usd */
+            currency: string;
+            /** @description false when the customer has no Stripe customer or no live subscription item for this meter: recorded, not yet billable */
+            billable: boolean;
+            /** @description window start (inclusive): the billing period of the subscription item, else the UTC calendar month, else `from` */
+            periodStart: string;
+            /** @description window end (exclusive) */
+            periodEnd: string;
+            /**
+             * @description ingested in the window per the meter's aggregation (sum, count or last); units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
+             * @example 1200
+             */
+            ingested: string;
+            /**
+             * @description reported to Stripe; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
+             * @example 1000
+             */
+            reported: string;
+            /**
+             * @description ingested, neither reported, failed nor late; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
+             * @example 200
+             */
+            pending: string;
+            /**
+             * @description refused by Stripe (see GET /v1/reporting/status for the reason): not billed; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
+             * @example 0
+             */
+            failed: string;
+            /**
+             * @description arrived after the period's invoice was finalized; units as a decimal string: sums of 15-digit values exceed what a JSON number holds exactly (2^53)
+             * @example 0
+             */
+            lateUnbillable: string;
+            /**
+             * @description billable units × the meter's unit_amount_decimal, in the currency's minor unit (cents), exact decimal string
+             * @example 300
+             */
+            estimatedAmount: string;
+        };
+        CustomerUsageResponse: {
+            customerId: string;
+            meters: components["schemas"]["MeterUsageTotals"][];
         };
         VerifiedLineResponse: {
             stripePriceId: string;
@@ -3578,143 +3578,6 @@ export interface operations {
             };
         };
     };
-    getCustomerUsage: {
-        parameters: {
-            query?: {
-                /** @description only this meter key */
-                meter?: string;
-                /** @description window start (inclusive), ISO-8601 with an offset or unix seconds; with `to` */
-                from?: string;
-                /** @description window end (exclusive); with `from` */
-                to?: string;
-            };
-            header?: never;
-            path: {
-                /** @description the service's customer id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerUsageResponse"];
-                };
-            };
-            /** @description BAD_REQUEST, USAGE_WINDOW_TOO_LARGE, VALIDATION_FAILED */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "BAD_REQUEST" | "USAGE_WINDOW_TOO_LARGE" | "VALIDATION_FAILED";
-                    };
-                };
-            };
-            /** @description UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "UNAUTHENTICATED";
-                    };
-                };
-            };
-            /** @description FORBIDDEN_SCOPE */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "FORBIDDEN_SCOPE";
-                    };
-                };
-            };
-            /** @description CUSTOMER_NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "CUSTOMER_NOT_FOUND";
-                    };
-                };
-            };
-            /** @description URI_TOO_LONG */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "URI_TOO_LONG";
-                    };
-                };
-            };
-            /** @description METER_NOT_FOUND */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "METER_NOT_FOUND";
-                    };
-                };
-            };
-            /** @description RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "RATE_LIMITED";
-                    };
-                };
-            };
-            /** @description INTERNAL_ERROR */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "INTERNAL_ERROR";
-                    };
-                };
-            };
-            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
-                    };
-                };
-            };
-        };
-    };
     listNotificationEndpoints: {
         parameters: {
             query?: never;
@@ -5802,6 +5665,143 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         error?: "REQUEST_TIMEOUT" | "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    getCustomerUsage: {
+        parameters: {
+            query?: {
+                /** @description only this meter key */
+                meter?: string;
+                /** @description window start (inclusive), ISO-8601 with an offset or unix seconds; with `to` */
+                from?: string;
+                /** @description window end (exclusive); with `from` */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the service's customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerUsageResponse"];
+                };
+            };
+            /** @description BAD_REQUEST, USAGE_WINDOW_TOO_LARGE, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "BAD_REQUEST" | "USAGE_WINDOW_TOO_LARGE" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description FORBIDDEN_SCOPE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "FORBIDDEN_SCOPE";
+                    };
+                };
+            };
+            /** @description CUSTOMER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "CUSTOMER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "URI_TOO_LONG";
+                    };
+                };
+            };
+            /** @description METER_NOT_FOUND */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "METER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };

@@ -12,6 +12,9 @@ import { CustomersRepository, type CustomerSubscriptionSummary } from './custome
 import { customerNotFound } from './customers.errors.js';
 
 /** The Stripe event behind a billing status change; paymentFailure when it reports a failed payment. */
+/** A customer's billing status, as other modules name it (they never import customers' entity). */
+export type { CustomerStatus };
+
 export interface BillingStatusEvent {
   id: string;
   paymentFailure?: { stripeInvoiceId: string | null; amountDue: number | null; currency: string | null; attemptCount: number | null };

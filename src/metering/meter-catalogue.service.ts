@@ -20,6 +20,9 @@ export const STRIPE_FORMULA: Record<MeterAggregation, 'sum' | 'last'> = { sum: '
 /** The Stripe event_name of a meter: namespaced so other integrations on the account cannot collide. */
 export const stripeEventName = (key: string) => `meterbridge_${key}`;
 
+/** A meter of the catalogue, as other modules receive it (they never import metering's entity). */
+export type CatalogueMeter = Meter;
+
 export interface RegisteredMeter {
   meter: Meter;
   created: boolean;

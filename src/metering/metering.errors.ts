@@ -12,7 +12,6 @@ export const MeteringErrors = errorCodes('metering', {
   USAGE_TIMESTAMP_OUT_OF_RANGE: 422,
   USAGE_BATCH_TOO_LARGE: 413,
   USAGE_IDEMPOTENCY_CONFLICT: 409,
-  USAGE_WINDOW_TOO_LARGE: 400,
 });
 
 export const meterNotFound = (key: string | undefined) => new DomainError(MeteringErrors.METER_NOT_FOUND, `No meter with key ${JSON.stringify(key)}`);

@@ -1,27 +1,21 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
-import { CommonErrors } from '../common/errors/common.errors.js';
 import { CustomersErrors } from '../customers/customers.errors.js';
 import { MeteringErrors } from './metering.errors.js';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { RecordUsageDto, RecordUsageResponse } from './record-usage.dto.js';
 import { UsageBatchDto, UsageBatchResponse } from './usage-batch.dto.js';
-import { CustomerUsageParams, CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
-import { UsageTotalsService } from './usage-totals.service.js';
 import { UsageService } from './usage.service.js';
 
 /**
- * Usage ingestion and totals. The ingest bodies are typed `unknown` on purpose: the global
+ * Usage ingestion (the totals are src/usage-totals). The ingest bodies are typed `unknown` on purpose: the global
  * ValidationPipe skips them and parseUsageEvent validates (see usage-event.parser.ts for why).
  */
 @ApiTags('metering')
 @Controller('v1')
 export class UsageController {
-  constructor(
-    private readonly usage: UsageService,
-    private readonly totals: UsageTotalsService,
-  ) {}
+  constructor(private readonly usage: UsageService) {}
 
   @Post('usage')
   @RequireScopes('usage:write')
@@ -48,18 +42,5 @@ export class UsageController {
   @ApiErrors(MeteringErrors.USAGE_BATCH_TOO_LARGE)
   async recordBatch(@Body() body: unknown): Promise<UsageBatchResponse> {
     return { results: await this.usage.recordBatch(body, Date.now()) };
-  }
-
-  @Get('customers/:id/usage')
-  @RequireScopes('admin', 'usage:read')
-  @ApiOkResponse({ type: CustomerUsageResponse })
-  @ApiOperation({
-    operationId: 'getCustomerUsage',
-    summary: "A customer's usage totals per meter over its current period, or from/to",
-    description: 'VALIDATION_FAILED: from/to format, both or neither, years 1–9999. QUERY_TIMEOUT: the totals took longer than REQUEST_STATEMENT_TIMEOUT_MS, or waited that long for a read connection.',
-  })
-  @ApiErrors(CustomersErrors.CUSTOMER_NOT_FOUND, MeteringErrors.METER_NOT_FOUND, MeteringErrors.USAGE_WINDOW_TOO_LARGE, CommonErrors.QUERY_TIMEOUT)
-  totalsForCustomer(@Param() params: CustomerUsageParams, @Query() query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
-    return this.totals.totals(params.id, query);
   }
 }

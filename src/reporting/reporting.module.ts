@@ -23,6 +23,7 @@ import { ReportingController } from './reporting.controller.js';
 import { ReportingService } from './reporting.service.js';
 import { UsageReport } from './usage-report.entity.js';
 import { UsageReportsRepository } from './usage-reports.repository.js';
+import { PeriodFlush } from '../subscriptions/period-flush.port.js';
 
 /** Usage → Stripe meter events (claim, deliver), its schedule, status and reconciliation. */
 @Module({
@@ -38,9 +39,10 @@ import { UsageReportsRepository } from './usage-reports.repository.js';
     MeterEventSender,
     ReportFailuresService,
     ReportingService,
+    { provide: PeriodFlush, useExisting: ReportingService },
     ReconciliationService,
     ReporterCron,
   ],
-  exports: [ReportingService],
+  exports: [ReportingService, PeriodFlush],
 })
 export class ReportingModule {}

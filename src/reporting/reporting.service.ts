@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import type { PeriodFlush } from '../subscriptions/period-flush.port.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { meterEventParts } from './meter-event-parts.js';
@@ -23,7 +24,7 @@ const OLDER_TRANSACTIONS_WAIT_MS = 5000;
  * lock, so one runner works at a time across every replica.
  */
 @Injectable()
-export class ReportingService implements OnModuleDestroy {
+export class ReportingService implements OnModuleDestroy, PeriodFlush {
   private readonly logger = new Logger(ReportingService.name);
   private stopping = false;
   private current: Promise<unknown> | null = null;

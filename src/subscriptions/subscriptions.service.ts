@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CustomersService } from '../customers/customers.service.js';
-import type { Meter } from '../metering/meter.entity.js';
-import { MeterCatalogueService } from '../metering/meter-catalogue.service.js';
-import { ReportingService } from '../reporting/reporting.service.js';
+import { MeterCatalogueService, type CatalogueMeter } from '../metering/meter-catalogue.service.js';
 import type { Stripe } from '../stripe/stripe.constants.js';
 import { callStripe } from '../stripe/stripe-errors.js';
+import { PeriodFlush } from './period-flush.port.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { CancelMoment, CreateSubscriptionDto } from './subscription.dto.js';
 import type { Subscription } from './subscription.entity.js';
@@ -26,7 +25,7 @@ export class SubscriptionsService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly customers: CustomersService,
     private readonly catalogue: MeterCatalogueService,
-    private readonly reporting: ReportingService,
+    private readonly periods: PeriodFlush,
     private readonly stripe: StripeGateway,
   ) {}
 
@@ -61,7 +60,7 @@ export class SubscriptionsService {
 
   private async flushOpenPeriods(subscription: Subscription): Promise<void> {
     const periodEnds = new Set(subscription.items.getItems().map((item) => item.currentPeriodEnd.getTime()));
-    for (const periodEnd of periodEnds) await this.reporting.flushPeriod(subscription.id, new Date(periodEnd));
+    for (const periodEnd of periodEnds) await this.periods.flushPeriod(subscription.id, new Date(periodEnd));
   }
 
   async requireSubscription(id: string): Promise<Subscription> {
@@ -92,7 +91,7 @@ export class SubscriptionsService {
     return this.subscriptions.markPeriodsInvoiced(stripeSubscriptionId, periodStart, periodEnd, invoiceId, finalizedAt);
   }
 
-  private async chooseMeters(keys: string[] | undefined): Promise<Meter[]> {
+  private async chooseMeters(keys: string[] | undefined): Promise<CatalogueMeter[]> {
     const meters = keys ? await this.catalogue.requireActiveByKeys(keys) : await this.catalogue.listActive();
     if (meters.length === 0) throw new DomainError(SubscriptionsErrors.NO_ACTIVE_METERS, 'There is no active meter to subscribe to; create one with POST /v1/meters');
     const unprovisioned = meters.filter((meter) => !meter.stripePriceId);
@@ -107,7 +106,7 @@ export class SubscriptionsService {
    * The Stripe call is keyed by the local reservation, so a retry after a crash or a timeout returns
    * the same Stripe subscription. A definite refusal frees the reservation (nothing exists in Stripe).
    */
-  private async createInStripe(subscriptionId: string, stripeCustomerId: string, meters: Meter[], trialDays?: number): Promise<Stripe.Subscription> {
+  private async createInStripe(subscriptionId: string, stripeCustomerId: string, meters: CatalogueMeter[], trialDays?: number): Promise<Stripe.Subscription> {
     try {
       return await callStripe('create the subscription', () =>
         this.stripe.createSubscription(subscriptionId, { stripeCustomerId, priceIds: meters.map((meter) => meter.stripePriceId as string), trialDays }),
@@ -118,7 +117,7 @@ export class SubscriptionsService {
     }
   }
 
-  private async addMeters(live: Subscription, meters: Meter[]): Promise<Subscription> {
+  private async addMeters(live: Subscription, meters: CatalogueMeter[]): Promise<Subscription> {
     const present = new Set(live.items.getItems().map((item) => item.meter.id));
     const missing = meters.filter((meter) => !present.has(meter.id));
     if (missing.length === 0) throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_EXISTS, 'The customer already has a live subscription with these meters');

@@ -44,7 +44,7 @@ describe('error codes', () => {
 
   it('gives every module its own table, and every code one status in one table', () => {
     expect([...ERROR_TABLES.keys()].sort()).toEqual(
-      expect.arrayContaining(['auth', 'common', 'corrections', 'customers', 'health', 'invoice-verification', 'metering', 'notifications', 'reporting', 'stripe', 'subscriptions', 'webhooks']),
+      expect.arrayContaining(['auth', 'common', 'corrections', 'customers', 'health', 'invoice-verification', 'metering', 'notifications', 'reporting', 'stripe', 'subscriptions', 'usage-totals', 'webhooks']),
     );
     expect(conflicts(ERROR_TABLES)).toEqual([]);
   });

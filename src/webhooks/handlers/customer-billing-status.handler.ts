@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Stripe } from '../../stripe/stripe.constants.js';
-import type { CustomerStatus } from '../../customers/customer.entity.js';
-import { CustomersService } from '../../customers/customers.service.js';
+import { CustomersService, type CustomerStatus } from '../../customers/customers.service.js';
 import type { ClaimedEvent } from '../webhook-events.repository.js';
 import { eventObject, type HandlerOutcome, type WebhookHandler } from '../webhook-handler.js';
 import { invoiceCustomerId } from './invoice-subject.js';

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
-import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
-import { USAGE_READS_REPOSITORY, UsageEventsRepository, type UsageTotalsFilter } from './usage-events.repository.js';
-import { INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
+import { INSTANT_FORMAT_PROBLEM, parseInstant } from '../metering/usage-timestamp.js';
 import { customerNotFound } from '../customers/customers.errors.js';
-import { MeteringErrors, meterNotFound } from './metering.errors.js';
+import { meterNotFound } from '../metering/metering.errors.js';
+import { UsageTotalsErrors } from './usage-totals.errors.js';
+import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
+import { UsageTotalsRepository, type UsageTotalsFilter } from './usage-totals.repository.js';
 import { CommonErrors } from '../common/errors/common.errors.js';
 
 /**
@@ -26,14 +27,14 @@ export function usageWindow(query: UsageTotalsQuery): Pick<UsageTotalsFilter, 'f
   if (from === undefined) throw invalidWindow('from', `from ${INSTANT_FORMAT_PROBLEM}`);
   if (to === undefined) throw invalidWindow('to', `to ${INSTANT_FORMAT_PROBLEM}`);
   if (from >= to) throw invalidWindow('to', 'to must be after from');
-  if (to - from > MAX_WINDOW_MS) throw new DomainError(MeteringErrors.USAGE_WINDOW_TOO_LARGE, `A usage window may cover at most ${MAX_WINDOW_DAYS} days; ask for several windows`);
+  if (to - from > MAX_WINDOW_MS) throw new DomainError(UsageTotalsErrors.USAGE_WINDOW_TOO_LARGE, `A usage window may cover at most ${MAX_WINDOW_DAYS} days; ask for several windows`);
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 /** Per-meter usage totals of one customer, computed in SQL. */
 @Injectable()
 export class UsageTotalsService {
-  constructor(@Inject(USAGE_READS_REPOSITORY) private readonly repository: UsageEventsRepository) {}
+  constructor(private readonly repository: UsageTotalsRepository) {}
 
   async totals(customerId: string, query: UsageTotalsQuery): Promise<CustomerUsageResponse> {
     const rows = await this.repository.usageTotalsPerMeter(customerId, { meterKey: query.meter, ...usageWindow(query) });
