@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { previewOpenApiDocument } from '../src/common/openapi/preview-document';
+import { checkedAgent, contractChecker } from './support/openapi-contract';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** What the OpenAPI contract asked of the server itself (README, OpenAPI contract). */
@@ -15,6 +16,19 @@ describe('the server side of the OpenAPI contract (e2e)', () => {
   it('serves at /docs-json the document the tests and the client generator use', async () => {
     const served = (await request(testApp.app.getHttpServer()).get('/docs-json').expect(200)).body;
     expect(served).toEqual(JSON.parse(JSON.stringify(await previewOpenApiDocument())));
+  });
+
+  it("fails a test whose agent receives an answer the document does not describe (the test app's agents are wired so)", async () => {
+    const server = testApp.app.getHttpServer();
+    const withoutLive = await previewOpenApiDocument();
+    delete withoutLive.paths['/health/live'].get!.responses['200'];
+    await expect(checkedAgent(request.agent(server), contractChecker(withoutLive)).get('/health/live')).rejects.toThrow(
+      'GET /health/live → 200: status not listed for GET /health/live (listed: 500, 503)',
+    );
+    const listedAsString = await previewOpenApiDocument();
+    listedAsString.paths['/health/live'].get!.responses['200'] = { description: 'ok', content: { 'application/json': { schema: { type: 'string' } } } };
+    await expect(checkedAgent(request.agent(server), contractChecker(listedAsString)).get('/health/live')).rejects.toThrow('body does not match the /health/live schema: data must be string');
+    await testApp.http.get('/health/live').expect(200);
   });
 
   it('answers a method a known path does not support with 405 and Allow', async () => {
