@@ -2,6 +2,7 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import createClient from 'openapi-fetch';
 import Stripe from 'stripe';
 import { createApp } from '../src/app.factory.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
@@ -10,13 +11,16 @@ import { loadAppConfig } from '../src/config/app-config.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { MigrationService } from '../src/database/migration.service.js';
 import { startStripeEmulator } from '@meterbridge/stripe-emulator';
+import type { paths } from './generated/meterbridge-api.js';
 
 /**
  * npm run demo — the whole product on this machine, nothing to set up: an embedded PostgreSQL, the
  * Stripe emulator, and Meterbridge. It creates meters, customers on a test clock and their
  * subscriptions, sends usage through the HTTP API, runs the reporter, advances the clock past the
  * period end (Stripe's webhooks come back to Meterbridge, which flushes the closing period), and
- * prints every invoice line next to the usage that was ingested for it.
+ * prints every invoice line next to the usage that was ingested for it. It calls Meterbridge the way
+ * an internal service does: through a client typed from the OpenAPI document (`npm run
+ * openapi:client` generates examples/generated/meterbridge-api.ts; openapi-fetch sends the requests).
  */
 
 const HOUR = 3600;
@@ -83,29 +87,29 @@ async function main(): Promise<void> {
   }
 }
 
+/** The answer's body when it is a success; an error answer (in the document's Error schema) stops the demo. */
+async function succeeded<Data>(call: Promise<{ data?: Data; error?: unknown; response: Response }>): Promise<Data> {
+  const { data, error, response } = await call;
+  if (data === undefined) throw new Error(`${response.url}: ${response.status} ${JSON.stringify(error)}`);
+  return data;
+}
+
 async function runScenario(baseUrl: string, adminKey: string, stripe: Stripe): Promise<void> {
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
-  };
+  const meterbridge = createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${adminKey}` } });
   const advance = async (clockId: string, to: number) => {
     await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: to });
     while ((await stripe.testHelpers.testClocks.retrieve(clockId)).status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 50));
   };
 
-  const meters = await Promise.all(METERS.map((meter) => api<{ key: string; stripePriceId: string }>('POST', '/v1/meters', meter)));
+  const meters = await Promise.all(METERS.map((meter) => succeeded(meterbridge.POST('/v1/meters', { body: meter }))));
   const anchor = periodAnchor();
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: anchor, name: 'meterbridge demo' });
-  const customers: { id: string; externalId: string; stripeCustomerId: string }[] = [];
+  const customers: { id: string; externalId: string; stripeCustomerId: string | null }[] = [];
   let periodEnd = 0;
   for (const externalId of CUSTOMERS) {
-    const customer = await api<{ id: string; externalId: string; stripeCustomerId: string }>('POST', '/v1/customers', { externalId, email: `${externalId}@example.com`, testClock: clock.id });
-    const subscription = await api<{ currentPeriodEnd: string }>('POST', `/v1/customers/${customer.id}/subscriptions`, {});
+    const customer = await succeeded(meterbridge.POST('/v1/customers', { body: { externalId, email: `${externalId}@example.com`, testClock: clock.id } }));
+    const subscription = await succeeded(meterbridge.POST('/v1/customers/{customerId}/subscriptions', { params: { path: { customerId: customer.id } }, body: {} }));
+    if (!subscription.currentPeriodEnd) throw new Error(`the subscription of ${externalId} has no current period`);
     periodEnd = new Date(subscription.currentPeriodEnd).getTime() / 1000;
     customers.push(customer);
   }
@@ -117,7 +121,7 @@ async function runScenario(baseUrl: string, adminKey: string, stripe: Stripe): P
     const events = METERS.flatMap((meter, meterIndex) =>
       usageFor(customerIndex, meterIndex, periodEnd).map((event, n) => ({ customerId: customer.id, meter: meter.key, ...event, idempotencyKey: `${meter.key}-${n}` })),
     );
-    await api('POST', '/v1/usage/batch', { events });
+    await succeeded(meterbridge.POST('/v1/usage/batch', { body: { events } }));
     for (const meter of METERS) {
       const sent = events.filter((event) => event.meter === meter.key);
       const latest = sent.reduce((last, event) => (event.timestamp > last.timestamp ? event : last));
@@ -125,19 +129,20 @@ async function runScenario(baseUrl: string, adminKey: string, stripe: Stripe): P
       ingested.set(`${customer.externalId}/${meter.key}`, expected);
     }
   }
-  const run = await api<{ claimedEvents: string; sent: number }>('POST', '/v1/reporting/runs', {});
+  const run = await succeeded(meterbridge.POST('/v1/reporting/runs'));
   console.log(`reporter: ${run.claimedEvents} events claimed, ${run.sent} meter events sent to Stripe`);
 
   await advance(clock.id, periodEnd + 60);
   // each customer's invoice.created reaches Meterbridge, which flushes the closing period before Stripe finalizes it
-  const flushed = async () => (await api<{ data: { type: string }[] }>('GET', '/v1/webhooks/events?status=processed&limit=500')).data.filter((event) => event.type === 'invoice.created').length;
+  const processed = () => succeeded(meterbridge.GET('/v1/webhooks/events', { params: { query: { status: 'processed', limit: 500 } } }));
+  const flushed = async () => (await processed()).data.filter((event) => event.type === 'invoice.created').length;
   while ((await flushed()) < customers.length) await new Promise((resolve) => setTimeout(resolve, 100));
   await advance(clock.id, periodEnd + HOUR + 120);
 
   console.log('\ncustomer   meter        ingested   invoiced   amount (cents)   match');
   let mismatches = 0;
   for (const customer of customers) {
-    const invoices = await stripe.invoices.list({ customer: customer.stripeCustomerId, limit: 100 });
+    const invoices = await stripe.invoices.list({ customer: customer.stripeCustomerId ?? undefined, limit: 100 });
     const invoice = invoices.data.find((candidate) => candidate.period_end === periodEnd && candidate.billing_reason === 'subscription_cycle');
     for (const meter of meters) {
       const line = invoice?.lines.data.find((candidate) => {

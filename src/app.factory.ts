@@ -1,13 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { buildOpenApiDocument } from './common/openapi/openapi-document.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { createHttpAdapter, hardenHttp } from './common/http/hardening.js';
+import { UnparsedBodyInterceptor } from './common/http/unparsed-body.interceptor.js';
 import { bindRequestLogs, echoRequestId } from './common/logging/access-log.js';
 import { createRootLogger } from './common/logging/root-logger.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -42,18 +44,10 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   bindRequestLogs(fastify, await app.resolve(PinoLogger));
   registerHttpMetrics(fastify, app.get(MetricsService));
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new UnparsedBodyInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());
 }
 
 function mountOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Meterbridge')
-      .setDescription('Records usage and reports it to Stripe Billing meters exactly once, in the right period.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }

@@ -28,13 +28,13 @@ describe('health and HTTP basics (e2e)', () => {
   });
 
   it('answers malformed JSON with a JSON 400', async () => {
-    const response = await testApp.http.post('/health/live').set('content-type', 'application/json').send('{"oops":').expect(400);
+    const response = await testApp.http.post('/v1/customers').set('content-type', 'application/json').send('{"oops":').expect(400);
     expect(response.body).toEqual({ statusCode: 400, error: 'MALFORMED_JSON', message: 'The request body is not valid JSON' });
   });
 
   it('answers an oversized body with a JSON 413', async () => {
     const body = JSON.stringify({ blob: 'x'.repeat(3 * 1024 * 1024) });
-    const response = await testApp.http.post('/health/live').set('content-type', 'application/json').send(body).expect(413);
+    const response = await testApp.http.post('/v1/customers').set('content-type', 'application/json').send(body).expect(413);
     expect(response.body).toMatchObject({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE' });
   });
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { routeAccess } from './route-access.js';
+import { AuthErrors } from './auth.errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,20 +39,20 @@ export class ApiKeyGuard implements CanActivate {
     if (verification?.outcome === 'throttled') {
       const seconds = Math.ceil(verification.retryAfterMs / 1000);
       void response.header('Retry-After', String(seconds));
-      throw new DomainError(429, 'RATE_LIMITED', `Too many requests with unknown API keys from this address; retry after ${seconds}s`);
+      throw new DomainError(AuthErrors.RATE_LIMITED, `Too many requests with unknown API keys from this address; retry after ${seconds}s`);
     }
     if (verification?.outcome !== 'key') {
       void response.header('WWW-Authenticate', 'Bearer');
-      throw new DomainError(401, 'UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>');
+      throw new DomainError(AuthErrors.UNAUTHENTICATED, 'A valid API key is required: Authorization: Bearer <key>');
     }
     const key = verification.key;
     request.apiKey = key;
     if (access.kind === 'undeclared') {
       this.logger.error({ route: `${context.getClass().name}.${context.getHandler().name}` }, 'route declares neither @Public() nor @RequireScopes(): refused');
-      throw new DomainError(403, 'FORBIDDEN_SCOPE', 'This route declares no scope, so no key may call it');
+      throw new DomainError(AuthErrors.FORBIDDEN_SCOPE, 'This route declares no scope, so no key may call it');
     }
     if (!key.scopes.includes('admin') && !access.scopes.some((scope) => key.scopes.includes(scope))) {
-      throw new DomainError(403, 'FORBIDDEN_SCOPE', `This route needs a key with one of the scopes: ${access.scopes.join(', ')}`);
+      throw new DomainError(AuthErrors.FORBIDDEN_SCOPE, `This route needs a key with one of the scopes: ${access.scopes.join(', ')}`);
     }
     return true;
   }

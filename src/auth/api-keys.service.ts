@@ -8,6 +8,7 @@ import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { FailedAuthLimiter } from './failed-auth.limiter.js';
 import type { ApiScope } from './scopes.decorator.js';
+import { AuthErrors } from './auth.errors.js';
 
 /** What the rest of the service knows about the caller's key: never its secret or hash. */
 export interface ApiKeyView {
@@ -61,8 +62,8 @@ export class ApiKeysService implements BeforeApplicationShutdown {
 
   /** Returns the key itself exactly once: only its hash is stored. */
   async create(name: string, scopes: ApiScope[]): Promise<{ key: ApiKeyView; token: string }> {
-    if (!name.trim()) throw new DomainError(400, 'API_KEY_NAME_REQUIRED', 'An API key needs a name');
-    if (scopes.length === 0) throw new DomainError(400, 'API_KEY_SCOPES_REQUIRED', 'An API key needs at least one scope');
+    if (!name.trim()) throw new DomainError(AuthErrors.API_KEY_NAME_REQUIRED, 'An API key needs a name');
+    if (scopes.length === 0) throw new DomainError(AuthErrors.API_KEY_SCOPES_REQUIRED, 'An API key needs at least one scope');
     const { token, prefix, hash } = generateApiKeyToken();
     const key = await this.keys.insert({ name: name.trim(), prefix, hash, scopes: [...new Set(scopes)] });
     this.failedAuth.forget(hash);

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { routeAccess, type RouteAccess } from './route-access.js';
+import { AuthErrors } from './auth.errors.js';
 
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
@@ -53,6 +54,6 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const response = context.switchToHttp().getResponse<FastifyReply>();
     void response.headers({ 'RateLimit-Limit': detail.limit, 'RateLimit-Remaining': 0, 'RateLimit-Reset': detail.timeToBlockExpire });
-    throw new DomainError(429, 'RATE_LIMITED', `Rate limit of ${detail.limit} requests per minute exceeded; retry after ${detail.timeToBlockExpire}s`);
+    throw new DomainError(AuthErrors.RATE_LIMITED, `Rate limit of ${detail.limit} requests per minute exceeded; retry after ${detail.timeToBlockExpire}s`);
   }
 }

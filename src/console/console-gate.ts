@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error.js';
 import { redirectTo, refuseForeignPost, sessionIdOf, type ConsoleForm } from './console-http.js';
 import { ConsoleSessionsService, csrfTokenMatches, type ConsoleOperator } from './console-sessions.service.js';
+import { AuthErrors } from '../auth/auth.errors.js';
+import { ConsoleErrors } from './console.errors.js';
 
 /** Who may see a console page, and who may change something through one (docs/console.md). */
 @Injectable()
@@ -23,9 +25,9 @@ export class ConsoleGate {
   async actor(request: FastifyRequest, form: ConsoleForm | undefined, options: { anyScope?: boolean } = {}): Promise<ConsoleOperator> {
     refuseForeignPost(request);
     const operator = await this.sessions.operator(sessionIdOf(request));
-    if (!operator) throw new DomainError(401, 'CONSOLE_SIGNED_OUT', 'The console session has ended: sign in again');
-    if (!csrfTokenMatches(operator, form?.csrf)) throw new DomainError(403, 'CONSOLE_CSRF_REFUSED', 'The form carries no valid CSRF token: reload the page and try again');
-    if (!options.anyScope && !operator.canAct) throw new DomainError(403, 'FORBIDDEN_SCOPE', 'This action needs a console session signed in with an admin key');
+    if (!operator) throw new DomainError(ConsoleErrors.CONSOLE_SIGNED_OUT, 'The console session has ended: sign in again');
+    if (!csrfTokenMatches(operator, form?.csrf)) throw new DomainError(ConsoleErrors.CONSOLE_CSRF_REFUSED, 'The form carries no valid CSRF token: reload the page and try again');
+    if (!options.anyScope && !operator.canAct) throw new DomainError(AuthErrors.FORBIDDEN_SCOPE, 'This action needs a console session signed in with an admin key');
     return operator;
   }
 }

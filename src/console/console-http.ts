@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { Html } from './html.js';
+import { CommonErrors } from '../common/errors/common.errors.js';
+import { ConsoleErrors } from './console.errors.js';
 
 /** The console's cookie, scoped to its pages; Secure in production (docs/console.md). */
 export const SESSION_COOKIE = 'meterbridge_console';
@@ -57,12 +59,12 @@ export function redirectTo(reply: FastifyReply, location: string): void {
  */
 export function refuseForeignPost(request: FastifyRequest): void {
   if (!(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-    throw new DomainError(415, 'UNSUPPORTED_MEDIA_TYPE', "The console's forms post application/x-www-form-urlencoded");
+    throw new DomainError(CommonErrors.UNSUPPORTED_MEDIA_TYPE, "The console's forms post application/x-www-form-urlencoded");
   }
   const site = request.headers['sec-fetch-site'];
   const origin = request.headers.origin;
   const crossSite = site !== undefined ? site !== 'same-origin' : origin !== undefined && origin !== 'null' && origin !== `${request.protocol}://${request.host}`;
-  if (crossSite) throw new DomainError(403, 'CONSOLE_CROSS_SITE_REFUSED', 'This form was not posted from the console itself');
+  if (crossSite) throw new DomainError(ConsoleErrors.CONSOLE_CROSS_SITE_REFUSED, 'This form was not posted from the console itself');
 }
 
 /**

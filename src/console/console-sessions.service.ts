@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ConsoleSessionsRepository } from './console-sessions.repository.js';
+import { AuthErrors } from '../auth/auth.errors.js';
 
 /** A session lives 30 minutes past its last request, and 8 hours at most (docs/console.md). */
 const SESSION_IDLE_SECONDS = 30 * 60;
@@ -30,11 +31,11 @@ export class ConsoleSessionsService {
   /** The session id for the cookie: the key must be active and hold admin or usage:read. */
   async signIn(apiKey: string, clientAddress: string): Promise<string> {
     const verification = await this.apiKeys.verify(apiKey.trim(), clientAddress);
-    if (verification.outcome === 'throttled') throw new DomainError(429, 'RATE_LIMITED', `Too many unknown keys from this address; retry after ${Math.ceil(verification.retryAfterMs / 1000)}s`);
-    if (verification.outcome !== 'key') throw new DomainError(401, 'UNAUTHENTICATED', 'This API key is unknown or revoked');
+    if (verification.outcome === 'throttled') throw new DomainError(AuthErrors.RATE_LIMITED, `Too many unknown keys from this address; retry after ${Math.ceil(verification.retryAfterMs / 1000)}s`);
+    if (verification.outcome !== 'key') throw new DomainError(AuthErrors.UNAUTHENTICATED, 'This API key is unknown or revoked');
     const { key } = verification;
     const scopes = key.scopes.filter((scope) => scope === 'admin' || scope === 'usage:read');
-    if (scopes.length === 0) throw new DomainError(403, 'FORBIDDEN_SCOPE', 'The console needs a key with the admin or usage:read scope');
+    if (scopes.length === 0) throw new DomainError(AuthErrors.FORBIDDEN_SCOPE, 'The console needs a key with the admin or usage:read scope');
     const sessionId = randomToken();
     await this.sessions.deleteExpired();
     await this.sessions.insert(digest(sessionId), { apiKeyId: key.id, apiKeyPrefix: key.prefix, scopes, csrfToken: randomToken() }, SESSION_IDLE_SECONDS);

@@ -5,7 +5,7 @@ import { Public } from '../auth/scopes.decorator.js';
 import { CorrectionsService } from '../corrections/corrections.service.js';
 import { EventTraceService } from '../corrections/event-trace.service.js';
 import { CustomersService } from '../customers/customers.service.js';
-import { customerNotFound } from '../metering/usage.errors.js';
+import { customerNotFound } from '../customers/customers.errors.js';
 import { ConsoleGate } from './console-gate.js';
 import { html } from './html.js';
 import { queryText, redirectTo, sendPage, shownOnPage, type ConsoleForm } from './console-http.js';

@@ -1,26 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExactlyOneOf } from '../common/openapi/exactly-one-of.decorator.js';
+import { TEXT_255 } from '../metering/record-usage.dto.js';
 import { MAX_EVENT_VALUE } from '../metering/usage-event.parser.js';
 import { MAX_BATCH_CORRECTIONS, MAX_REASON_LENGTH } from './correction.parser.js';
 import { CORRECTION_BILLING, type CorrectionBilling } from './usage-correction.entity.js';
 
 /** The correction contract, for OpenAPI; enforced by parseCorrection (correction.parser.ts). */
+@ApiExactlyOneOf('customerId', 'externalCustomerId')
 export class RecordCorrectionDto {
-  @ApiPropertyOptional({ format: 'uuid', description: "the service's customer id; give this or externalCustomerId" })
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: "the service's customer id; give this or externalCustomerId (null: absent)" })
   customerId?: string;
 
-  @ApiPropertyOptional({ example: 'acct_42', description: "the caller's own customer id" })
+  @ApiPropertyOptional({ ...TEXT_255, nullable: true, example: 'acct_42', description: "the caller's own customer id; null: absent" })
   externalCustomerId?: string;
 
-  @ApiProperty({ example: 'req_7f3a', description: 'the idempotencyKey of the usage event to correct' })
+  @ApiProperty({ ...TEXT_255, example: 'req_7f3a', description: 'the idempotencyKey of the usage event to correct' })
   idempotencyKey!: string;
 
   @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_EVENT_VALUE, example: 10, description: 'the corrected value of the event; 0 voids it' })
   value!: number;
 
-  @ApiProperty({ example: 'client sent 1000 instead of 10', maxLength: MAX_REASON_LENGTH, description: 'why: kept forever with the correction' })
+  @ApiProperty({ type: 'string', minLength: 1, pattern: '\\S', example: 'client sent 1000 instead of 10', maxLength: MAX_REASON_LENGTH, description: 'why: kept forever with the correction' })
   reason!: string;
 
-  @ApiProperty({ example: 'fix-7f3a-1', maxLength: 255, description: 'unique per customer: a retry with the same key and body is the same correction (200), with another body a 409' })
+  @ApiProperty({ ...TEXT_255, example: 'fix-7f3a-1', description: 'unique per customer: a retry with the same key and body is the same correction (200), with another body a 409' })
   correctionKey!: string;
 }
 
@@ -59,7 +62,7 @@ export class CorrectionBatchError {
   @ApiProperty({ example: 404 }) statusCode!: number;
   @ApiProperty({ example: 'USAGE_EVENT_NOT_FOUND' }) error!: string;
   @ApiProperty() message!: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) details?: unknown[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } }) details?: unknown[];
 }
 
 export class CorrectionBatchResult {

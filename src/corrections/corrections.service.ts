@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { toErrorBody } from '../common/errors/error-body.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { customerNotFound } from '../metering/usage.errors.js';
+import { customerNotFound } from '../customers/customers.errors.js';
 import type { CorrectionBatchResult, CorrectionResponse } from './correction.dto.js';
 import { parseCorrection, parseCorrectionBatch, type CorrectionInput } from './correction.parser.js';
 import { correctionKeyConflict, correctionNotApplicable, usageEventNotFound } from './corrections.errors.js';

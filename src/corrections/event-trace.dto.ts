@@ -40,8 +40,8 @@ export class TracedCorrectionDto {
 export class TracedPeriodDto {
   @ApiProperty({ format: 'date-time' }) periodStart!: string;
   @ApiProperty({ format: 'date-time' }) periodEnd!: string;
-  @ApiPropertyOptional({ nullable: true, description: 'the Stripe invoice of the period, once final' }) stripeInvoiceId!: string | null;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) invoiceFinalizedAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'the Stripe invoice of the period, once final' }) stripeInvoiceId!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time' }) invoiceFinalizedAt!: string | null;
 }
 
 export class TracedReportDto {
@@ -52,12 +52,12 @@ export class TracedReportDto {
   @ApiProperty({ description: 'units of the ledger rows it claimed (a correction’s difference may be negative)' }) units!: string;
   @ApiProperty({ description: 'what its meter events carry: units plus the values of the events it cancelled' }) sentUnits!: string;
   @ApiProperty({ enum: ['pending', 'held', 'failed', 'sent', 'confirmed', 'late_unbillable', 'cancelled'] }) status!: string;
-  @ApiPropertyOptional({ nullable: true, description: "Stripe's refusal (failed) or the last transient error (pending)" }) failureReason!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: "Stripe's refusal (failed) or the last transient error (pending)" }) failureReason!: string | null;
   @ApiProperty({ format: 'date-time' }) claimedAt!: string;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) sentAt!: string | null;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) confirmedAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time' }) sentAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time' }) confirmedAt!: string | null;
   @ApiProperty({ description: 'late usage reported into a later open period (next_period policy)' }) lateAdjustment!: boolean;
-  @ApiPropertyOptional({ nullable: true, description: 'the report that carries this one’s value on: it cancelled its meter events, or (status failed) took it over, as Stripe never counted it' }) cancelledBy!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'the report that carries this one’s value on: it cancelled its meter events, or (status failed) took it over, as Stripe never counted it' }) cancelledBy!: string | null;
   @ApiPropertyOptional({ type: TracedPeriodDto, nullable: true, description: 'the billing period (and invoice) its units land on' }) billingPeriod!: TracedPeriodDto | null;
 }
 

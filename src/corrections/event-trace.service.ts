@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RequestReadsDatabase } from '../database/request-reads.js';
-import { customerNotFound } from '../metering/usage.errors.js';
+import { customerNotFound } from '../customers/customers.errors.js';
 import { meterEventParts } from '../reporting/meter-event-parts.js';
 import type { EventTraceResponse, TracedPeriodDto, TracedReportDto } from './event-trace.dto.js';
 import { EVENT_TRACE_READS, EventTraceRepository, type TracedEvent, type TracedReport } from './event-trace.repository.js';

@@ -1,12 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { CustomersErrors } from '../customers/customers.errors.js';
+import { CorrectionsErrors } from './corrections.errors.js';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { EventTraceQuery, EventTraceResponse } from './event-trace.dto.js';
 import { EventTraceService } from './event-trace.service.js';
 
 /** The trace of one usage event: "where did this unit go?". */
-@ApiTags('usage')
-@ApiBearerAuth()
+@ApiTags('corrections')
 @Controller('v1/usage/events')
 export class UsageEventsController {
   constructor(private readonly traces: EventTraceService) {}
@@ -15,8 +17,7 @@ export class UsageEventsController {
   @RequireScopes('usage:read', 'admin')
   @ApiOperation({ operationId: 'traceUsageEvent', summary: 'Trace one usage event: its corrections, the reports that carried it, its period and invoice' })
   @ApiOkResponse({ type: EventTraceResponse })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: customerId and idempotencyKey are required' })
-  @ApiResponse({ status: 404, description: 'CUSTOMER_NOT_FOUND or USAGE_EVENT_NOT_FOUND' })
+  @ApiErrors(CustomersErrors.CUSTOMER_NOT_FOUND, CorrectionsErrors.USAGE_EVENT_NOT_FOUND)
   trace(@Query() query: EventTraceQuery): Promise<EventTraceResponse> {
     return this.traces.trace(query.customerId, query.idempotencyKey);
   }

@@ -23,7 +23,7 @@ export class CreateCustomerDto {
   @Length(1, 256)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Stripe test clock id (test mode only): the customer follows that clock', example: 'clock_123' })
+  @ApiPropertyOptional({ description: 'the id of an existing Stripe test clock (test mode only): the customer follows that clock' })
   @IsOptional()
   @Matches(/^clock_\w+$/, { message: 'testClock must be a Stripe test clock id (clock_…)' })
   testClock?: string;

@@ -9,6 +9,7 @@ import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { Customer, CustomerStatus } from './customer.entity.js';
 import type { CreateCustomerDto } from './create-customer.dto.js';
 import { CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
+import { customerNotFound } from './customers.errors.js';
 
 /** The Stripe event behind a billing status change; paymentFailure when it reports a failed payment. */
 /** A customer's billing status, as other modules name it (they never import customers' entity). */
@@ -53,7 +54,7 @@ export class CustomersService {
 
   async requireCustomer(id: string): Promise<Customer> {
     const customer = isUUID(id) ? await this.customers.findById(id) : null;
-    if (!customer) throw new DomainError(404, 'CUSTOMER_NOT_FOUND', `Customer ${id} does not exist`);
+    if (!customer) throw customerNotFound(`id ${id}`);
     return customer;
   }
 

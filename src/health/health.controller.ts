@@ -1,5 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/scopes.decorator.js';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
@@ -7,6 +9,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { MigrationsHealthIndicator } from './migrations.health.js';
 import { RateLimitStoreHealthIndicator } from './rate-limit-store.health.js';
 import { ShutdownState } from './shutdown-state.js';
+import { HealthErrors } from './health.errors.js';
 
 @ApiTags('health')
 @Public()
@@ -24,6 +27,7 @@ export class HealthController {
 
   /** Liveness: the process answers; no dependency is checked, so a database outage never restarts pods. */
   @Get('live')
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers' })
   @HealthCheck()
   live() {
     return this.health.check([]);
@@ -34,10 +38,12 @@ export class HealthController {
    * `rateLimitStore` is shown (degraded while Redis does not answer) but never fails the probe.
    */
   @Get('ready')
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: database up and schema migrated (503 NOT_READY names the failing checks)' })
+  @ApiErrors(HealthErrors.NOT_READY)
   @HealthCheck()
   async ready(): Promise<HealthCheckResult> {
     const since = this.shutdown.shuttingDownSince;
-    if (since) throw new DomainError(503, 'NOT_READY', 'failing checks: shutdown', [{ check: 'shutdown', status: 'down', since: since.toISOString() }]);
+    if (since) throw new DomainError(HealthErrors.NOT_READY, 'failing checks: shutdown', [{ check: 'shutdown', status: 'down', since: since.toISOString() }]);
     try {
       return await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1500 }),
@@ -48,7 +54,7 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const failing = (error.getResponse() as HealthCheckResult).error ?? {};
       const checks = Object.entries(failing).map(([check, state]) => ({ check, ...state }));
-      throw new DomainError(503, 'NOT_READY', `failing checks: ${Object.keys(failing).join(', ')}`, checks);
+      throw new DomainError(HealthErrors.NOT_READY, `failing checks: ${Object.keys(failing).join(', ')}`, checks);
     }
   }
 }

@@ -1,5 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { StripeErrors } from '../stripe/stripe.errors.js';
+import { InvoiceVerificationErrors } from './invoice-verification.errors.js';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { pageRequest, PageResponse, toPage, type Page } from '../common/http/pagination.js';
 import { InvoiceVerificationService } from './invoice-verification.service.js';
@@ -8,8 +11,7 @@ import { InvoiceVerificationResponse, ListVerificationsQuery, ReleaseInvoiceRequ
 const InvoiceVerificationPage = PageResponse(InvoiceVerificationResponse);
 
 /** Period close: each draft invoice checked against the ledger before Stripe finalizes it. */
-@ApiTags('invoices')
-@ApiBearerAuth()
+@ApiTags('invoice-verification')
 @RequireScopes('admin')
 @Controller('v1/invoices')
 export class InvoiceVerificationsController {
@@ -18,7 +20,6 @@ export class InvoiceVerificationsController {
   @Get('verifications')
   @ApiOperation({ operationId: 'listInvoiceVerifications', summary: 'Verifications, newest first, by state (cursor-paginated): ?state=held lists what waits for an operator' })
   @ApiOkResponse({ type: InvoiceVerificationPage })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: an unknown state, limit outside 1…500, or a cursor this list did not issue' })
   async list(@Query() query: ListVerificationsQuery): Promise<Page<InvoiceVerificationResponse>> {
     const request = pageRequest(query);
     return toPage(await this.verification.listPage(request, query.state), request, (row) => row.id, InvoiceVerificationResponse.from);
@@ -27,7 +28,7 @@ export class InvoiceVerificationsController {
   @Get(':invoiceId/verification')
   @ApiOperation({ operationId: 'getInvoiceVerification', summary: "An invoice's verification: state and the difference per metered line" })
   @ApiOkResponse({ type: InvoiceVerificationResponse })
-  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
+  @ApiErrors(InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_FOUND)
   async get(@Param('invoiceId') invoiceId: string): Promise<InvoiceVerificationResponse> {
     return InvoiceVerificationResponse.from(await this.verification.get(invoiceId));
   }
@@ -36,8 +37,7 @@ export class InvoiceVerificationsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'releaseHeldInvoice', summary: 'Let a held invoice finalize (auto_advance on; finalized now if its finalization time has passed)' })
   @ApiOkResponse({ type: InvoiceVerificationResponse })
-  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE_NOT_HELD' })
+  @ApiErrors(InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_FOUND, InvoiceVerificationErrors.INVOICE_NOT_HELD, StripeErrors.STRIPE_REJECTED, StripeErrors.STRIPE_MISCONFIGURED, StripeErrors.STRIPE_UNAVAILABLE)
   async release(@Param('invoiceId') invoiceId: string, @Body() body: ReleaseInvoiceRequest): Promise<InvoiceVerificationResponse> {
     return InvoiceVerificationResponse.from(await this.verification.release(invoiceId, body.reason));
   }
@@ -46,8 +46,7 @@ export class InvoiceVerificationsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'recheckInvoice', summary: 'Check a held or mismatched invoice against the ledger again now; a match releases it' })
   @ApiOkResponse({ type: InvoiceVerificationResponse })
-  @ApiNotFoundResponse({ description: 'INVOICE_VERIFICATION_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE_VERIFICATION_NOT_DECIDED_AGAINST' })
+  @ApiErrors(InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_FOUND, InvoiceVerificationErrors.INVOICE_VERIFICATION_NOT_DECIDED_AGAINST, StripeErrors.STRIPE_REJECTED, StripeErrors.STRIPE_MISCONFIGURED, StripeErrors.STRIPE_UNAVAILABLE)
   async recheck(@Param('invoiceId') invoiceId: string): Promise<InvoiceVerificationResponse> {
     return InvoiceVerificationResponse.from(await this.verification.recheck(invoiceId));
   }

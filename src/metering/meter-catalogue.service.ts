@@ -7,6 +7,7 @@ import type { CreateMeterDto } from './create-meter.dto.js';
 import type { Meter, MeterAggregation } from './meter.entity.js';
 import { normalizeDecimal } from './meter.response.js';
 import { MetersRepository } from './meters.repository.js';
+import { MeteringErrors, meterNotFound } from './metering.errors.js';
 
 /**
  * How a local aggregation maps onto a Stripe meter formula. The reporter always sends one
@@ -71,15 +72,15 @@ export class MeterCatalogueService {
   async requireActiveByKeys(keys: string[]): Promise<Meter[]> {
     const found = new Map((await this.meters.findByKeys(keys)).map((meter) => [meter.key, meter]));
     const unknown = keys.filter((key) => !found.has(key));
-    if (unknown.length) throw new DomainError(422, 'METER_NOT_FOUND', `Unknown meter(s): ${unknown.join(', ')}`, unknown.map((key) => ({ meter: key })));
+    if (unknown.length) throw new DomainError(MeteringErrors.METER_NOT_FOUND, `Unknown meter(s): ${unknown.join(', ')}`, unknown.map((key) => ({ meter: key })));
     const inactive = keys.filter((key) => !found.get(key)?.active);
-    if (inactive.length) throw new DomainError(422, 'METER_INACTIVE', `Inactive meter(s): ${inactive.join(', ')}`, inactive.map((key) => ({ meter: key })));
+    if (inactive.length) throw new DomainError(MeteringErrors.METER_INACTIVE, `Inactive meter(s): ${inactive.join(', ')}`, inactive.map((key) => ({ meter: key })));
     return keys.map((key) => found.get(key) as Meter);
   }
 
   private async requireMeter(key: string): Promise<Meter> {
     const meter = await this.meters.findByKey(key);
-    if (!meter) throw new DomainError(404, 'METER_NOT_FOUND', `Meter ${key} does not exist`);
+    if (!meter) throw meterNotFound(key);
     return meter;
   }
 
@@ -90,8 +91,7 @@ export class MeterCatalogueService {
     const differing = (Object.keys(stored) as (keyof typeof stored)[]).filter((field) => stored[field] !== requested[field]);
     if (differing.length) {
       throw new DomainError(
-        409,
-        'METER_DEFINITION_CONFLICT',
+        MeteringErrors.METER_DEFINITION_CONFLICT,
         `Meter ${meter.key} exists with a different ${differing.join(', ')}; a meter's pricing cannot change in place`,
         differing.map((field) => ({ field, stored: stored[field], requested: requested[field] })),
       );

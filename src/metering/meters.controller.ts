@@ -1,5 +1,8 @@
 import { Body, Controller, Get, HttpStatus, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { StripeErrors } from '../stripe/stripe.errors.js';
+import { MeteringErrors } from './metering.errors.js';
 import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
@@ -9,8 +12,7 @@ import { MeterResponse } from './meter.response.js';
 
 const MeterPage = PageResponse(MeterResponse);
 
-@ApiTags('meters')
-@ApiBearerAuth()
+@ApiTags('metering')
 @RequireScopes('admin')
 @Controller('v1/meters')
 export class MetersController {
@@ -18,7 +20,10 @@ export class MetersController {
 
   /** Creates the meter with its Stripe billing meter and metered price; 201 new, 200 existing. */
   @Post()
-  @ApiOkResponse({ type: MeterResponse })
+  @ApiOperation({ operationId: 'createMeter', summary: 'Create a meter with its Stripe billing meter and metered price (idempotent by key)' })
+  @ApiCreatedResponse({ type: MeterResponse, description: 'created' })
+  @ApiOkResponse({ type: MeterResponse, description: 'the meter existed with this definition (its display name may have changed)' })
+  @ApiErrors(MeteringErrors.METER_DEFINITION_CONFLICT, StripeErrors.STRIPE_REJECTED, StripeErrors.STRIPE_MISCONFIGURED, StripeErrors.STRIPE_UNAVAILABLE)
   async create(@Body() body: CreateMeterDto, @Res({ passthrough: true }) response: FastifyReply): Promise<MeterResponse> {
     const { meter, created } = await this.catalogue.register(body);
     void response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
@@ -28,7 +33,6 @@ export class MetersController {
   @Get()
   @ApiOperation({ operationId: 'listMeters', summary: 'The meter catalogue in key order, a page at a time' })
   @ApiOkResponse({ type: MeterPage })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
   async list(@Query() query: PageQuery): Promise<Page<MeterResponse>> {
     const request = pageRequest(query);
     return toPage(await this.catalogue.listPage(request), request, (meter) => meter.key, MeterResponse.from);

@@ -14,7 +14,7 @@ export class UsageBatchError {
   @ApiProperty({ example: 422 }) statusCode!: number;
   @ApiProperty({ example: 'METER_NOT_FOUND' }) error!: string;
   @ApiProperty() message!: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) details?: unknown[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } }) details?: unknown[];
 }
 
 export class UsageBatchResult {

@@ -2,6 +2,8 @@ import { DomainError, type ErrorDetail } from '../common/errors/domain-error.js'
 import { isStorableJson } from '../common/http/storable-text.js';
 import { METER_KEY_PATTERN } from './create-meter.dto.js';
 import { eventTimeOutOfRange, INSTANT_FORMAT_PROBLEM, parseInstant } from './usage-timestamp.js';
+import { CommonErrors } from '../common/errors/common.errors.js';
+import { MeteringErrors } from './metering.errors.js';
 
 /**
  * Validation of usage events, written by hand rather than with class-validator: the same code
@@ -41,7 +43,7 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 export const isAbsent = (value: unknown): value is null | undefined => value === undefined || value === null;
 
 export function validationFailed(message: string, details: ErrorDetail[]): DomainError {
-  return new DomainError(400, 'VALIDATION_FAILED', message, details);
+  return new DomainError(CommonErrors.VALIDATION_FAILED, message, details);
 }
 
 /**
@@ -121,7 +123,7 @@ export function parseUsageEvent(body: unknown, receivedAt: number, retentionHori
 
   if (eventTime < retentionHorizon) return { ok: false, error: usageEventExpired(eventTime, retentionHorizon) };
   const outOfRange = eventTimeOutOfRange(eventTime, receivedAt);
-  if (outOfRange) return { ok: false, error: new DomainError(422, 'USAGE_TIMESTAMP_OUT_OF_RANGE', outOfRange, [{ field: 'timestamp', problems: [outOfRange] }]) };
+  if (outOfRange) return { ok: false, error: new DomainError(MeteringErrors.USAGE_TIMESTAMP_OUT_OF_RANGE, outOfRange, [{ field: 'timestamp', problems: [outOfRange] }]) };
   return {
     ok: true,
     event: {
@@ -138,7 +140,7 @@ export function parseUsageEvent(body: unknown, receivedAt: number, retentionHori
 
 function usageEventExpired(eventTime: number, retentionHorizon: number): DomainError {
   const problem = `timestamp ${new Date(eventTime).toISOString()} is before the retention horizon ${new Date(retentionHorizon).toISOString()}: usage this old is rolled up and its idempotency keys are gone, so a retry cannot be told from a new event`;
-  return new DomainError(422, 'USAGE_EVENT_EXPIRED', problem, [{ field: 'timestamp', problems: [problem] }]);
+  return new DomainError(MeteringErrors.USAGE_EVENT_EXPIRED, problem, [{ field: 'timestamp', problems: [problem] }]);
 }
 
 /**
@@ -156,7 +158,7 @@ export function parseUsageBatch(body: unknown): unknown[] {
     throw validationFailed('The request is invalid', [{ field: 'events', problems: ['events must be a non-empty array of usage events'] }]);
   }
   if (events.length > MAX_BATCH_EVENTS) {
-    throw new DomainError(413, 'USAGE_BATCH_TOO_LARGE', `A batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events.length}. Split it into several requests.`);
+    throw new DomainError(MeteringErrors.USAGE_BATCH_TOO_LARGE, `A batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events.length}. Split it into several requests.`);
   }
   return events;
 }

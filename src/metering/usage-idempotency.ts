@@ -1,5 +1,6 @@
 import { DomainError } from '../common/errors/domain-error.js';
 import type { UsageEventInput } from './usage-event.parser.js';
+import { MeteringErrors } from './metering.errors.js';
 
 /** What a stored event (or the first copy of a key within one batch) holds, for comparing a retry with it. */
 export interface StoredUsageContent {
@@ -56,8 +57,7 @@ export function contentDifferences(stored: StoredUsageContent, received: UsageEv
 export function idempotencyConflict(idempotencyKey: string, differences: ContentDifference[]): DomainError {
   const fields = differences.map((difference) => difference.field).join(', ');
   return new DomainError(
-    409,
-    'USAGE_IDEMPOTENCY_CONFLICT',
+    MeteringErrors.USAGE_IDEMPOTENCY_CONFLICT,
     `idempotencyKey ${JSON.stringify(idempotencyKey)} was already used for this customer with a different ${fields}; use a new key for a new event`,
     differences,
   );

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { DomainError } from '../common/errors/domain-error.js';
 import type { UsageEventInput } from './usage-event.parser.js';
-import { customerNotFound, meterInactive, meterNotFound } from './usage.errors.js';
+import { customerNotFound } from '../customers/customers.errors.js';
+import { meterInactive, meterNotFound } from './metering.errors.js';
 import { UsageEventsRepository, type RecordedEventRow } from './usage-events.repository.js';
 import { contentDifferences, idempotencyConflict, storedContentOf, type StoredUsageContent } from './usage-idempotency.js';
 

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { NotificationsErrors } from './notifications.errors.js';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import {
@@ -18,7 +20,6 @@ const withSecret = ({ endpoint, secret }: EndpointWithSecret): NotificationEndpo
 
 /** Where notifications go. The signing secret is shown only when created or rotated. */
 @ApiTags('notifications')
-@ApiBearerAuth()
 @RequireScopes('admin')
 @Controller('v1/notification-endpoints')
 export class NotificationEndpointsController {
@@ -27,7 +28,7 @@ export class NotificationEndpointsController {
   @Post()
   @ApiOperation({ operationId: 'createNotificationEndpoint', summary: 'Register an endpoint; the answer carries its signing secret, shown once' })
   @ApiCreatedResponse({ type: NotificationEndpointWithSecretResponse })
-  @ApiUnprocessableEntityResponse({ description: 'NOTIFICATION_ENDPOINT_URL_INVALID: not https (in production), or resolves to a refused address' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_URL_INVALID)
   async create(@Body() body: CreateNotificationEndpointDto): Promise<NotificationEndpointWithSecretResponse> {
     return withSecret(await this.endpoints.create(body));
   }
@@ -35,7 +36,6 @@ export class NotificationEndpointsController {
   @Get()
   @ApiOperation({ operationId: 'listNotificationEndpoints', summary: 'Endpoints by id, without secrets, a page at a time' })
   @ApiOkResponse({ type: NotificationEndpointPage })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
   async list(@Query() query: PageQuery): Promise<Page<NotificationEndpointResponse>> {
     const request = pageRequest(query);
     const rows = await this.endpoints.list(afterUuid(request), request.limit + 1);
@@ -45,7 +45,7 @@ export class NotificationEndpointsController {
   @Patch(':id')
   @ApiOperation({ operationId: 'updateNotificationEndpoint', summary: 'Change the types received, the description, or enable/disable' })
   @ApiOkResponse({ type: NotificationEndpointResponse })
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_NOT_FOUND)
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateNotificationEndpointDto): Promise<NotificationEndpointResponse> {
     return NotificationEndpointResponse.from(await this.endpoints.update(id, body));
   }
@@ -54,7 +54,7 @@ export class NotificationEndpointsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'rotateNotificationEndpointSecret', summary: 'A new signing secret; the previous one keeps signing beside it for the overlap' })
   @ApiOkResponse({ type: NotificationEndpointWithSecretResponse })
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_NOT_FOUND)
   async rotate(@Param('id', ParseUUIDPipe) id: string, @Body() body: RotateSecretDto): Promise<NotificationEndpointWithSecretResponse> {
     return withSecret(await this.endpoints.rotateSecret(id, body.overlapSeconds));
   }
@@ -63,7 +63,7 @@ export class NotificationEndpointsController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteNotificationEndpoint', summary: 'Delete the endpoint and its delivery log' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_ENDPOINT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_ENDPOINT_NOT_FOUND)
   async delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.endpoints.delete(id);
   }

@@ -1,11 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { PageQuery, PageResponse, pageRequest, sortKeyOfForm, toPage, type Page } from '../common/http/pagination.js';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { DELIVERY_STATES, type DeliveryState } from './notification-delivery.entity.js';
 import type { DeliveryLogEntry } from './notification-deliveries.repository.js';
 import { NOTIFICATION_TYPES, PAYLOAD_SCHEMAS } from './notification-types.js';
+import { NotificationsErrors } from './notifications.errors.js';
 import { NotificationsService } from './notifications.service.js';
 
 /** The pool hands timestamps back as text: normalized to toISOString's form. */
@@ -65,7 +67,6 @@ const NotificationDeliveryPage = PageResponse(NotificationDeliveryResponse);
  * CustomerStatusChangedData).
  */
 @ApiTags('notifications')
-@ApiBearerAuth()
 @ApiExtraModels(...PAYLOAD_SCHEMAS)
 @RequireScopes('admin')
 @Controller('v1/notifications')
@@ -75,7 +76,6 @@ export class NotificationsController {
   @Get()
   @ApiOperation({ operationId: 'listNotificationDeliveries', summary: 'Deliveries, newest first, by endpoint and state (cursor-paginated)' })
   @ApiOkResponse({ type: NotificationDeliveryPage })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, an unknown state, or a cursor this list did not issue' })
   async list(@Query() query: ListNotificationsQuery): Promise<Page<NotificationDeliveryResponse>> {
     const request = pageRequest(query);
     const before = sortKeyOfForm(request.after, /^\d{1,18}$/);
@@ -87,7 +87,7 @@ export class NotificationsController {
   @HttpCode(202)
   @ApiOperation({ operationId: 'redeliverNotification', summary: 'Send a delivery again now (same notification id), with a fresh retry schedule' })
   @ApiAcceptedResponse({ type: NotificationDeliveryResponse })
-  @ApiNotFoundResponse({ description: 'NOTIFICATION_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.NOTIFICATION_NOT_FOUND)
   async redeliver(@Param('id') id: string): Promise<NotificationDeliveryResponse> {
     return NotificationDeliveryResponse.from(await this.notifications.redeliver(id));
   }

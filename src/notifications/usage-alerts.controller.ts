@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { NotificationsErrors } from './notifications.errors.js';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import { CreateUsageAlertDto, UsageAlertResponse } from './usage-alert.dto.js';
@@ -10,7 +12,6 @@ const UsageAlertPage = PageResponse(UsageAlertResponse);
 
 /** Thresholds on a customer's billable units per billing period; crossing one sends usage.threshold_crossed. */
 @ApiTags('notifications')
-@ApiBearerAuth()
 @RequireScopes('admin')
 @Controller('v1/usage-alerts')
 export class UsageAlertsController {
@@ -19,7 +20,7 @@ export class UsageAlertsController {
   @Post()
   @ApiOperation({ operationId: 'createUsageAlert', summary: 'A threshold on one meter, for one customer or every customer' })
   @ApiCreatedResponse({ type: UsageAlertResponse })
-  @ApiUnprocessableEntityResponse({ description: 'USAGE_ALERT_METER_NOT_FOUND, USAGE_ALERT_CUSTOMER_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.USAGE_ALERT_METER_NOT_FOUND, NotificationsErrors.USAGE_ALERT_CUSTOMER_NOT_FOUND)
   create(@Body() body: CreateUsageAlertDto): Promise<UsageAlertResponse> {
     return this.alerts.create(body);
   }
@@ -27,7 +28,6 @@ export class UsageAlertsController {
   @Get()
   @ApiOperation({ operationId: 'listUsageAlerts', summary: 'Usage alerts by id, a page at a time' })
   @ApiOkResponse({ type: UsageAlertPage })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, or a cursor this list did not issue' })
   async list(@Query() query: PageQuery): Promise<Page<UsageAlertResponse>> {
     const request = pageRequest(query);
     const rows = await this.alerts.list(afterUuid(request), request.limit + 1);
@@ -38,7 +38,7 @@ export class UsageAlertsController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteUsageAlert', summary: 'Delete the alert (and the record of its crossings)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'USAGE_ALERT_NOT_FOUND' })
+  @ApiErrors(NotificationsErrors.USAGE_ALERT_NOT_FOUND)
   async delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.alerts.delete(id);
   }

@@ -3,12 +3,12 @@ import { IsISO8601, IsOptional } from 'class-validator';
 import type { ReconciliationRunRecord, StoredDrift } from './reconciliation.repository.js';
 
 export class ReconciliationRequest {
-  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z', description: 'first UTC day compared (rounded down to the day); default: RECONCILIATION_LOOKBACK_DAYS days ending today' })
+  @ApiPropertyOptional({ description: 'first UTC day compared (rounded down to the day); default: RECONCILIATION_LOOKBACK_DAYS days ending today' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-08T00:00:00Z', description: 'end of the range (rounded up to the next UTC day); default: the end of today' })
+  @ApiPropertyOptional({ description: 'end of the range (rounded up to the next UTC day); default: the end of today' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO-8601 date-time' })
   to?: string;
@@ -28,7 +28,7 @@ export class ReconciliationRunResponse {
   @ApiProperty() from!: string;
   @ApiProperty() to!: string;
   @ApiProperty() startedAt!: string;
-  @ApiProperty({ nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
   @ApiProperty({ description: 'customer × meter × day cells compared' }) compared!: number;
   @ApiProperty() driftCount!: number;
   @ApiProperty({ type: [DriftResponse] }) drifts!: DriftResponse[];

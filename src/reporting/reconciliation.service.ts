@@ -9,6 +9,7 @@ import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ReconciliationReads } from './reconciliation-reads.js';
 import { ReconciliationRepository, type DriftCell, type ReconciliationPair, type ReconciliationRunRecord, type StoredDrift } from './reconciliation.repository.js';
+import { ReportingErrors } from './reporting.errors.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -79,8 +80,8 @@ export class ReconciliationService {
     const today = dayStart(Date.now());
     const from = dayStart((range.from ?? new Date(today - (this.config.reconciliation.lookbackDays - 1) * DAY_MS)).getTime());
     const to = range.to ? Math.ceil(range.to.getTime() / DAY_MS) * DAY_MS : today + DAY_MS;
-    if (to <= from) throw new DomainError(422, 'RECONCILIATION_RANGE_INVALID', '`to` must be after `from`');
-    if (to - from > 35 * DAY_MS) throw new DomainError(422, 'RECONCILIATION_RANGE_TOO_LONG', 'A reconciliation covers at most 35 days (what Stripe keeps countable)');
+    if (to <= from) throw new DomainError(ReportingErrors.RECONCILIATION_RANGE_INVALID, '`to` must be after `from`');
+    if (to - from > 35 * DAY_MS) throw new DomainError(ReportingErrors.RECONCILIATION_RANGE_TOO_LONG, 'A reconciliation covers at most 35 days (what Stripe keeps countable)');
     return { from: new Date(from), to: new Date(to) };
   }
 

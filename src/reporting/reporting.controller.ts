@@ -1,11 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { ReporterRunResponse, ReportingStatusResponse, toRunResponse } from './reporting.response.js';
 import { ReportingService } from './reporting.service.js';
 
 @ApiTags('reporting')
-@ApiBearerAuth()
 @Controller('v1/reporting')
 export class ReportingController {
   constructor(private readonly reporting: ReportingService) {}
@@ -13,6 +12,7 @@ export class ReportingController {
   @Post('runs')
   @RequireScopes('admin')
   @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ operationId: 'runReporter', summary: 'Run the reporter now and answer what it claimed, sent, failed and left for later' })
   @ApiCreatedResponse({ type: ReporterRunResponse, description: 'the run, once finished: waits for a run in progress elsewhere (same lock as the cron)' })
   async run(): Promise<ReporterRunResponse> {
     return toRunResponse(await this.reporting.run('api'));
@@ -20,6 +20,7 @@ export class ReportingController {
 
   @Get('status')
   @RequireScopes('admin')
+  @ApiOperation({ operationId: 'getReportingStatus', summary: 'Backlog, late usage, the last run and failed reports' })
   @ApiOkResponse({ type: ReportingStatusResponse })
   status(): Promise<ReportingStatusResponse> {
     return this.reporting.status();

@@ -9,14 +9,14 @@ export class ReporterRunResponse {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['cron', 'api', 'flush'] }) trigger!: string;
   @ApiProperty() startedAt!: string;
-  @ApiProperty({ nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
   @ApiProperty({ description: 'usage events aggregated into reports by this run, as a decimal string' }) claimedEvents!: string;
   @ApiProperty({ description: 'report rows created by the claim (pending, held or late)' }) claimedReports!: number;
   @ApiProperty({ description: 'held reports turned into reports because the customer can now be billed' }) released!: number;
   @ApiProperty({ description: 'meter events Stripe accepted (or already held)' }) sent!: number;
   @ApiProperty({ description: 'reports Stripe refused (400): not retried, listed in status' }) failed!: number;
   @ApiProperty({ description: 'reports left pending after 429/5xx/network errors, for the next run' }) retryLater!: number;
-  @ApiProperty({ nullable: true }) error!: string | null;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
 }
 
 export class ReportTotals {
@@ -30,8 +30,8 @@ export class ReportingBacklog {
   @ApiProperty({ type: ReportTotals, description: 'claimed, waiting to be sent' }) pending!: ReportTotals;
   @ApiProperty({ type: ReportTotals, description: 'claimed, waiting for a Stripe customer or a billing period' }) held!: ReportTotals;
   @ApiProperty({ description: 'all events not yet reported: unclaimed + pending + held' }) events!: number;
-  @ApiProperty({ nullable: true, description: 'receipt time of the oldest event not yet reported' }) oldestPendingReceivedAt!: string | null;
-  @ApiProperty({ nullable: true }) oldestPendingAgeSeconds!: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'receipt time of the oldest event not yet reported' }) oldestPendingReceivedAt!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) oldestPendingAgeSeconds!: number | null;
 }
 
 export class LateUsage {
@@ -49,7 +49,7 @@ export class FailedReport {
   @ApiProperty({ description: UNITS }) units!: string;
   @ApiProperty() events!: number;
   @ApiProperty() attempts!: number;
-  @ApiProperty({ nullable: true, description: "Stripe's answer" }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "Stripe's answer" }) reason!: string | null;
 }
 
 export class ReportingFailures {

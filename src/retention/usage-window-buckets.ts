@@ -1,4 +1,5 @@
 import { DomainError } from '../common/errors/domain-error.js';
+import { RetentionErrors } from './retention.errors.js';
 
 /**
  * A rolled-up bucket (at most a UTC day) of customer $1 (on meter key $4 when given) that a window
@@ -19,5 +20,5 @@ export interface RolledUpBucket {
 
 export function windowSplitsRollup(bucket: RolledUpBucket): DomainError {
   const span = `${new Date(bucket.bucket_start).toISOString()} – ${new Date(bucket.bucket_end).toISOString()}`;
-  return new DomainError(400, 'USAGE_WINDOW_SPLITS_ROLLUP', `Usage older than the retention horizon is kept per UTC day (cut at billing period boundaries); this window starts or ends inside ${span}. Start and end it on one of those boundaries.`);
+  return new DomainError(RetentionErrors.USAGE_WINDOW_SPLITS_ROLLUP, `Usage older than the retention horizon is kept per UTC day (cut at billing period boundaries); this window starts or ends inside ${span}. Start and end it on one of those boundaries.`);
 }

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isMeterEventAlreadyDelivered, type StripeFailureFields } from './meter-event-duplicate.js';
+import { StripeErrors } from './stripe.errors.js';
 
 /**
  * The one classification of a failed Stripe call, used by every caller (docs/stripe.md, Errors):
@@ -41,9 +42,9 @@ export function toStripeDomainError(error: unknown, action: string): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
   const stripe = { type: error.type, code: error.code, param: error.param, requestId: error.requestId };
   const { kind } = classifyStripeError(error);
-  if (kind === 'credentials') return new DomainError(502, 'STRIPE_MISCONFIGURED', `Stripe refused our credentials while trying to ${action}`, [stripe]);
-  if (kind === 'retryable') return new DomainError(503, 'STRIPE_UNAVAILABLE', `Stripe could not be reached to ${action}; retry the request`, [{ ...stripe, retryable: true }]);
-  return new DomainError(422, 'STRIPE_REJECTED', `Stripe rejected the request to ${action}: ${error.message}`, [stripe]);
+  if (kind === 'credentials') return new DomainError(StripeErrors.STRIPE_MISCONFIGURED, `Stripe refused our credentials while trying to ${action}`, [stripe]);
+  if (kind === 'retryable') return new DomainError(StripeErrors.STRIPE_UNAVAILABLE, `Stripe could not be reached to ${action}; retry the request`, [{ ...stripe, retryable: true }]);
+  return new DomainError(StripeErrors.STRIPE_REJECTED, `Stripe rejected the request to ${action}: ${error.message}`, [stripe]);
 }
 
 /** Runs a Stripe call and converts its failure with toStripeDomainError. */

@@ -11,6 +11,7 @@ import type { CancelMoment, CreateSubscriptionDto } from './subscription.dto.js'
 import type { Subscription } from './subscription.entity.js';
 import { toItemStates, toSubscriptionState } from './stripe-subscription.mapper.js';
 import { SubscriptionsRepository } from './subscriptions.repository.js';
+import { SubscriptionsErrors } from './subscriptions.errors.js';
 
 export interface SubscriptionView {
   subscription: Subscription;
@@ -38,7 +39,7 @@ export class SubscriptionsService {
     const live = await this.subscriptions.findLiveByCustomer(customer.id);
     if (live?.stripeSubscriptionId) return { subscription: await this.addMeters(live, meters), clientSecret: null };
     const subscriptionId = live?.id ?? (await this.subscriptions.reserve(customer.id));
-    if (!subscriptionId) throw new DomainError(409, 'SUBSCRIPTION_EXISTS', 'The customer already has a live subscription (created concurrently)');
+    if (!subscriptionId) throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_EXISTS, 'The customer already has a live subscription (created concurrently)');
     const created = await this.createInStripe(subscriptionId, customer.stripeCustomerId as string, meters, request.trialDays);
     await this.recordStripeState(subscriptionId, created);
     const invoice = created.latest_invoice as Stripe.Invoice | null;
@@ -48,8 +49,8 @@ export class SubscriptionsService {
   async cancel(subscriptionId: string, at: CancelMoment): Promise<SubscriptionView> {
     const subscription = await this.requireSubscription(subscriptionId);
     const stripeId = subscription.stripeSubscriptionId;
-    if (!stripeId) throw new DomainError(409, 'SUBSCRIPTION_NOT_CREATED', 'The subscription was never created in Stripe; create it again first');
-    if (subscription.status === 'canceled') throw new DomainError(409, 'SUBSCRIPTION_ALREADY_CANCELED', `Subscription ${subscriptionId} is already canceled`);
+    if (!stripeId) throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_NOT_CREATED, 'The subscription was never created in Stripe; create it again first');
+    if (subscription.status === 'canceled') throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_ALREADY_CANCELED, `Subscription ${subscriptionId} is already canceled`);
     // invoice_now bills at once: everything recorded up to this moment must reach Stripe first
     if (at === 'now') await this.flushOpenPeriods(subscription);
     const updated = await callStripe(at === 'now' ? 'cancel the subscription' : 'schedule the cancellation', () => this.stripe.cancelSubscription(subscription.id, stripeId, at));
@@ -64,7 +65,7 @@ export class SubscriptionsService {
 
   async requireSubscription(id: string): Promise<Subscription> {
     const subscription = isUUID(id) ? await this.subscriptions.findById(id) : null;
-    if (!subscription) throw new DomainError(404, 'SUBSCRIPTION_NOT_FOUND', `Subscription ${id} does not exist`);
+    if (!subscription) throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_NOT_FOUND, `Subscription ${id} does not exist`);
     return subscription;
   }
 
@@ -92,11 +93,11 @@ export class SubscriptionsService {
 
   private async chooseMeters(keys: string[] | undefined): Promise<CatalogueMeter[]> {
     const meters = keys ? await this.catalogue.requireActiveByKeys(keys) : await this.catalogue.listActive();
-    if (meters.length === 0) throw new DomainError(422, 'NO_ACTIVE_METERS', 'There is no active meter to subscribe to; create one with POST /v1/meters');
+    if (meters.length === 0) throw new DomainError(SubscriptionsErrors.NO_ACTIVE_METERS, 'There is no active meter to subscribe to; create one with POST /v1/meters');
     const unprovisioned = meters.filter((meter) => !meter.stripePriceId);
     if (unprovisioned.length) {
       const keysMissing = unprovisioned.map((meter) => meter.key).join(', ');
-      throw new DomainError(422, 'METER_NOT_PROVISIONED', `Meter(s) ${keysMissing} have no Stripe price yet; repeat POST /v1/meters for them`);
+      throw new DomainError(SubscriptionsErrors.METER_NOT_PROVISIONED, `Meter(s) ${keysMissing} have no Stripe price yet; repeat POST /v1/meters for them`);
     }
     return meters;
   }
@@ -119,7 +120,7 @@ export class SubscriptionsService {
   private async addMeters(live: Subscription, meters: CatalogueMeter[]): Promise<Subscription> {
     const present = new Set(live.items.getItems().map((item) => item.meter.id));
     const missing = meters.filter((meter) => !present.has(meter.id));
-    if (missing.length === 0) throw new DomainError(409, 'SUBSCRIPTION_EXISTS', 'The customer already has a live subscription with these meters');
+    if (missing.length === 0) throw new DomainError(SubscriptionsErrors.SUBSCRIPTION_EXISTS, 'The customer already has a live subscription with these meters');
     const stripeId = live.stripeSubscriptionId as string;
     const updated = await callStripe('add meters to the subscription', () =>
       this.stripe.addSubscriptionPrices(live.id, stripeId, missing.map((meter) => ({ key: meter.key, priceId: meter.stripePriceId as string }))),

@@ -14,12 +14,12 @@ export class UsageTotalsQuery {
   @IsString()
   meter?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z', description: 'window start (inclusive), ISO-8601 with an offset or unix seconds; with `to`' })
+  @ApiPropertyOptional({ description: 'window start (inclusive), ISO-8601 with an offset or unix seconds; with `to`' })
   @IsOptional()
   @IsString()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z', description: 'window end (exclusive); with `from`' })
+  @ApiPropertyOptional({ description: 'window end (exclusive); with `from`' })
   @IsOptional()
   @IsString()
   to?: string;

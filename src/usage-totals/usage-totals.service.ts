@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { RequestReadsDatabase } from '../database/request-reads.js';
 import { INSTANT_FORMAT_PROBLEM, parseInstant } from '../metering/usage-timestamp.js';
-import { customerNotFound, meterNotFound } from '../metering/usage.errors.js';
+import { customerNotFound } from '../customers/customers.errors.js';
+import { meterNotFound } from '../metering/metering.errors.js';
+import { UsageTotalsErrors } from './usage-totals.errors.js';
 import { windowSplitsRollup } from '../retention/usage-window-buckets.js';
 import type { CustomerUsageResponse, UsageTotalsQuery } from './usage-totals.dto.js';
 import { UsageTotalsRepository, type UsageTotalsFilter } from './usage-totals.repository.js';
+import { CommonErrors } from '../common/errors/common.errors.js';
 
 /**
  * Totals are summed from the events themselves, so the cost of a window grows with it; 93 days
@@ -15,7 +18,7 @@ export const MAX_WINDOW_DAYS = 93;
 const MAX_WINDOW_MS = MAX_WINDOW_DAYS * 24 * 60 * 60 * 1000;
 
 function invalidWindow(field: string, problem: string): DomainError {
-  return new DomainError(400, 'VALIDATION_FAILED', 'The usage window is invalid', [{ field, problems: [problem] }]);
+  return new DomainError(CommonErrors.VALIDATION_FAILED, 'The usage window is invalid', [{ field, problems: [problem] }]);
 }
 
 /** The window of `from`/`to`: both or neither, each ISO-8601 with an offset or unix seconds, from before to. */
@@ -26,7 +29,7 @@ export function usageWindow(query: UsageTotalsQuery): Pick<UsageTotalsFilter, 'f
   if (from === undefined) throw invalidWindow('from', `from ${INSTANT_FORMAT_PROBLEM}`);
   if (to === undefined) throw invalidWindow('to', `to ${INSTANT_FORMAT_PROBLEM}`);
   if (from >= to) throw invalidWindow('to', 'to must be after from');
-  if (to - from > MAX_WINDOW_MS) throw new DomainError(400, 'USAGE_WINDOW_TOO_LARGE', `A usage window may cover at most ${MAX_WINDOW_DAYS} days; ask for several windows`);
+  if (to - from > MAX_WINDOW_MS) throw new DomainError(UsageTotalsErrors.USAGE_WINDOW_TOO_LARGE, `A usage window may cover at most ${MAX_WINDOW_DAYS} days; ask for several windows`);
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 

@@ -3,6 +3,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { isStorableJson, isStorableText } from '../common/http/storable-text.js';
 import { AppConfig } from '../config/app-config.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
+import { WebhooksErrors } from './webhooks.errors.js';
 
 /** A verified delivery: a v1 snapshot event (`object: 'event'`) or a v2 thin event notification. */
 export interface VerifiedEvent {
@@ -14,7 +15,7 @@ export interface VerifiedEvent {
 
 const isEventText = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && isStorableText(value);
 
-const malformed = (message: string) => new DomainError(400, 'WEBHOOK_EVENT_MALFORMED', message);
+const malformed = (message: string) => new DomainError(WebhooksErrors.WEBHOOK_EVENT_MALFORMED, message);
 
 /**
  * Checks the Stripe-Signature header against the exact raw bytes with each configured secret (several
@@ -29,13 +30,13 @@ export class StripeSignatureVerifier {
 
   verify(rawBody: Buffer | undefined, signature: string | undefined): VerifiedEvent {
     const secrets = this.config.stripe.webhookSecrets;
-    if (secrets.length === 0) throw new DomainError(503, 'WEBHOOKS_NOT_CONFIGURED', 'No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)');
-    if (!signature) throw new DomainError(400, 'WEBHOOK_SIGNATURE_MISSING', 'The Stripe-Signature header is missing');
-    if (!rawBody?.length) throw new DomainError(400, 'WEBHOOK_BODY_MISSING', 'The webhook body is empty or not JSON');
+    if (secrets.length === 0) throw new DomainError(WebhooksErrors.WEBHOOKS_NOT_CONFIGURED, 'No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)');
+    if (!signature) throw new DomainError(WebhooksErrors.WEBHOOK_SIGNATURE_MISSING, 'The Stripe-Signature header is missing');
+    if (!rawBody?.length) throw new DomainError(WebhooksErrors.WEBHOOK_BODY_MISSING, 'The webhook body is empty or not JSON');
     for (const secret of secrets) {
       if (this.stripe.webhookSignatureMatches(rawBody, signature, secret)) return this.parse(rawBody);
     }
-    throw new DomainError(400, 'WEBHOOK_SIGNATURE_INVALID', 'The Stripe-Signature header does not match the body, or its timestamp is outside the tolerance');
+    throw new DomainError(WebhooksErrors.WEBHOOK_SIGNATURE_INVALID, 'The Stripe-Signature header does not match the body, or its timestamp is outside the tolerance');
   }
 
   /** The body parser has already checked that the raw body is JSON; what is stored must also be storable text. */

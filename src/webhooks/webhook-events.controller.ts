@@ -1,11 +1,14 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+
 import { IsIn, IsOptional } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
+import { invalidCursor, PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import type { WebhookEvent, WebhookEventStatus } from './webhook-event.entity.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
+import { WebhooksErrors } from './webhooks.errors.js';
 
 const STATUSES: WebhookEventStatus[] = ['received', 'processing', 'processed', 'ignored', 'failed', 'dead'];
 
@@ -44,15 +47,19 @@ class WebhookEventResponse {
 
 const WebhookEventPage = PageResponse(WebhookEventResponse);
 
+class RetriedWebhookEventResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['failed'], description: 'the event is failed again with an attempt due now: the retry sweep processes it' }) status!: 'failed';
+}
+
 /** A cursor's sort key, checked before it reaches SQL: `<UTC time to the microsecond>|<event id>`. */
 function cursorSortKey(after: string | undefined): string | undefined {
   if (after === undefined || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\|\S+$/.test(after)) return after;
-  throw new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
+  throw invalidCursor();
 }
 
 /** Operators see what arrived from Stripe, what failed and why, and can requeue a dead event. */
 @ApiTags('webhooks')
-@ApiBearerAuth()
 @RequireScopes('admin')
 @Controller('v1/webhooks/events')
 export class WebhookEventsController {
@@ -61,7 +68,6 @@ export class WebhookEventsController {
   @Get()
   @ApiOperation({ operationId: 'listWebhookEvents', summary: 'Stripe webhook events as received, newest first, a page at a time' })
   @ApiOkResponse({ type: WebhookEventPage })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: limit outside 1…500, an unknown status, or a cursor this list did not issue' })
   async list(@Query() query: ListWebhookEventsQuery): Promise<Page<WebhookEventResponse>> {
     const request = pageRequest(query);
     const rows = await this.events.listPage({ status: query.status }, cursorSortKey(request.after), request.limit + 1);
@@ -70,8 +76,11 @@ export class WebhookEventsController {
 
   @Post(':id/retry')
   @HttpCode(202)
-  async retry(@Param('id') id: string): Promise<{ id: string; status: 'failed' }> {
-    if (!(await this.events.requeue(id))) throw new DomainError(404, 'WEBHOOK_EVENT_NOT_RETRYABLE', `No failed or dead webhook event ${id}`);
+  @ApiOperation({ operationId: 'retryWebhookEvent', summary: 'Requeue a failed or dead webhook event for processing' })
+  @ApiAcceptedResponse({ type: RetriedWebhookEventResponse })
+  @ApiErrors(WebhooksErrors.WEBHOOK_EVENT_NOT_RETRYABLE)
+  async retry(@Param('id') id: string): Promise<RetriedWebhookEventResponse> {
+    if (!(await this.events.requeue(id))) throw new DomainError(WebhooksErrors.WEBHOOK_EVENT_NOT_RETRYABLE, `No failed or dead webhook event ${id}`);
     return { id, status: 'failed' };
   }
 }

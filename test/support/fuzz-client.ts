@@ -1,6 +1,7 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { contractOf } from './openapi-contract';
 
 export interface FuzzRequest {
   method: string;
@@ -33,10 +34,12 @@ const parseJson = (text: string): unknown => {
 /**
  * A bare node:http client for the fuzz suites: supertest (superagent) parses the URL and sets its
  * own content-type and length, which would hide exactly the inputs being fuzzed. Node still refuses
- * header bytes its own server parser would refuse, so every request reaches the application.
+ * header bytes its own server parser would refuse, so every request reaches the application. Every
+ * answer must also be one the OpenAPI document describes (openapi-contract.ts).
  */
 export function fuzzClient(app: NestFastifyApplication): FuzzSend {
   const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
+  const contract = contractOf(app);
   return ({ method, path, headers = {}, body }) =>
     new Promise<FuzzResponse>((resolve, reject) => {
       const outgoing = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) } }, (response) => {
@@ -45,7 +48,10 @@ export function fuzzClient(app: NestFastifyApplication): FuzzSend {
         response.on('error', reject);
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json: parseJson(text) });
+          const answer = { status: response.statusCode ?? 0, headers: response.headers, text, json: parseJson(text) };
+          const problems = contract(method, path, { ...answer, headers: {}, body: answer.json });
+          if (problems.length > 0) reject(new Error(`The answer breaks the OpenAPI contract:\n${problems.join('\n')}`));
+          else resolve(answer);
         });
       });
       // a request the app never answers is a finding, not a test timeout

@@ -9,12 +9,17 @@ import { MigrationService } from '../../src/database/migration.service';
 import { generateApiKeyToken } from '../../src/auth/api-key-token';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import type { ApiScope } from '../../src/auth/scopes.decorator';
+import { checkedAgent, contractOf } from './openapi-contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
-  /** Sends the bootstrap admin key on every request; use `anonymous` to call without one. */
+  /**
+   * Sends the bootstrap admin key on every request; use `anonymous` to call without one. Both check
+   * every answer against the OpenAPI document (openapi-contract.ts): an undocumented status or a
+   * body that does not match its schema fails the test.
+   */
   http: TestAgent;
   anonymous: TestAgent;
   database: TestDatabase;
@@ -62,8 +67,8 @@ export async function startTestApp(
     app,
     config,
     database,
-    http: request.agent(app.getHttpServer()).set('authorization', `Bearer ${config.auth.bootstrapAdminKey}`),
-    anonymous: request.agent(app.getHttpServer()),
+    http: checkedAgent(request.agent(app.getHttpServer()).set('authorization', `Bearer ${config.auth.bootstrapAdminKey}`), contractOf(app)),
+    anonymous: checkedAgent(request.agent(app.getHttpServer()), contractOf(app)),
     sql: <T>(query: string, params: unknown[] = []) => app.get(MikroORM).em.fork().execute<T[]>(query, params),
     adminKey: config.auth.bootstrapAdminKey as string,
     createKey: async (...scopes) => (await app.get(ApiKeysService).create(`test ${scopes.join(' ')}`, scopes)).token,

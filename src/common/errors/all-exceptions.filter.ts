@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorBody, type ErrorBody } from './error-body.js';
+import { CommonErrors } from './common.errors.js';
+import { errorBody, toErrorBody, type ErrorBody } from './error-body.js';
 
 /** Turns every error into the JSON shape of docs/architecture.md; the unexpected ones become a 500 with a correlation id. */
 @Catch()
@@ -19,6 +20,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private unexpected(error: unknown, correlationId: string): ErrorBody {
     this.logger.error({ err: error, correlationId }, 'unexpected error while serving a request');
-    return { statusCode: 500, error: 'INTERNAL_ERROR', message: 'An unexpected error occurred; quote the correlationId when reporting it', correlationId };
+    return errorBody(CommonErrors.INTERNAL_ERROR, 'An unexpected error occurred; quote the correlationId when reporting it', { correlationId });
   }
 }

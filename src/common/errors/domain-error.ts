@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.js';
+
 /** One problem in a request, pointing at the field it concerns. */
 export interface ErrorDetail {
   field: string;
@@ -5,17 +7,21 @@ export interface ErrorDetail {
 }
 
 /**
- * An error a module raises on purpose: a stable machine-readable `code` (CUSTOMER_NOT_FOUND,
- * USAGE_IDEMPOTENCY_CONFLICT, …), the HTTP status it maps to and a message meant for the caller.
+ * An error a module raises on purpose: a code of its module's table (`<module>.errors.ts`, which
+ * gives the HTTP status) and a message meant for the caller.
  */
 export class DomainError extends Error {
+  readonly status: number;
+  readonly code: string;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    errorCode: ErrorCode,
     message: string,
     readonly details?: unknown[],
   ) {
     super(message);
     this.name = 'DomainError';
+    this.status = errorCode.status;
+    this.code = errorCode.code;
   }
 }

@@ -1,5 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { CommonErrors } from './common.errors.js';
 import { DomainError } from './domain-error.js';
+import type { ErrorCode } from './error-codes.js';
 
 /** The JSON shape of every error this service answers (docs/architecture.md, Error shape). */
 export interface ErrorBody {
@@ -10,6 +12,11 @@ export interface ErrorBody {
   correlationId?: string;
 }
 
+/** The body of an error answered outside a DomainError (Fastify's own refusals, time limits, the unexpected). */
+export function errorBody(errorCode: ErrorCode, message: string, extra: Partial<ErrorBody> = {}): ErrorBody {
+  return { statusCode: errorCode.status, error: errorCode.code, message, ...extra };
+}
+
 /** Fastify's own request errors (body too large, unsupported type) carry a code and a status. */
 interface FastifyError {
   code: string;
@@ -17,10 +24,10 @@ interface FastifyError {
   message: string;
 }
 
-const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the limit' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_CONTENT_LENGTH', message: 'The request body does not match its Content-Length' },
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: CommonErrors.PAYLOAD_TOO_LARGE, message: 'The request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: CommonErrors.UNSUPPORTED_MEDIA_TYPE, message: 'The request body must be application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: CommonErrors.INVALID_CONTENT_LENGTH, message: 'The request body does not match its Content-Length' },
 };
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -52,14 +59,14 @@ export function toErrorBody(error: unknown): ErrorBody | undefined {
   }
   // Nest wraps Fastify's client errors in an HttpException whose cause is the original error
   const fastifyError = error instanceof HttpException ? error.cause : error;
-  if (isAbortedBody(fastifyError)) return { statusCode: 400, error: 'REQUEST_ABORTED', message: 'The request body was not received completely' };
+  if (isAbortedBody(fastifyError)) return errorBody(CommonErrors.REQUEST_ABORTED, 'The request body was not received completely');
   if (isFastifyError(fastifyError)) {
     const known = FASTIFY_CODES[fastifyError.code];
-    if (known) return { statusCode: fastifyError.statusCode, error: known.code, message: known.message };
+    if (known) return errorBody(known.code, known.message);
     if (fastifyError.statusCode < 500) return { statusCode: fastifyError.statusCode, error: codeForStatus(fastifyError.statusCode), message: fastifyError.message };
   }
   if (isReadTimeout(error)) {
-    return { statusCode: 503, error: 'QUERY_TIMEOUT', message: 'The read took longer than the request statement time limit; retry later or ask for a smaller window' };
+    return errorBody(CommonErrors.QUERY_TIMEOUT, 'The read took longer than the request statement time limit; retry later or ask for a smaller window');
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -4,10 +4,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
-import { toErrorBody, type ErrorBody } from '../errors/error-body.js';
+import { CommonErrors } from '../errors/common.errors.js';
+import { errorBody, toErrorBody, type ErrorBody } from '../errors/error-body.js';
 import { AccessLog } from '../logging/access-log.js';
 import { requestIdOf } from '../logging/root-logger.js';
 import { parseJsonBody } from './json-body.js';
+import { answerUnsupportedMethods } from './method-not-allowed.js';
 
 /**
  * Fastify, not Express: on this service's hot path (POST /v1/usage) Nest on Express spent more CPU
@@ -27,7 +29,7 @@ export function createHttpAdapter(config: AppConfig, logger: Logger): FastifyAda
     routerOptions: { maxParamLength: 1000 },
     // what Fastify refuses before routing (a malformed URL) gets the error shape and headers of any other answer
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const body = toErrorBody(error) ?? { statusCode: 400, error: 'BAD_REQUEST', message: 'The request could not be routed' };
+      const body = toErrorBody(error) ?? errorBody(CommonErrors.BAD_REQUEST, 'The request could not be routed');
       void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id).code(body.statusCode).send(body);
     },
   });
@@ -64,16 +66,8 @@ declare module 'fastify' {
  * AbortController per request and a DOMException when it closes, 8% of the ingest path's CPU.)
  */
 function answerLateRequests(fastify: FastifyInstance, ms: number): void {
-  const late: ErrorBody = {
-    statusCode: 503,
-    error: 'REQUEST_TIMEOUT',
-    message: `The request was not served within ${ms} ms; it may still complete: retry it with the same idempotency key`,
-  };
-  const slowClient: ErrorBody = {
-    statusCode: 408,
-    error: 'REQUEST_BODY_TIMEOUT',
-    message: `The request body was not received within ${ms} ms; nothing was done: send it again`,
-  };
+  const late: ErrorBody = errorBody(CommonErrors.REQUEST_TIMEOUT, `The request was not served within ${ms} ms; it may still complete: retry it with the same idempotency key`);
+  const slowClient: ErrorBody = errorBody(CommonErrors.REQUEST_BODY_TIMEOUT, `The request body was not received within ${ms} ms; nothing was done: send it again`);
   fastify.decorateRequest('lateAnswer', null);
   fastify.addHook('onRequest', (request, reply, done) => {
     request.lateAnswer = setTimeout(() => {
@@ -102,6 +96,7 @@ export function hardenHttp(app: NestFastifyApplication, config: AppConfig): void
     done();
   });
   answerLateRequests(fastify, config.http.requestTimeoutMs);
+  answerUnsupportedMethods(fastify);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
   app.useBodyParser('application/json', { bodyLimit: config.httpBodyLimitBytes }, parseJsonBody(config.httpBodyLimitBytes));
   app.getHttpServer().headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);

@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** `?limit=` of the list routes: 1 to 500 rows, 50 by default. Query classes extend it. */
 export class PageLimitQuery {
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500, description: 'rows per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

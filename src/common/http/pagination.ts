@@ -1,6 +1,7 @@
 import { type Type as Class } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
+import { CommonErrors } from '../errors/common.errors.js';
 import { DomainError } from '../errors/domain-error.js';
 import { PageLimitQuery } from './page-limit.query.js';
 
@@ -29,9 +30,9 @@ export interface PageRequest {
   limit: number;
 }
 
-/** 400: a cursor this list did not issue (also for a list whose sort key has a shape of its own). */
+/** A cursor this list did not issue. */
 export const invalidCursor = () =>
-  new DomainError(400, 'VALIDATION_FAILED', 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
+  new DomainError(CommonErrors.VALIDATION_FAILED, 'The request is invalid', [{ field: 'cursor', problems: ['cursor must be the nextCursor of a previous page of this list'] }]);
 
 /**
  * Cursors are opaque to callers: the sort key of the last row shown, base64url-encoded, so a page
@@ -76,4 +77,13 @@ export function PageResponse<Item>(item: Class<Item>): Class<Page<Item>> {
   }
   Object.defineProperty(PageOfItems, 'name', { value: `${item.name.replace(/Response$/, '')}Page` });
   return PageOfItems;
+}
+
+/** The OpenAPI schema of an unpaginated list of `item`: `{ data: item[] }`. */
+export function ListResponse<Item>(item: Class<Item>): Class<{ data: Item[] }> {
+  class ListOfItems {
+    @ApiProperty({ type: [item] }) data!: Item[];
+  }
+  Object.defineProperty(ListOfItems, 'name', { value: `${item.name.replace(/Response$/, '')}List` });
+  return ListOfItems;
 }
