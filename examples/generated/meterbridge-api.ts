@@ -257,7 +257,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every endpoint, without secrets
+         * Endpoints by id, without secrets, a page at a time
          * @description Scopes: admin.
          */
         get: operations["listNotificationEndpoints"];
@@ -365,7 +365,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every usage alert
+         * Usage alerts by id, a page at a time
          * @description Scopes: admin.
          */
         get: operations["listUsageAlerts"];
@@ -918,7 +918,7 @@ export interface components {
             /** @example https://billing-hooks.internal.example.com/meterbridge */
             url: string;
             /** @description the notification types this endpoint receives */
-            events: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
+            events: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "invoice.mismatch_found" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
             /** @example upsell service */
             description?: string;
         };
@@ -926,7 +926,7 @@ export interface components {
             id: string;
             url: string;
             description: string | null;
-            events: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
+            events: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "invoice.mismatch_found" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
             enabled: boolean;
             /** @description set when the service disabled the endpoint (it answered 410 Gone) */
             disabledReason: string | null;
@@ -946,7 +946,7 @@ export interface components {
             id: string;
             url: string;
             description: string | null;
-            events: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
+            events: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "invoice.mismatch_found" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
             enabled: boolean;
             /** @description set when the service disabled the endpoint (it answered 410 Gone) */
             disabledReason: string | null;
@@ -960,12 +960,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        NotificationEndpointList: {
+        NotificationEndpointPage: {
             data: components["schemas"]["NotificationEndpointResponse"][];
+            /** @description pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         UpdateNotificationEndpointDto: {
             /** @description the notification types this endpoint receives */
-            events?: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
+            events?: ("usage.threshold_crossed" | "invoice.held" | "invoice.released" | "invoice.mismatch_found" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed")[];
             /** @description false stops deliveries (they wait); true resumes them */
             enabled?: boolean;
             description?: string;
@@ -999,6 +1001,23 @@ export interface components {
             periodEnd: string;
             /** @description why the invoice is held, or what released it */
             reason: string;
+        };
+        InvoiceMismatchFoundData: {
+            customerId: string;
+            stripeInvoiceId: string;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /** @description the difference per meter, as the verification shows it */
+            reason: string;
+            /**
+             * @description report_mode: INVOICE_VERIFICATION=report; already_finalized: Stripe finalized the invoice before the verification decided
+             * @enum {string}
+             */
+            notHeldBecause: "report_mode" | "already_finalized";
+            /** @description the invoice's Stripe status when the difference was found (draft, open, paid, …) */
+            invoiceStatus: string;
         };
         ReportFailedData: {
             reportId: string;
@@ -1058,7 +1077,7 @@ export interface components {
             /** @description the `id` of the body sent, stable across retries and redeliveries: receivers de-duplicate on it */
             notificationId: string;
             /** @enum {string} */
-            type: "usage.threshold_crossed" | "invoice.held" | "invoice.released" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed";
+            type: "usage.threshold_crossed" | "invoice.held" | "invoice.released" | "invoice.mismatch_found" | "report.failed" | "reconciliation.drift_found" | "customer.payment_failed" | "customer.status_changed";
             endpointId: string;
             /** @enum {string} */
             state: "pending" | "sending" | "delivered" | "dead";
@@ -1074,12 +1093,12 @@ export interface components {
             deliveredAt: string | null;
             /** Format: date-time */
             createdAt: string;
-            /** @description the payload of the type */
-            data: components["schemas"]["UsageThresholdCrossedData"] | components["schemas"]["InvoiceHoldData"] | components["schemas"]["ReportFailedData"] | components["schemas"]["ReconciliationDriftFoundData"] | components["schemas"]["CustomerPaymentFailedData"] | components["schemas"]["CustomerStatusChangedData"];
+            /** @description the payload of the type: the schema named for the delivery type (invoice.mismatch_found extends invoice.held, so the schemas overlap and the type decides) */
+            data: components["schemas"]["UsageThresholdCrossedData"] | components["schemas"]["InvoiceHoldData"] | components["schemas"]["InvoiceMismatchFoundData"] | components["schemas"]["ReportFailedData"] | components["schemas"]["ReconciliationDriftFoundData"] | components["schemas"]["CustomerPaymentFailedData"] | components["schemas"]["CustomerStatusChangedData"];
         };
         NotificationDeliveryPage: {
             data: components["schemas"]["NotificationDeliveryResponse"][];
-            /** @description pass as cursor for the next page; null on the last page */
+            /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
         CreateUsageAlertDto: {
@@ -1113,8 +1132,10 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
-        UsageAlertList: {
+        UsageAlertPage: {
             data: components["schemas"]["UsageAlertResponse"][];
+            /** @description pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         RecordCorrectionDto: {
             /**
@@ -1303,7 +1324,7 @@ export interface components {
             confirmedAt?: string | null;
             /** @description late usage reported into a later open period (next_period policy) */
             lateAdjustment: boolean;
-            /** @description the report that cancelled this one’s meter events and carries their value */
+            /** @description the report that carries this one’s value on: it cancelled its meter events, or (status failed) took it over, as Stripe never counted it */
             cancelledBy?: string | null;
             /** @description the billing period (and invoice) its units land on */
             billingPeriod?: components["schemas"]["TracedPeriodDto"] | null;
@@ -1317,12 +1338,17 @@ export interface components {
             stripeInvoiceId?: string | null;
             /** Format: date-time */
             invoiceFinalizedAt?: string | null;
-            /** @description what the period's reports add up to on Stripe's meter */
+            /** @description what Stripe's meter holds for the period now: its accepted reports, less what later reports cancelled (refused and queued reports count 0) */
             netUnits: string;
             /** @description true when that total is negative: Stripe bills the period as 0 */
             billedAsZero: boolean;
         };
         EventTraceResponse: {
+            /**
+             * Format: date-time
+             * @description the trace includes every write committed before this instant (a read replica may lag: docs/read-routing.md)
+             */
+            asOf: string;
             event: components["schemas"]["TracedEventDto"];
             /** @description oldest first; the latest states the value */
             corrections: components["schemas"]["TracedCorrectionDto"][];
@@ -1395,13 +1421,55 @@ export interface components {
             /** @description the 100 most recent */
             recent: components["schemas"]["FailedReport"][];
         };
+        NegativePeriod: {
+            customerId: string;
+            /** @description the meter key */
+            meter: string;
+            periodStart: string;
+            periodEnd: string;
+            /** @description the Stripe invoice of the period, once known */
+            stripeInvoiceId: Record<string, never> | null;
+            /** @description what Stripe's meter holds for the period (below 0), as a decimal string */
+            netUnits: string;
+        };
+        NegativeTotals: {
+            /** @description billing periods whose total on Stripe is below 0 */
+            periods: number;
+            /** @description the 100 latest-ending */
+            recent: components["schemas"]["NegativePeriod"][];
+        };
+        RetentionStatus: {
+            /** @description USAGE_RETENTION_DAYS: reported usage older than this is rolled up into usage_daily */
+            retentionDays: number;
+            /** @description the last run's horizon: eligible events before it were rolled up */
+            horizon: Record<string, never> | null;
+            /** @description receipt time of the oldest usage event still stored raw */
+            oldestRawEventReceivedAt: Record<string, never> | null;
+            /** @description when a batch last rolled events up */
+            lastRollupAt: Record<string, never> | null;
+            lastRunStartedAt: Record<string, never> | null;
+            lastRunFinishedAt: Record<string, never> | null;
+            /** @description events rolled up and deleted by the last run (decimal string) */
+            lastRunDeleted: string;
+            /** @description events rolled up and deleted since the table was created (decimal string) */
+            deletedTotal: string;
+            lastError: Record<string, never> | null;
+        };
         ReportingStatusResponse: {
+            /**
+             * Format: date-time
+             * @description backlog, failures and retention include every write committed before this instant (a read replica may lag: docs/read-routing.md); lastRun is read on the primary
+             */
+            asOf: string;
             /** @description transaction id below which every usage event has been claimed */
             watermark: string;
             backlog: components["schemas"]["ReportingBacklog"];
             late: components["schemas"]["LateUsage"];
             lastRun: components["schemas"]["ReporterRunResponse"] | null;
             failures: components["schemas"]["ReportingFailures"];
+            /** @description periods that corrections (compensating events, late adjustments) lowered below 0 on Stripe: Stripe invoices them at 0, so those units are not billed anywhere */
+            negativeTotals: components["schemas"]["NegativeTotals"];
+            retention: components["schemas"]["RetentionStatus"];
         };
         ReconciliationRequest: {
             /**
@@ -1482,6 +1550,11 @@ export interface components {
         };
         CustomerUsageResponse: {
             customerId: string;
+            /**
+             * Format: date-time
+             * @description the totals include every event committed before this instant (a read replica may lag: docs/read-routing.md)
+             */
+            asOf: string;
             meters: components["schemas"]["MeterUsageTotals"][];
         };
         VerifiedLineResponse: {
@@ -1538,7 +1611,7 @@ export interface components {
         };
         InvoiceVerificationPage: {
             data: components["schemas"]["InvoiceVerificationResponse"][];
-            /** @description pass as cursor for the next page; null on the last page */
+            /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
         ReleaseInvoiceRequest: {
@@ -3396,7 +3469,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description METER_INACTIVE, METER_NOT_FOUND, USAGE_TIMESTAMP_OUT_OF_RANGE */
+            /** @description METER_INACTIVE, METER_NOT_FOUND, USAGE_EVENT_EXPIRED, USAGE_TIMESTAMP_OUT_OF_RANGE */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,7 +3477,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "METER_INACTIVE" | "METER_NOT_FOUND" | "USAGE_TIMESTAMP_OUT_OF_RANGE";
+                        error?: "METER_INACTIVE" | "METER_NOT_FOUND" | "USAGE_EVENT_EXPIRED" | "USAGE_TIMESTAMP_OUT_OF_RANGE";
                     };
                 };
             };
@@ -3580,7 +3653,12 @@ export interface operations {
     };
     listNotificationEndpoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description rows per page */
+                limit?: number;
+                /** @description the `nextCursor` of the previous page; absent for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3592,7 +3670,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotificationEndpointList"];
+                    "application/json": components["schemas"]["NotificationEndpointPage"];
+                };
+            };
+            /** @description BAD_REQUEST, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "BAD_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description UNAUTHENTICATED */
@@ -4270,11 +4360,11 @@ export interface operations {
             query?: {
                 /** @description rows per page */
                 limit?: number;
+                /** @description the `nextCursor` of the previous page; absent for the first page */
+                cursor?: string;
                 /** @description endpoint id */
                 endpoint?: string;
                 state?: "pending" | "sending" | "delivered" | "dead";
-                /** @description nextCursor of the previous page */
-                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -4519,7 +4609,12 @@ export interface operations {
     };
     listUsageAlerts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description rows per page */
+                limit?: number;
+                /** @description the `nextCursor` of the previous page; absent for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4531,7 +4626,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsageAlertList"];
+                    "application/json": components["schemas"]["UsageAlertPage"];
+                };
+            };
+            /** @description BAD_REQUEST, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        error?: "BAD_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description UNAUTHENTICATED */
@@ -5697,7 +5804,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerUsageResponse"];
                 };
             };
-            /** @description BAD_REQUEST, USAGE_WINDOW_TOO_LARGE, VALIDATION_FAILED */
+            /** @description BAD_REQUEST, USAGE_WINDOW_SPLITS_ROLLUP, USAGE_WINDOW_TOO_LARGE, VALIDATION_FAILED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5705,7 +5812,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "BAD_REQUEST" | "USAGE_WINDOW_TOO_LARGE" | "VALIDATION_FAILED";
+                        error?: "BAD_REQUEST" | "USAGE_WINDOW_SPLITS_ROLLUP" | "USAGE_WINDOW_TOO_LARGE" | "VALIDATION_FAILED";
                     };
                 };
             };
@@ -5812,9 +5919,9 @@ export interface operations {
             query?: {
                 /** @description rows per page */
                 limit?: number;
-                state?: "pending" | "matched" | "held" | "mismatched" | "released" | "skipped";
-                /** @description nextCursor of the previous page */
+                /** @description the `nextCursor` of the previous page; absent for the first page */
                 cursor?: string;
+                state?: "pending" | "matched" | "held" | "mismatched" | "released" | "skipped";
             };
             header?: never;
             path?: never;

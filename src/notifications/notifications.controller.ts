@@ -37,7 +37,7 @@ class NotificationDeliveryResponse {
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'pending: when it is tried next' }) nextAttemptAt!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) deliveredAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ description: 'the payload of the type', oneOf: PAYLOAD_SCHEMAS.map((schema) => ({ $ref: getSchemaPath(schema) })) })
+  @ApiProperty({ description: 'the payload of the type: the schema named for the delivery type (invoice.mismatch_found extends invoice.held, so the schemas overlap and the type decides)', anyOf: PAYLOAD_SCHEMAS.map((schema) => ({ $ref: getSchemaPath(schema) })) })
   data!: Record<string, unknown>;
 
   static from(entry: DeliveryLogEntry): NotificationDeliveryResponse {

@@ -78,12 +78,3 @@ export function PageResponse<Item>(item: Class<Item>): Class<Page<Item>> {
   Object.defineProperty(PageOfItems, 'name', { value: `${item.name.replace(/Response$/, '')}Page` });
   return PageOfItems;
 }
-
-/** The OpenAPI schema of an unpaginated list of `item`: `{ data: item[] }`. */
-export function ListResponse<Item>(item: Class<Item>): Class<{ data: Item[] }> {
-  class ListOfItems {
-    @ApiProperty({ type: [item] }) data!: Item[];
-  }
-  Object.defineProperty(ListOfItems, 'name', { value: `${item.name.replace(/Response$/, '')}List` });
-  return ListOfItems;
-}
