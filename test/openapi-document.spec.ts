@@ -58,7 +58,7 @@ describe('the OpenAPI document', () => {
   it('documents the 201 and 200 answers of get-or-create routes, and the list envelopes', () => {
     for (const path of ['/v1/customers', '/v1/meters']) expect(Object.keys(document.paths[path].post!.responses)).toEqual(expect.arrayContaining(['200', '201']));
     const schemas = document.components!.schemas as Record<string, SchemaObject>;
-    for (const list of ['ApiKeyPage', 'MeterPage', 'CustomerPage', 'WebhookEventPage', 'NotificationEndpointList', 'UsageAlertList']) expect(Object.keys(schemas[list].properties!)).toContain('data');
+    for (const list of ['ApiKeyPage', 'MeterPage', 'CustomerPage', 'WebhookEventPage', 'NotificationEndpointPage', 'UsageAlertPage', 'NotificationDeliveryPage', 'InvoiceVerificationPage']) expect(Object.keys(schemas[list].properties!)).toContain('data');
     expect(document.paths['/v1/webhooks/events/{id}/retry'].post!.responses['202']).toHaveProperty('content');
     expect(document.paths['/metrics'].get!.responses['200']).toHaveProperty(['content', 'text/plain']);
   });

@@ -30,7 +30,9 @@ describe('cursor pagination of every list route (e2e)', () => {
        select gen_random_uuid(), 'http://127.0.0.1:9/hook' || n, array['report.failed'], 'not used' from generate_series(1, 5) n`,
     );
     await testApp.sql(`insert into usage_alerts (name, meter_id, threshold) select 'alert ' || n, (select id from meters where key = 'meter_0'), n from generate_series(1, 5) n`);
-    await testApp.sql(`insert into notifications (id, type, data) select 'ntf_' || n, 'report.failed', '{}'::jsonb from generate_series(1, 5) n`);
+    // each with a report.failed payload as the document describes it (a delivery answer carries its notification's data)
+    const reportFailed = { reportId: '1', customerId: '00000000-0000-4000-8000-000000000000', meter: 'meter_0', windowStart: '2026-01-01T00:00:00.000Z', windowEnd: '2026-01-01T01:00:00.000Z', units: '1', reason: 'refused' };
+    await testApp.sql(`insert into notifications (id, type, data) select 'ntf_' || n, 'report.failed', ?::jsonb from generate_series(1, 5) n`, [JSON.stringify(reportFailed)]);
     await testApp.sql(
       `insert into notification_deliveries (notification_id, endpoint_id, next_attempt_at)
        select 'ntf_' || n, (select min(id::text)::uuid from notification_endpoints), now() + interval '1 day' from generate_series(1, 5) n`,

@@ -62,7 +62,7 @@ export class NegativePeriod {
   @ApiProperty({ description: 'the meter key' }) meter!: string;
   @ApiProperty() periodStart!: string;
   @ApiProperty() periodEnd!: string;
-  @ApiProperty({ nullable: true, description: 'the Stripe invoice of the period, once known' }) stripeInvoiceId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the Stripe invoice of the period, once known' }) stripeInvoiceId!: string | null;
   @ApiProperty({ description: "what Stripe's meter holds for the period (below 0), as a decimal string" }) netUnits!: string;
 }
 

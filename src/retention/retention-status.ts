@@ -19,14 +19,14 @@ interface RetentionStatusRow {
 
 export class RetentionStatus {
   @ApiProperty({ description: 'USAGE_RETENTION_DAYS: reported usage older than this is rolled up into usage_daily' }) retentionDays!: number;
-  @ApiProperty({ nullable: true, description: "the last run's horizon: eligible events before it were rolled up" }) horizon!: string | null;
-  @ApiProperty({ nullable: true, description: 'receipt time of the oldest usage event still stored raw' }) oldestRawEventReceivedAt!: string | null;
-  @ApiProperty({ nullable: true, description: 'when a batch last rolled events up' }) lastRollupAt!: string | null;
-  @ApiProperty({ nullable: true }) lastRunStartedAt!: string | null;
-  @ApiProperty({ nullable: true }) lastRunFinishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: "the last run's horizon: eligible events before it were rolled up" }) horizon!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'receipt time of the oldest usage event still stored raw' }) oldestRawEventReceivedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'when a batch last rolled events up' }) lastRollupAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastRunStartedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastRunFinishedAt!: string | null;
   @ApiProperty({ description: 'events rolled up and deleted by the last run (decimal string)' }) lastRunDeleted!: string;
   @ApiProperty({ description: 'events rolled up and deleted since the table was created (decimal string)' }) deletedTotal!: string;
-  @ApiProperty({ nullable: true }) lastError!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
 }
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);

@@ -15,8 +15,11 @@ interface Operation {
 }
 
 const ERROR_REF = { $ref: 'openapi#/components/schemas/Error' };
-/** The document itself and its UI (DOCS_ENABLED) are not operations of the API. */
-const DOCUMENT_PATHS = /^\/docs(-json|-yaml|\/|$)/;
+/**
+ * Not operations of the API: the document itself and its UI (DOCS_ENABLED), and the operator
+ * console's HTML pages and forms (docs/console.md), which browsers use, not generated clients.
+ */
+const NOT_API_PATHS = /^\/(docs(-json|-yaml|\/|$)|console(\/|$))/;
 
 /** The path of a request URL as the router sees it (a fuzzed URL may not parse: its raw path then). */
 function pathOf(url: string): string {
@@ -66,7 +69,7 @@ export function contractChecker(document: OpenAPIObject): ContractCheck {
 
   return (method, url, answer) => {
     const path = pathOf(url);
-    if (DOCUMENT_PATHS.test(path)) return [];
+    if (NOT_API_PATHS.test(path)) return [];
     const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
     const where = `${method.toUpperCase()} ${path} → ${answer.status}`;
     const operation = operations.find((candidate) => candidate.method === verb && candidate.pattern.test(path));
