@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlQuery } from '../database/transaction-watermark.js';
-import { unitsByAggregation } from '../metering/billable-units.service.js';
+import { unitsByAggregation, type PeriodUnitsInput } from '../metering/billable-units.service.js';
 
 /**
  * The units each given customer × meter × [period_start, period_end) must be billed: the ledger's
@@ -65,15 +65,6 @@ CROSS JOIN LATERAL (
     AND NOT (l.own AND EXISTS (SELECT 1 FROM late x
                                WHERE x.key = l.key AND l.own_time >= x.window_start AND l.own_time < x.window_end AND l.tx_id >= x.tx_from AND l.tx_id < x.tx_to))
 ) units`;
-
-export interface PeriodUnitsInput {
-  /** The caller's name for the row; the answer carries it back. */
-  key: string;
-  customerId: string;
-  meterId: string;
-  periodStart: Date;
-  periodEnd: Date;
-}
 
 /** What each billing period must be invoiced, as the reporter placed the ledger's units (invoice verification asks). */
 @Injectable()
