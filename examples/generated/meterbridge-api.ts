@@ -1428,7 +1428,7 @@ export interface components {
             periodStart: string;
             periodEnd: string;
             /** @description the Stripe invoice of the period, once known */
-            stripeInvoiceId: Record<string, never> | null;
+            stripeInvoiceId: string | null;
             /** @description what Stripe's meter holds for the period (below 0), as a decimal string */
             netUnits: string;
         };
@@ -1441,19 +1441,30 @@ export interface components {
         RetentionStatus: {
             /** @description USAGE_RETENTION_DAYS: reported usage older than this is rolled up into usage_daily */
             retentionDays: number;
-            /** @description the last run's horizon: eligible events before it were rolled up */
-            horizon: Record<string, never> | null;
-            /** @description receipt time of the oldest usage event still stored raw */
-            oldestRawEventReceivedAt: Record<string, never> | null;
-            /** @description when a batch last rolled events up */
-            lastRollupAt: Record<string, never> | null;
-            lastRunStartedAt: Record<string, never> | null;
-            lastRunFinishedAt: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @description the last run's horizon: eligible events before it were rolled up
+             */
+            horizon: string | null;
+            /**
+             * Format: date-time
+             * @description receipt time of the oldest usage event still stored raw
+             */
+            oldestRawEventReceivedAt: string | null;
+            /**
+             * Format: date-time
+             * @description when a batch last rolled events up
+             */
+            lastRollupAt: string | null;
+            /** Format: date-time */
+            lastRunStartedAt: string | null;
+            /** Format: date-time */
+            lastRunFinishedAt: string | null;
             /** @description events rolled up and deleted by the last run (decimal string) */
             lastRunDeleted: string;
             /** @description events rolled up and deleted since the table was created (decimal string) */
             deletedTotal: string;
-            lastError: Record<string, never> | null;
+            lastError: string | null;
         };
         ReportingStatusResponse: {
             /**
