@@ -39,3 +39,14 @@ export async function insertBenchCustomersAndMeter(client: pg.Client, count: num
   );
   return { customerIds: customers.rows.map((row) => row.id), meterId: meter.rows[0]!.id };
 }
+
+/** `count` usage alerts on `meterId`: alert n watches customer n (mod the customers), later rounds with higher thresholds. */
+export async function insertBenchUsageAlerts(client: pg.Client, meterId: string, count: number, customers: number): Promise<void> {
+  await client.query(
+    `INSERT INTO usage_alerts (name, meter_id, customer_id, threshold)
+     SELECT 'bench ' || n, $1, c.id, 100 * (1 + (n - 1) / $3::int)
+     FROM generate_series(1, $2::int) n
+     JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers) c ON c.rn = (n - 1) % $3::int + 1`,
+    [meterId, count, customers],
+  );
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { insertBenchCustomersAndMeter, onDatabase } from './bench-database.js';
+import { insertBenchCustomersAndMeter, insertBenchUsageAlerts, onDatabase } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
 import { rawBatchInserts, rawSingleInserts, type BenchFixtures, type PhaseResult } from './ingest-baseline.js';
 import { eventBatch, serviceLoad, singleEvent, startService, type RunningService, type ServiceLoad } from './ingest-service.js';
@@ -30,14 +30,7 @@ const SERVICE_PORT = 38_431;
 async function seed(databaseUrl: string): Promise<BenchFixtures> {
   return onDatabase(databaseUrl, async (client) => {
     const { customerIds, meterId } = await insertBenchCustomersAndMeter(client, CUSTOMERS);
-    // alert n watches customer n (mod CUSTOMERS); later rounds get higher thresholds
-    await client.query(
-      `INSERT INTO usage_alerts (name, meter_id, customer_id, threshold)
-       SELECT 'bench ' || n, $1, c.id, 100 * (1 + (n - 1) / $3::int)
-       FROM generate_series(1, $2::int) n
-       JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers) c ON c.rn = (n - 1) % $3::int + 1`,
-      [meterId, USAGE_ALERTS, CUSTOMERS],
-    );
+    await insertBenchUsageAlerts(client, meterId, USAGE_ALERTS, CUSTOMERS);
     return { customerIds, meterId, meterKey: 'api_calls' };
   });
 }
