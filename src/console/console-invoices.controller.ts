@@ -32,7 +32,7 @@ export class ConsoleInvoicesController {
   async list(@Req() request: FastifyRequest, @Query() query: ListVerificationsQuery, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    const rows = await this.invoices.listPage({ limit: 100 }, query.state);
+    const rows = await this.invoices.newest(100, query.state);
     sendPage(reply, consolePage({ title: 'Invoices', section: 'invoices', operator, content: invoicesContent(rows.map(InvoiceVerificationResponse.from), query.state) }));
   }
 

@@ -71,13 +71,14 @@ export class ConsoleController {
   async overview(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    const [status, held, drifts, hourly] = await Promise.all([
+    const [status, held, heldCount, drifts, hourly] = await Promise.all([
       this.reporting.status(),
-      this.invoices.listPage({ limit: 100 }, 'held'),
+      this.invoices.newest(100, 'held'),
+      this.invoices.countHeld(),
       this.reconciliation.latestDriftCount(),
       this.reporting.hourlyRuns(24),
     ]);
-    const content = overviewContent({ status, held: held.map(InvoiceVerificationResponse.from), drifts, hourly });
+    const content = overviewContent({ status, held: held.map(InvoiceVerificationResponse.from), heldCount, drifts, hourly });
     sendPage(reply, consolePage({ title: 'Overview', section: 'overview', operator, content }));
   }
 }

@@ -32,7 +32,7 @@ export class InvoiceVerificationService {
     private readonly outbox: NotificationOutbox,
     private readonly metrics: MetricsService,
   ) {
-    metrics.watchHeldInvoices(() => verifications.countHeld());
+    metrics.watchHeldInvoices(() => this.countHeld());
   }
 
   /** After the period's flush: one verification per invoice, checked at once (INVOICE_VERIFICATION=off: none). */
@@ -53,6 +53,16 @@ export class InvoiceVerificationService {
   listPage(request: PageRequest, state?: VerificationState): Promise<VerificationRecord[]> {
     if (request.after !== undefined && !/^\d{1,18}$/.test(request.after)) throw invalidCursor();
     return this.verifications.list({ state, after: request.after, limit: request.limit + 1 });
+  }
+
+  /** The newest `count` verifications (in `state` when given): one screenful, for the console. */
+  async newest(count: number, state?: VerificationState): Promise<VerificationRecord[]> {
+    return (await this.listPage({ limit: count }, state)).slice(0, count);
+  }
+
+  /** How many invoices are held now. */
+  countHeld(): Promise<number> {
+    return this.verifications.countHeld();
   }
 
   /**

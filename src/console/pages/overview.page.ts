@@ -7,7 +7,9 @@ import { html, type Html } from '../html.js';
 
 export interface OverviewData {
   status: ReportingStatusResponse;
+  /** The newest held invoices (at most a screenful) and how many are held in all. */
   held: InvoiceVerificationResponse[];
+  heldCount: number;
   drifts: number;
   hourly: Awaited<ReturnType<ReportingService['hourlyRuns']>>;
 }
@@ -21,7 +23,7 @@ function tile(label: string, value: Html | string | number, attention = false): 
   return html`<div class="tile${attention ? ' attention' : ''}"><dt>${label}</dt><dd>${value}</dd></div>`;
 }
 
-export function overviewContent({ status, held, drifts, hourly }: OverviewData): Html {
+export function overviewContent({ status, held, heldCount, drifts, hourly }: OverviewData): Html {
   const { backlog, lastRun, failures, late } = status;
   const age = backlog.oldestPendingAgeSeconds;
   const ageGauge = html`<meter min="0" max="${DEDUPLICATION_WINDOW_SECONDS}" low="${6 * 3600}" high="${18 * 3600}" optimum="0" value="${Math.min(age ?? 0, DEDUPLICATION_WINDOW_SECONDS)}" aria-label="Oldest pending age against the 24 hour line"></meter>`;
@@ -31,7 +33,7 @@ export function overviewContent({ status, held, drifts, hourly }: OverviewData):
 ${tile('Events not yet reported', backlog.events, backlog.events > 0)}
 ${tile('Oldest pending', html`${duration(age)} ${ageGauge} <span class="hint">of 24 h</span>`, (age ?? 0) > 6 * 3600)}
 ${tile('Failed reports', failures.totals.reports, failures.totals.reports > 0)}
-${tile('Held invoices', held.length, held.length > 0)}
+${tile('Held invoices', heldCount, heldCount > 0)}
 ${tile('Reconciliation drifts (latest run)', drifts, drifts > 0)}
 ${tile('Late usage into the current period', late.adjustments.units)}
 ${tile('Late usage kept unbillable', late.unbillable.units)}
