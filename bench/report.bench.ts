@@ -54,6 +54,7 @@ async function startEmulator(): Promise<{ url: string; process: ChildProcess }> 
   return { url: `http://127.0.0.1:${EMULATOR_PORT}`, process: child };
 }
 
+/** The reporter is driven by the bench (ReportingService.run), so no background job runs beside it. */
 function reporterConfig(databaseUrl: string, emulatorUrl: string) {
   return loadAppConfig(
     {
@@ -62,12 +63,10 @@ function reporterConfig(databaseUrl: string, emulatorUrl: string) {
       DATABASE_URL: databaseUrl,
       STRIPE_SECRET_KEY: 'sk_test_meterbridge_bench',
       STRIPE_API_BASE_URL: emulatorUrl,
-      REPORTER_ENABLED: 'false',
-      RECONCILIATION_ENABLED: 'false',
       ...REPORTER_ENVIRONMENT,
     },
     '/nonexistent/.env',
-  );
+  ).withoutBackgroundJobs();
 }
 
 async function startReporter(databaseUrl: string, emulatorUrl: string): Promise<INestApplicationContext> {
