@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AppConfig } from './config/app-config.js';
-import { ConfigModule } from './config/config.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { configModuleFor } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -30,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        configModuleFor(config),
         LoggingModule.forRoot(logger),
         MetricsModule,
         DatabaseModule,

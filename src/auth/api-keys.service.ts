@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { PageRequest } from '../common/http/pagination.js';
 import type { ApiKey } from './api-key.entity.js';
@@ -55,9 +56,9 @@ export class ApiKeysService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly keys: ApiKeysRepository,
-    private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {
-    this.failedAuth = new FailedAuthLimiter(config.auth.failuresPerMinute, config.auth.unknownKeyCacheTtlMs);
+    this.failedAuth = new FailedAuthLimiter(auth.failuresPerMinute, auth.unknownKeyCacheTtlMs);
   }
 
   /** Returns the key itself exactly once: only its hash is stored. */
@@ -112,7 +113,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
         return { outcome: 'unknown' };
       }
       key = toView(stored);
-      if (this.config.auth.keyCacheTtlMs > 0) this.verified.set(digest, { key, expiresAt: Date.now() + this.config.auth.keyCacheTtlMs });
+      if (this.auth.keyCacheTtlMs > 0) this.verified.set(digest, { key, expiresAt: Date.now() + this.auth.keyCacheTtlMs });
     }
     if (key.revokedAt) return { outcome: 'unknown' };
     this.noteUse(key.id);
@@ -124,7 +125,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
    * across replicas booting at once; the key stays until revoked like any other.
    */
   async ensureBootstrapKey(): Promise<void> {
-    const token = this.config.auth.bootstrapAdminKey;
+    const token = this.auth.bootstrapAdminKey;
     const prefix = token && apiKeyPrefixOf(token);
     if (!token || !prefix) return;
     const hash = hashApiKeyToken(token);

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { UnparsedBodyGuard } from '../common/http/unparsed-body.guard.js';
 import { APP_GUARD } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { AppConfig } from '../config/app-config.js';
+import type { ConfigType } from '@nestjs/config';
+import { rateLimitConfig } from '../config/namespaces.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ApiKey } from './api-key.entity.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -26,10 +27,9 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
     ApiKeysService,
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [AppConfig, MetricsService],
-      useFactory: (config: AppConfig, metrics: MetricsService) => {
-        const { redisTimeoutMs, expectedReplicas } = config.rateLimit;
-        const storage = config.redisUrl ? new RedisThrottlerStorage(config.redisUrl, { timeoutMs: redisTimeoutMs, expectedReplicas }) : new MemoryThrottlerStorage();
+      inject: [rateLimitConfig.KEY, MetricsService],
+      useFactory: ({ redisUrl, redisTimeoutMs, expectedReplicas }: ConfigType<typeof rateLimitConfig>, metrics: MetricsService) => {
+        const storage = redisUrl ? new RedisThrottlerStorage(redisUrl, { timeoutMs: redisTimeoutMs, expectedReplicas }) : new MemoryThrottlerStorage();
         metrics.watchRateLimitStore(() => storage.degradation() !== undefined);
         return storage;
       },

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ConfigType } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
-import { AppConfig } from '../config/app-config.js';
+import { rateLimitConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { routeAccess, type RouteAccess } from './route-access.js';
 import { AuthErrors } from './auth.errors.js';
@@ -26,11 +27,15 @@ function bucketOf(access: RouteAccess): Bucket {
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   // every parameter names its token: ThrottlerGuard's own parameter decorators are inherited otherwise
-  constructor(@Inject(AppConfig) config: AppConfig, @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage, @Inject(Reflector) reflector: Reflector) {
+  constructor(
+    @Inject(rateLimitConfig.KEY) rateLimit: ConfigType<typeof rateLimitConfig>,
+    @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
+    @Inject(Reflector) reflector: Reflector,
+  ) {
     const limits: Record<Bucket, number> = {
-      default: config.rateLimit.defaultPerMinute,
-      'usage:write': config.rateLimit.usageWritePerMinute,
-      'usage:read': config.rateLimit.usageReadPerMinute,
+      default: rateLimit.defaultPerMinute,
+      'usage:write': rateLimit.usageWritePerMinute,
+      'usage:read': rateLimit.usageReadPerMinute,
     };
     super({ throttlers: [{ name: 'default', ttl: WINDOW_MS, limit: (context) => limits[bucketOf(routeAccess(reflector, context))] }] }, storage, reflector);
     // the IETF RateLimit header fields, not the X- prefixed ones

@@ -47,6 +47,8 @@ export interface AuthConfig {
 
 /** Requests per minute per API key (or client IP), by the scope a route requires. */
 export interface RateLimitConfig {
+  /** Absent: each process counts on its own. */
+  redisUrl?: string;
   defaultPerMinute: number;
   usageWritePerMinute: number;
   usageReadPerMinute: number;
@@ -143,7 +145,10 @@ function sizeInBytes(size: string): number {
   return Number(amount) * (unit === 'mb' ? 1024 * 1024 : 1024);
 }
 
-/** The typed configuration every other module injects. Built once, from a validated environment. */
+/**
+ * The typed configuration of one application, built once from the validated environment before Nest
+ * boots. Nothing injects it: ConfigModule serves its sections as namespaces (src/config/namespaces.ts).
+ */
 export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
   readonly port: number;
@@ -153,7 +158,6 @@ export class AppConfig {
   readonly httpBodyLimitBytes: number;
   readonly database: DatabaseConfig;
   readonly stripe: StripeConfig;
-  readonly redisUrl?: string;
   readonly usageGroupCommit: UsageGroupCommitConfig;
   readonly http: HttpConfig;
   readonly auth: AuthConfig;
@@ -194,7 +198,6 @@ export class AppConfig {
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
     };
-    this.redisUrl = env.REDIS_URL;
     this.usageGroupCommit = { maxWaitMs: env.USAGE_GROUP_COMMIT_MAX_WAIT_MS, maxEvents: env.USAGE_GROUP_COMMIT_MAX_EVENTS };
     this.http = {
       corsOrigins: env.CORS_ORIGINS?.split(',') ?? [],
@@ -208,6 +211,7 @@ export class AppConfig {
       unknownKeyCacheTtlMs: env.API_KEY_NEGATIVE_CACHE_TTL_MS,
     };
     this.rateLimit = {
+      redisUrl: env.REDIS_URL,
       defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
       usageWritePerMinute: env.RATE_LIMIT_USAGE_WRITE_PER_MINUTE,
       usageReadPerMinute: env.RATE_LIMIT_USAGE_READ_PER_MINUTE,

@@ -1,11 +1,20 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { AppConfig } from './app-config.js';
+import type { DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import type { AppConfig } from './app-config.js';
+import { namespaceFactories } from './namespaces.js';
 
-/** Provides the already-validated AppConfig to every module (validation happens before Nest boots). */
-@Global()
-@Module({})
-export class ConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] };
-  }
+/**
+ * @nestjs/config's ConfigModule for one application, serving the namespaces of src/config/namespaces.ts
+ * from an AppConfig validated before Nest boots. It reads neither process.env nor a .env file and
+ * writes nothing to process.env, so several apps in one process keep their own settings
+ * (docs/architecture.md, Configuration).
+ */
+export function configModuleFor(config: AppConfig): Promise<DynamicModule> {
+  return ConfigModule.forRoot({
+    isGlobal: true,
+    ignoreEnvFile: true,
+    validatePredefined: false,
+    skipProcessEnv: true,
+    load: namespaceFactories(config),
+  });
 }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Logger, Post, Req, Res } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { runtimeConfig } from '../config/namespaces.js';
 import { Public } from '../auth/scopes.decorator.js';
-import { AppConfig } from '../config/app-config.js';
 import { InvoiceVerificationResponse } from '../invoice-verification/invoice-verification.response.js';
 import { InvoiceVerificationService } from '../invoice-verification/invoice-verification.service.js';
 import { ReconciliationService } from '../reporting/reconciliation.service.js';
@@ -22,14 +23,14 @@ export class ConsoleController {
   private readonly logger = new Logger(ConsoleController.name);
 
   constructor(
-    config: AppConfig,
+    @Inject(runtimeConfig.KEY) runtime: ConfigType<typeof runtimeConfig>,
     private readonly gate: ConsoleGate,
     private readonly sessions: ConsoleSessionsService,
     private readonly reporting: ReportingService,
     private readonly reconciliation: ReconciliationService,
     private readonly invoices: InvoiceVerificationService,
   ) {
-    this.secureCookie = config.nodeEnv === 'production';
+    this.secureCookie = runtime.nodeEnv === 'production';
   }
 
   /** Secure in production: the console is then reached over HTTPS only. */

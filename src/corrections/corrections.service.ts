@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { reportingConfig } from '../config/namespaces.js';
 import { toErrorBody } from '../common/errors/error-body.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { AppConfig } from '../config/app-config.js';
 import { customerNotFound } from '../customers/customers.errors.js';
 import type { CorrectionBatchResult, CorrectionResponse } from './correction.dto.js';
 import { parseCorrection, parseCorrectionBatch, type CorrectionInput } from './correction.parser.js';
@@ -68,7 +69,7 @@ interface BatchState {
 export class CorrectionsService {
   constructor(
     private readonly repository: CorrectionsRepository,
-    private readonly config: AppConfig,
+    @Inject(reportingConfig.KEY) private readonly reporting: ConfigType<typeof reportingConfig>,
   ) {}
 
   /** Throws the correction's DomainError (400, 404, 409, 422). */
@@ -119,7 +120,7 @@ export class CorrectionsService {
         customers,
         events,
         stored: await this.repository.byKeys(query, found),
-        billing: await this.repository.billingOf(query, [...events.values()], this.config.reporting.finalizationGraceMinutes),
+        billing: await this.repository.billingOf(query, [...events.values()], this.reporting.finalizationGraceMinutes),
         queued: new Map(),
         outcomes: [],
       };

@@ -1,7 +1,8 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { AppConfig } from '../config/app-config.js';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig } from '../config/namespaces.js';
 import { MigrationService } from './migration.service.js';
 import { ormOptions } from './orm-options.js';
 import { RequestReadsDatabase } from './request-reads.js';
@@ -10,9 +11,9 @@ import { RequestReadsDatabase } from './request-reads.js';
   imports: [
     MikroOrmModule.forRootAsync({
       driver: PostgreSqlDriver,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        ...ormOptions(config.database.url ?? '', config.database.poolMax),
+      inject: [databaseConfig.KEY],
+      useFactory: (database: ConfigType<typeof databaseConfig>) => ({
+        ...ormOptions(database.url ?? '', database.poolMax),
         autoLoadEntities: true,
         // every repository forks its own EntityManager (or runs SQL), so no per-request context
         // middleware is needed on the hot path (it cost ~4% of ingest CPU)
@@ -20,7 +21,7 @@ import { RequestReadsDatabase } from './request-reads.js';
       }),
     }),
   ],
-  providers: [MigrationService, { provide: RequestReadsDatabase, inject: [AppConfig], useFactory: (config: AppConfig) => RequestReadsDatabase.connect(config) }],
+  providers: [MigrationService, { provide: RequestReadsDatabase, inject: [databaseConfig.KEY], useFactory: RequestReadsDatabase.connect }],
   exports: [MigrationService, RequestReadsDatabase],
 })
 export class DatabaseModule implements OnModuleInit {

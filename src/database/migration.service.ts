@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { AppConfig } from '../config/app-config.js';
+import { databaseConfig } from '../config/namespaces.js';
 import { AdvisoryLock, withAdvisoryLock } from './advisory-lock.js';
 
 @Injectable()
@@ -9,7 +10,7 @@ export class MigrationService {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly config: AppConfig,
+    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
   ) {}
 
   /** Applies pending migrations; replicas starting together queue on the lock and find nothing left. */
@@ -25,7 +26,7 @@ export class MigrationService {
   }
 
   private databaseUrl(): string {
-    const url = this.config.database.url;
+    const url = this.database.url;
     if (!url) throw new Error('database url is resolved before the application module is created');
     return url;
   }

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type { AppConfig } from '../config/app-config.js';
+import type { DatabaseConfig } from '../config/app-config.js';
 import { NativeSql } from './native-sql.js';
 import { ormOptions } from './orm-options.js';
 import { PRIMARY_WAL_POSITION_SQL, readAsOf, REPLAYED_UP_TO_SQL } from './read-freshness.js';
@@ -45,8 +45,7 @@ export class RequestReadsDatabase implements OnApplicationShutdown {
     }
   }
 
-  static async connect(config: AppConfig): Promise<RequestReadsDatabase> {
-    const { readUrl, url, readPoolMax, requestStatementTimeoutMs } = config.database;
+  static async connect({ readUrl, url, readPoolMax, requestStatementTimeoutMs }: DatabaseConfig): Promise<RequestReadsDatabase> {
     const orm = await MikroORM.init({
       ...ormOptions(readUrl ?? url ?? '', readPoolMax),
       // raw SQL only: no entity, migration or schema work happens on this pool

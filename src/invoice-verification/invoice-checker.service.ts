@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { invoiceVerificationConfig } from '../config/namespaces.js';
 import type { SqlQuery } from '../database/transaction-watermark.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
@@ -45,7 +46,7 @@ export class InvoiceChecker {
   private readonly logger = new Logger(InvoiceChecker.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(invoiceVerificationConfig.KEY) private readonly verification: ConfigType<typeof invoiceVerificationConfig>,
     private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly placedUnits: PlacedUnitsService,
@@ -70,18 +71,18 @@ export class InvoiceChecker {
     if (lines.every(agrees)) return this.matched(row, invoice, customerId, lines, finalizesAt);
 
     const reason = describeDifferences(lines);
-    const delayMs = Math.min(this.config.invoiceVerification.recheckBaseMs * 2 ** (row.checks - 1), this.config.invoiceVerification.recheckMaxMs);
+    const delayMs = Math.min(this.verification.recheckBaseMs * 2 ** (row.checks - 1), this.verification.recheckMaxMs);
     if (invoice.status === 'draft' && (await this.timeRemains(invoice, row.checks, delayMs))) {
       return this.decide(row, null, { state: 'pending', lines, reason, finalizesAt, nextCheckAt: new Date(Date.now() + delayMs) });
     }
     const finding = { row, customerId, lines, reason, finalizesAt };
-    if (this.config.invoiceVerification.mode === 'hold' && invoice.status === 'draft') return this.hold(finding, invoice);
+    if (this.verification.mode === 'hold' && invoice.status === 'draft') return this.hold(finding, invoice);
     return this.notHeld(finding, invoice);
   }
 
   /** Time for another check: before the last moment to decide (Stripe's time: a test clock's on one) and under the check limit. */
   private async timeRemains(invoice: Stripe.Invoice, checks: number, delayMs: number): Promise<boolean> {
-    const { decideBeforeSeconds, maxChecks } = this.config.invoiceVerification;
+    const { decideBeforeSeconds, maxChecks } = this.verification;
     if (checks >= maxChecks || invoice.automatically_finalizes_at === null || !invoice.auto_advance) return false;
     const now = await stripeNow(this.stripe, invoice);
     return now + delayMs / 1000 + decideBeforeSeconds < invoice.automatically_finalizes_at;

@@ -1,6 +1,7 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig } from '../config/app-config.js';
+import { databaseConfig, invoiceVerificationConfig } from '../config/namespaces.js';
 import { AdvisoryLock, tryWithAdvisoryLock } from '../database/advisory-lock.js';
 import { PeriodicJob } from '../notifications/periodic-job.js';
 import { InvoiceChecker } from './invoice-checker.service.js';
@@ -19,7 +20,8 @@ export class InvoiceVerificationRunner implements OnApplicationBootstrap, Before
   private readonly job: PeriodicJob;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(invoiceVerificationConfig.KEY) private readonly verification: ConfigType<typeof invoiceVerificationConfig>,
+    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
     scheduler: SchedulerRegistry,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly checker: InvoiceChecker,
@@ -28,8 +30,8 @@ export class InvoiceVerificationRunner implements OnApplicationBootstrap, Before
   }
 
   onApplicationBootstrap(): void {
-    const settings = this.config.invoiceVerification;
-    if (settings.runnerEnabled && settings.mode !== 'off') this.job.start(settings.pollMs);
+    const { runnerEnabled, mode, pollMs } = this.verification;
+    if (runnerEnabled && mode !== 'off') this.job.start(pollMs);
   }
 
   beforeApplicationShutdown(): Promise<void> {
@@ -43,13 +45,13 @@ export class InvoiceVerificationRunner implements OnApplicationBootstrap, Before
 
   /** A pass soon, without waiting for it (after invoice.created, so the webhook is answered at once). */
   runSoon(): void {
-    if (this.config.invoiceVerification.runnerEnabled) void this.job.runOnce();
+    if (this.verification.runnerEnabled) void this.job.runOnce();
   }
 
   private async pass(): Promise<number> {
-    const outcome = await tryWithAdvisoryLock(this.config.database.url ?? '', AdvisoryLock.InvoiceVerification, async () => {
+    const outcome = await tryWithAdvisoryLock(this.database.url ?? '', AdvisoryLock.InvoiceVerification, async () => {
       let checked = 0;
-      for (const row of await this.verifications.claimDue(BATCH, this.config.invoiceVerification.leaseSeconds)) {
+      for (const row of await this.verifications.claimDue(BATCH, this.verification.leaseSeconds)) {
         try {
           await this.checker.check(row);
           checked += 1;

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { invoiceVerificationConfig } from '../config/namespaces.js';
 import { invalidCursor, type PageRequest } from '../common/http/pagination.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
@@ -24,7 +25,7 @@ export interface DraftInvoice {
 @Injectable()
 export class InvoiceVerificationService {
   constructor(
-    private readonly config: AppConfig,
+    @Inject(invoiceVerificationConfig.KEY) private readonly verification: ConfigType<typeof invoiceVerificationConfig>,
     private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
     private readonly runner: InvoiceVerificationRunner,
@@ -37,7 +38,7 @@ export class InvoiceVerificationService {
 
   /** After the period's flush: one verification per invoice, checked at once (INVOICE_VERIFICATION=off: none). */
   async schedule(draft: DraftInvoice): Promise<boolean> {
-    if (this.config.invoiceVerification.mode === 'off') return false;
+    if (this.verification.mode === 'off') return false;
     await this.verifications.schedule({ stripeInvoiceId: draft.id, stripeSubscriptionId: draft.subscriptionId, periodStart: draft.periodStart, periodEnd: draft.periodEnd, finalizesAt: draft.finalizesAt });
     this.runner.runSoon();
     return true;
@@ -97,7 +98,7 @@ export class InvoiceVerificationService {
   /** Checks a held (or mismatched) invoice again, now and in this request; a match releases it. */
   async recheck(invoiceId: string): Promise<VerificationRecord> {
     await this.get(invoiceId);
-    const claimed = await this.verifications.claimForRecheck(invoiceId, this.config.invoiceVerification.leaseSeconds);
+    const claimed = await this.verifications.claimForRecheck(invoiceId, this.verification.leaseSeconds);
     // the state that refused the claim (a racing release may have just changed it)
     if (!claimed) throw recheckNotAllowed(invoiceId, (await this.get(invoiceId)).state);
     await this.checker.check(claimed);

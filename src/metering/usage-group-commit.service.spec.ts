@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/app-config';
+import type { DatabaseConfig } from '../config/app-config';
 import type { UsageEventInput } from './usage-event.parser';
 import { UsageGroupCommit } from './usage-group-commit.service';
 import type { UsageOutcome, UsageRecorder } from './usage-recorder.service';
@@ -34,8 +34,7 @@ const event = (idempotencyKey: string): UsageEventInput => ({
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function groupCommit(recorder: ControlledRecorder, maxWaitMs: number, maxEvents = 100, poolMax = 2): UsageGroupCommit {
-  const config = { usageGroupCommit: { maxWaitMs, maxEvents }, database: { poolMax } } as unknown as AppConfig;
-  return new UsageGroupCommit(config, recorder as unknown as UsageRecorder);
+  return new UsageGroupCommit({ maxWaitMs, maxEvents }, { poolMax } as DatabaseConfig, recorder as unknown as UsageRecorder);
 }
 
 describe('UsageGroupCommit', () => {

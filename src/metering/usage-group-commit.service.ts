@@ -1,5 +1,6 @@
-import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig, usageGroupCommitConfig } from '../config/namespaces.js';
 import type { UsageEventInput } from './usage-event.parser.js';
 import { UsageRecorder, type UsageOutcome } from './usage-recorder.service.js';
 
@@ -33,11 +34,12 @@ export class UsageGroupCommit implements BeforeApplicationShutdown {
   private readonly maxConcurrentWrites: number;
 
   constructor(
-    config: AppConfig,
+    @Inject(usageGroupCommitConfig.KEY) groupCommit: ConfigType<typeof usageGroupCommitConfig>,
+    @Inject(databaseConfig.KEY) database: ConfigType<typeof databaseConfig>,
     private readonly recorder: UsageRecorder,
   ) {
-    ({ maxWaitMs: this.maxWaitMs, maxEvents: this.maxEvents } = config.usageGroupCommit);
-    this.maxConcurrentWrites = Math.max(1, Math.floor(config.database.poolMax / 2));
+    ({ maxWaitMs: this.maxWaitMs, maxEvents: this.maxEvents } = groupCommit);
+    this.maxConcurrentWrites = Math.max(1, Math.floor(database.poolMax / 2));
   }
 
   async record(event: UsageEventInput): Promise<UsageOutcome> {

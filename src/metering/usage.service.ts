@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { retentionConfig } from '../config/namespaces.js';
 import { toErrorBody } from '../common/errors/error-body.js';
-import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { retentionHorizon } from '../retention/retention-run.js';
 import type { RecordUsageResponse } from './record-usage.dto.js';
@@ -19,11 +20,11 @@ export class UsageService {
     private readonly groupCommit: UsageGroupCommit,
     private readonly recorder: UsageRecorder,
     private readonly metrics: MetricsService,
-    private readonly config: AppConfig,
+    @Inject(retentionConfig.KEY) private readonly retention: ConfigType<typeof retentionConfig>,
   ) {}
 
   private parse(body: unknown, receivedAt: number) {
-    return parseUsageEvent(body, receivedAt, retentionHorizon(receivedAt, this.config.retention.days).getTime());
+    return parseUsageEvent(body, receivedAt, retentionHorizon(receivedAt, this.retention.days).getTime());
   }
 
   /** Throws the event's DomainError (400, 404, 409, 422) when it is rejected. */

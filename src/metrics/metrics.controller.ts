@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { metricsConfig } from '../config/namespaces.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from './metrics.service.js';
 import { AuthErrors } from '../auth/auth.errors.js';
 
@@ -19,7 +20,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
-    private readonly config: AppConfig,
+    @Inject(metricsConfig.KEY) private readonly metricsAccess: ConfigType<typeof metricsConfig>,
   ) {}
 
   @Get()
@@ -28,7 +29,7 @@ export class MetricsController {
   @ApiOkResponse({ schema: { type: 'string' }, description: 'Prometheus text exposition format 0.0.4' })
   @ApiErrors(AuthErrors.UNAUTHENTICATED)
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: FastifyReply): Promise<void> {
-    const token = this.config.metricsToken;
+    const token = this.metricsAccess.token;
     // digests have one length, so the comparison takes the same time whatever was sent
     if (token && !timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`))) {
       void response.header('WWW-Authenticate', 'Bearer');

@@ -10,7 +10,7 @@ const PRODUCTION = {
   METRICS_TOKEN: 'metrics-token-0123456789',
 };
 
-const policy = (environment: Record<string, string>) => new EndpointUrlPolicy(loadAppConfig(environment, '/nonexistent/.env'));
+const policy = (environment: Record<string, string>) => new EndpointUrlPolicy(loadAppConfig(environment, '/nonexistent/.env').notifications);
 
 const refusal = (target: EndpointUrlPolicy, url: string) =>
   target.check(url).then(

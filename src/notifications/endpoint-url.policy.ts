@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { AppConfig } from '../config/app-config.js';
+import { notificationsConfig } from '../config/namespaces.js';
 import { invalidEndpointUrl } from './notifications.errors.js';
 
 type Family = 'ipv4' | 'ipv6';
@@ -36,9 +37,9 @@ export class EndpointUrlPolicy {
   private readonly refused = new BlockList();
   private readonly allowed = new BlockList();
 
-  constructor(private readonly config: AppConfig) {
+  constructor(@Inject(notificationsConfig.KEY) private readonly notifications: ConfigType<typeof notificationsConfig>) {
     for (const [network, prefix, family] of REFUSED) this.refused.addSubnet(network, prefix, family);
-    for (const cidr of config.notifications.allowedNetworks) {
+    for (const cidr of notifications.allowedNetworks) {
       const [network, prefix] = cidr.split('/') as [string, string];
       this.allowed.addSubnet(network, Number(prefix), familyOf(network));
     }
@@ -52,7 +53,7 @@ export class EndpointUrlPolicy {
     } catch {
       throw invalidEndpointUrl('is not an absolute URL');
     }
-    const schemes = this.config.notifications.requireHttps ? ['https:'] : ['https:', 'http:'];
+    const schemes = this.notifications.requireHttps ? ['https:'] : ['https:', 'http:'];
     if (!schemes.includes(url.protocol)) throw invalidEndpointUrl(`must use ${schemes.map((scheme) => scheme.replace(':', '://')).join(' or ')}`);
     if (url.username || url.password) throw invalidEndpointUrl('must not carry credentials');
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -1,7 +1,8 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import pLimit from 'p-limit';
-import { AppConfig } from '../config/app-config.js';
+import { notificationsConfig } from '../config/namespaces.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EndpointUrlPolicy } from './endpoint-url.policy.js';
 import { NotificationDeliveriesRepository, type ClaimedDelivery } from './notification-deliveries.repository.js';
@@ -42,7 +43,7 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
   private readonly job: PeriodicJob;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(notificationsConfig.KEY) private readonly notifications: ConfigType<typeof notificationsConfig>,
     scheduler: SchedulerRegistry,
     private readonly deliveries: NotificationDeliveriesRepository,
     private readonly endpoints: NotificationEndpointsRepository,
@@ -54,7 +55,7 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.notifications.deliveryEnabled) this.job.start(this.config.notifications.pollMs);
+    if (this.notifications.deliveryEnabled) this.job.start(this.notifications.pollMs);
   }
 
   beforeApplicationShutdown(): Promise<void> {
@@ -63,9 +64,8 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
 
   /** One round: claim what is due and send it; returns how many deliveries were attempted. */
   async deliverDue(): Promise<number> {
-    const settings = this.config.notifications;
-    const claimMs = settings.timeoutMs + 30_000;
-    const claimed = await this.deliveries.claimDue(CLAIM_BATCH, settings.maxInFlightPerEndpoint, claimMs);
+    const claimMs = this.notifications.timeoutMs + 30_000;
+    const claimed = await this.deliveries.claimDue(CLAIM_BATCH, this.notifications.maxInFlightPerEndpoint, claimMs);
     const limit = pLimit(SEND_CONCURRENCY);
     await Promise.all(claimed.map((delivery) => limit(() => this.deliver(delivery))));
     return claimed.length;
@@ -75,7 +75,6 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
     const started = performance.now();
     const result = await this.attempt(delivery);
     const seconds = (performance.now() - started) / 1000;
-    const settings = this.config.notifications;
     if (result.status !== null && result.status >= 200 && result.status < 300) {
       await this.deliveries.markDelivered(delivery.id, delivery.attempts, result.status);
       this.metrics.observeNotificationDelivery(delivery.endpointId, 'sent', seconds);
@@ -90,8 +89,8 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
       this.metrics.observeNotificationDelivery(delivery.endpointId, 'failed', seconds);
       return;
     }
-    const dead = delivery.attempts >= settings.maxAttempts;
-    const retryIn = dead ? null : retryDelayMs(delivery.attempts, settings.retryBaseMs, settings.retryMaxDelayMs);
+    const dead = delivery.attempts >= this.notifications.maxAttempts;
+    const retryIn = dead ? null : retryDelayMs(delivery.attempts, this.notifications.retryBaseMs, this.notifications.retryMaxDelayMs);
     await this.deliveries.markFailed(delivery.id, delivery.attempts, result.status, error, retryIn);
     this.metrics.observeNotificationDelivery(delivery.endpointId, dead ? 'dead' : 'failed', seconds);
   }
@@ -110,7 +109,7 @@ export class NotificationDeliverer implements OnApplicationBootstrap, BeforeAppl
         },
         // a redirect could lead anywhere, past the URL rules: it counts as a failed attempt
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.notifications.timeoutMs),
+        signal: AbortSignal.timeout(this.notifications.timeoutMs),
       });
       await response.body?.cancel();
       return response.ok ? { status: response.status } : { status: response.status, error: `HTTP ${response.status}` };

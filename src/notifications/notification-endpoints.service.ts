@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { AppConfig } from '../config/app-config.js';
+import { notificationsConfig } from '../config/namespaces.js';
 import { EndpointUrlPolicy } from './endpoint-url.policy.js';
 import type { CreateNotificationEndpointDto, UpdateNotificationEndpointDto } from './notification-endpoint.dto.js';
 import { NotificationEndpoint } from './notification-endpoint.entity.js';
@@ -19,7 +20,7 @@ export class NotificationEndpointsService {
   constructor(
     private readonly endpoints: NotificationEndpointsRepository,
     private readonly urlPolicy: EndpointUrlPolicy,
-    private readonly config: AppConfig,
+    @Inject(notificationsConfig.KEY) private readonly notifications: ConfigType<typeof notificationsConfig>,
   ) {}
 
   async create(input: CreateNotificationEndpointDto): Promise<EndpointWithSecret> {
@@ -52,7 +53,7 @@ export class NotificationEndpointsService {
   }
 
   /** A new secret signs from now on; the current one keeps signing beside it for the overlap. */
-  async rotateSecret(id: string, overlapSeconds = this.config.notifications.secretOverlapSeconds): Promise<EndpointWithSecret> {
+  async rotateSecret(id: string, overlapSeconds = this.notifications.secretOverlapSeconds): Promise<EndpointWithSecret> {
     const secret = generateSigningSecret();
     const endpoint = await this.endpoints.update(id, (found) => {
       found.previousSecretCiphertext = overlapSeconds > 0 ? found.secretCiphertext : null;
@@ -77,6 +78,6 @@ export class NotificationEndpointsService {
   }
 
   private get key(): Buffer {
-    return this.config.notifications.secretsKey;
+    return this.notifications.secretsKey;
   }
 }

@@ -1,6 +1,7 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig } from '../config/app-config.js';
+import { notificationsConfig } from '../config/namespaces.js';
 import { AdvisoryLock } from '../database/advisory-lock.js';
 import { NativeSql } from '../database/native-sql.js';
 import { advanceWatermark, lockWatermark, type SqlQuery } from '../database/transaction-watermark.js';
@@ -52,7 +53,7 @@ export class UsageAlertEvaluator implements OnApplicationBootstrap, BeforeApplic
   private readonly job: PeriodicJob;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(notificationsConfig.KEY) private readonly notifications: ConfigType<typeof notificationsConfig>,
     scheduler: SchedulerRegistry,
     private readonly sql: NativeSql,
     private readonly alerts: UsageAlertsRepository,
@@ -65,7 +66,7 @@ export class UsageAlertEvaluator implements OnApplicationBootstrap, BeforeApplic
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.notifications.alertsEnabled) this.job.start(this.config.notifications.alertsEvaluationMs);
+    if (this.notifications.alertsEnabled) this.job.start(this.notifications.alertsEvaluationMs);
   }
 
   beforeApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import pLimit from 'p-limit';
-import { AppConfig } from '../config/app-config.js';
+import { reportingConfig } from '../config/namespaces.js';
 import { StripeGateway, type MeterEventSession, type MeterEventToSend } from '../stripe/stripe-gateway.js';
 import { judgeStripeError, withRetries, type Verdict } from './delivery-policy.js';
 import { meterEventParts } from './meter-event-parts.js';
@@ -44,10 +45,10 @@ export class MeterEventSender {
 
   constructor(
     private readonly stripe: StripeGateway,
-    private readonly config: AppConfig,
+    @Inject(reportingConfig.KEY) private readonly reporting: ConfigType<typeof reportingConfig>,
   ) {
-    this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
-    this.inFlight = pLimit(config.reporting.concurrency);
+    this.limiter = new RateLimiter(reporting.maxRequestsPerSecond);
+    this.inFlight = pLimit(reporting.concurrency);
   }
 
   /** Requests already under way finish; nothing is retried or started after this. */
@@ -59,7 +60,7 @@ export class MeterEventSender {
     const events = reports.flatMap((report) =>
       meterEventParts(report.identifier, report.units).map((part): OutgoingEvent => ({ ...report, reportId: report.id, identifier: part.identifier, value: part.value })),
     );
-    const batches = this.config.reporting.useV2Stream ? chunk(events, STREAM_BATCH_SIZE) : events.map((event) => [event]);
+    const batches = this.reporting.useV2Stream ? chunk(events, STREAM_BATCH_SIZE) : events.map((event) => [event]);
     const verdicts = new Map<string, PartVerdict>();
     await Promise.all(batches.map((batch) => this.inFlight(() => this.deliverBatch(batch, verdicts))));
     const outcome: DeliveryOutcome = { delivered: [], rejected: [], retryLater: [] };
@@ -73,8 +74,8 @@ export class MeterEventSender {
 
   private async deliverBatch(batch: OutgoingEvent[], verdicts: Map<string, PartVerdict>): Promise<void> {
     const verdict = await withRetries(() => this.attempt(batch), {
-      maxAttempts: this.config.reporting.maxAttempts,
-      baseMs: this.config.reporting.retryBaseMs,
+      maxAttempts: this.reporting.maxAttempts,
+      baseMs: this.reporting.retryBaseMs,
       stopping: () => this.stopping,
     });
     if (verdict.kind === 'rejected' && batch.length > 1) {
@@ -100,21 +101,21 @@ export class MeterEventSender {
       async (): Promise<Verdict> => {
         await this.limiter.acquire();
         try {
-          await this.stripe.cancelMeterEvent(eventName, identifier, this.config.reporting.useV2Stream);
+          await this.stripe.cancelMeterEvent(eventName, identifier, this.reporting.useV2Stream);
           return { kind: 'delivered' };
         } catch (error) {
           // the adjustment call uses the secret key, never the stream's session
           return judgeStripeError(error, false);
         }
       },
-      { maxAttempts: this.config.reporting.maxAttempts, baseMs: this.config.reporting.retryBaseMs, stopping: () => this.stopping },
+      { maxAttempts: this.reporting.maxAttempts, baseMs: this.reporting.retryBaseMs, stopping: () => this.stopping },
     );
     return verdict.kind === 'delivered' ? 'cancelled' : verdict.kind === 'rejected' ? 'refused' : 'transient';
   }
 
   private async attempt(batch: OutgoingEvent[]): Promise<Verdict> {
     await this.limiter.acquire();
-    const onStream = this.config.reporting.useV2Stream;
+    const onStream = this.reporting.useV2Stream;
     try {
       if (onStream) await this.stripe.sendMeterEventStream(batch, await this.streamSession());
       else await this.stripe.sendMeterEvent(batch[0]!);

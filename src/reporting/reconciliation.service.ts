@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import pLimit from 'p-limit';
+import { databaseConfig, reconciliationConfig, reportingConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
@@ -43,14 +44,16 @@ export class ReconciliationService {
   private readonly limiter: RateLimiter;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(reportingConfig.KEY) private readonly reporting: ConfigType<typeof reportingConfig>,
+    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
+    @Inject(reconciliationConfig.KEY) private readonly reconciliation: ConfigType<typeof reconciliationConfig>,
     private readonly repository: ReconciliationRepository,
     private readonly localReads: ReconciliationReads,
     private readonly stripe: StripeGateway,
     private readonly outbox: NotificationOutbox,
     metrics: MetricsService,
   ) {
-    this.limiter = new RateLimiter(config.reporting.maxRequestsPerSecond);
+    this.limiter = new RateLimiter(reporting.maxRequestsPerSecond);
     metrics.watchReconciliationDrifts(() => repository.latestDriftCount());
   }
 
@@ -62,13 +65,13 @@ export class ReconciliationService {
   /** Waits for a reconciliation running elsewhere, then runs. */
   run(range: ReconciliationRange): Promise<ReconciliationOutcome> {
     const { from, to } = this.resolveRange(range);
-    return withAdvisoryLock(this.config.database.url ?? '', AdvisoryLock.Reconciliation, () => this.reconcile('api', from, to));
+    return withAdvisoryLock(this.database.url ?? '', AdvisoryLock.Reconciliation, () => this.reconcile('api', from, to));
   }
 
   /** The daily cron: skipped when another replica is reconciling. */
   async runIfIdle(): Promise<ReconciliationOutcome | null> {
     const { from, to } = this.resolveRange({});
-    const outcome = await tryWithAdvisoryLock(this.config.database.url ?? '', AdvisoryLock.Reconciliation, () => this.reconcile('cron', from, to));
+    const outcome = await tryWithAdvisoryLock(this.database.url ?? '', AdvisoryLock.Reconciliation, () => this.reconcile('cron', from, to));
     return outcome.acquired ? outcome.result : null;
   }
 
@@ -78,7 +81,7 @@ export class ReconciliationService {
    */
   private resolveRange(range: ReconciliationRange): { from: Date; to: Date } {
     const today = dayStart(Date.now());
-    const from = dayStart((range.from ?? new Date(today - (this.config.reconciliation.lookbackDays - 1) * DAY_MS)).getTime());
+    const from = dayStart((range.from ?? new Date(today - (this.reconciliation.lookbackDays - 1) * DAY_MS)).getTime());
     const to = range.to ? Math.ceil(range.to.getTime() / DAY_MS) * DAY_MS : today + DAY_MS;
     if (to <= from) throw new DomainError(ReportingErrors.RECONCILIATION_RANGE_INVALID, '`to` must be after `from`');
     if (to - from > 35 * DAY_MS) throw new DomainError(ReportingErrors.RECONCILIATION_RANGE_TOO_LONG, 'A reconciliation covers at most 35 days (what Stripe keeps countable)');
@@ -90,7 +93,7 @@ export class ReconciliationService {
     const totals: PairComparison = { compared: 0, drifts: [], matched: [] };
     try {
       const pairs = await this.localReads.localTotals(from, to);
-      const limit = pLimit(this.config.reporting.concurrency);
+      const limit = pLimit(this.reporting.concurrency);
       const comparisons = await Promise.all(pairs.map((pair) => limit(() => this.comparePair(pair, from, to))));
       for (const comparison of comparisons) {
         totals.compared += comparison.compared;

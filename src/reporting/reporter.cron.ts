@@ -1,7 +1,8 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { AppConfig } from '../config/app-config.js';
+import { reconciliationConfig, reportingConfig } from '../config/namespaces.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { ReportingService } from './reporting.service.js';
 
@@ -15,15 +16,16 @@ export class ReporterCron implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReporterCron.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(reportingConfig.KEY) private readonly reporterSchedule: ConfigType<typeof reportingConfig>,
+    @Inject(reconciliationConfig.KEY) private readonly reconciliationSchedule: ConfigType<typeof reconciliationConfig>,
     private readonly scheduler: SchedulerRegistry,
     private readonly reporting: ReportingService,
     private readonly reconciliation: ReconciliationService,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.reporting.enabled) this.schedule('reporter', this.config.reporting.cron, () => this.reporting.runIfIdle());
-    if (this.config.reconciliation.enabled) this.schedule('reconciliation', this.config.reconciliation.cron, () => this.reconciliation.runIfIdle());
+    if (this.reporterSchedule.enabled) this.schedule('reporter', this.reporterSchedule.cron, () => this.reporting.runIfIdle());
+    if (this.reconciliationSchedule.enabled) this.schedule('reconciliation', this.reconciliationSchedule.cron, () => this.reconciliation.runIfIdle());
   }
 
   private schedule(name: string, expression: string, tick: () => Promise<unknown>): void {

@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig, reportingConfig } from '../config/namespaces.js';
 import type { PeriodFlush } from '../subscriptions/period-flush.port.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -32,7 +33,8 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
   private current: Promise<unknown> | null = null;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(reportingConfig.KEY) private readonly reporting: ConfigType<typeof reportingConfig>,
+    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
     private readonly reports: UsageReportsRepository,
     private readonly runs: ReporterRunsRepository,
     private readonly statusRows: ReportingStatusRepository,
@@ -98,7 +100,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
   }
 
   private get databaseUrl(): string {
-    return this.config.database.url ?? '';
+    return this.database.url ?? '';
   }
 
   private async locked(work: () => Promise<RunRecord>): Promise<RunRecord> {
@@ -145,7 +147,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
    * are in memory. Each page's statuses take three statements at most.
    */
   private async deliverPending(periodIds: string[] | null, counts: RunCounts, later: string[]): Promise<void> {
-    const readAfter = (cursor: string) => this.reports.pendingPage(cursor, this.config.reporting.pageSize, periodIds, later);
+    const readAfter = (cursor: string) => this.reports.pendingPage(cursor, this.reporting.pageSize, periodIds, later);
     let page = await readAfter('0');
     let recording: Promise<void> = Promise.resolve();
     try {

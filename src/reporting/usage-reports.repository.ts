@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { reportingConfig } from '../config/namespaces.js';
 import { NativeSql } from '../database/native-sql.js';
 import { advanceWatermark, lockWatermark, type SqlQuery } from '../database/transaction-watermark.js';
 import { sleep } from './rate-limiter.js';
@@ -179,7 +180,7 @@ LIMIT $2`;
 export class UsageReportsRepository {
   constructor(
     private readonly sql: NativeSql,
-    private readonly config: AppConfig,
+    @Inject(reportingConfig.KEY) private readonly reporting: ConfigType<typeof reportingConfig>,
   ) {}
 
   private query<T>(text: string, values: unknown[]): Promise<T[]> {
@@ -187,7 +188,7 @@ export class UsageReportsRepository {
   }
 
   private get claimParameters(): [string, number] {
-    return [this.config.reporting.window, this.config.reporting.finalizationGraceMinutes];
+    return [this.reporting.window, this.reporting.finalizationGraceMinutes];
   }
 
   /**
@@ -230,7 +231,7 @@ export class UsageReportsRepository {
 
   /** Returns how many stale reports changed. */
   async reclassifyStale(): Promise<number> {
-    return (await this.query(RECLASSIFY_STALE_SQL, [this.config.reporting.finalizationGraceMinutes])).length;
+    return (await this.query(RECLASSIFY_STALE_SQL, [this.reporting.finalizationGraceMinutes])).length;
   }
 
   /** `periodIds` restricts the page to reports billed in those periods (a period flush); `later` are left pending. */

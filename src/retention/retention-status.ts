@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ApiProperty } from '@nestjs/swagger';
 import { Gauge } from 'prom-client';
-import { AppConfig } from '../config/app-config.js';
+import { retentionConfig } from '../config/namespaces.js';
 import { NativeSql } from '../database/native-sql.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RETENTION_STATUS_SQL } from './retention.sql.js';
@@ -38,7 +39,7 @@ export class RetentionStatusReader {
   private readonly oldestRawAge: Gauge;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(retentionConfig.KEY) private readonly retention: ConfigType<typeof retentionConfig>,
     private readonly sql: NativeSql,
     metrics: MetricsService,
   ) {
@@ -51,7 +52,7 @@ export class RetentionStatusReader {
     this.deletedTotal.set(Number(row!.deletedTotal));
     this.oldestRawAge.set(row!.oldestRawEventReceivedAt ? Math.max(0, (Date.now() - new Date(row!.oldestRawEventReceivedAt).getTime()) / 1000) : 0);
     return {
-      retentionDays: this.config.retention.days,
+      retentionDays: this.retention.days,
       horizon: iso(row!.horizon),
       oldestRawEventReceivedAt: iso(row!.oldestRawEventReceivedAt),
       lastRollupAt: iso(row!.lastRollupAt),

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AppConfig } from '../config/app-config.js';
+import type { ConfigType } from '@nestjs/config';
+import { retentionConfig } from '../config/namespaces.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { NativeSql } from '../database/native-sql.js';
 import { RequestReadsDatabase } from '../database/request-reads.js';
@@ -20,8 +21,9 @@ import { UsageDaily } from './usage-daily.entity.js';
     // the state is a request read: on the request-reads pool (DATABASE_READ_URL when set)
     {
       provide: RetentionStatusReader,
-      inject: [AppConfig, RequestReadsDatabase, MetricsService],
-      useFactory: (config: AppConfig, reads: RequestReadsDatabase, metrics: MetricsService) => new RetentionStatusReader(config, reads.sql, metrics),
+      inject: [retentionConfig.KEY, RequestReadsDatabase, MetricsService],
+      useFactory: (retention: ConfigType<typeof retentionConfig>, reads: RequestReadsDatabase, metrics: MetricsService) =>
+        new RetentionStatusReader(retention, reads.sql, metrics),
     },
   ],
   exports: [RetentionService, RetentionStatusReader],

@@ -1,8 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Counter, Gauge } from 'prom-client';
-import { AppConfig } from '../config/app-config.js';
+import { databaseConfig, retentionConfig } from '../config/namespaces.js';
 import { AdvisoryLock, tryWithAdvisoryLock } from '../database/advisory-lock.js';
 import { NativeSql } from '../database/native-sql.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -19,7 +20,8 @@ export class RetentionService implements OnApplicationBootstrap {
   private readonly lastRunFinished: Gauge;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(retentionConfig.KEY) private readonly retention: ConfigType<typeof retentionConfig>,
+    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
     private readonly sql: NativeSql,
     private readonly scheduler: SchedulerRegistry,
     metrics: MetricsService,
@@ -37,9 +39,9 @@ export class RetentionService implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.retention.enabled) return;
+    if (!this.retention.enabled) return;
     const job = CronJob.from({
-      cronTime: this.config.retention.cron,
+      cronTime: this.retention.cron,
       timeZone: 'UTC',
       waitForCompletion: true,
       onTick: () => this.runIfIdle().then(
@@ -54,8 +56,8 @@ export class RetentionService implements OnApplicationBootstrap {
 
   /** Runs retention unless another replica is running it (then null). */
   async runIfIdle(now = Date.now()): Promise<RetentionRunResult | null> {
-    const outcome = await tryWithAdvisoryLock(this.config.database.url ?? '', AdvisoryLock.Retention, async () => {
-      const result = await runRetention((text, values) => this.sql.query(text, values), this.config.retention.days, this.config.retention.batchSize, now);
+    const outcome = await tryWithAdvisoryLock(this.database.url ?? '', AdvisoryLock.Retention, async () => {
+      const result = await runRetention((text, values) => this.sql.query(text, values), this.retention.days, this.retention.batchSize, now);
       this.deletedEvents.inc(result.deleted);
       this.lastRunFinished.setToCurrentTime();
       if (result.deleted > 0) this.logger.log(`retention rolled up and deleted ${result.deleted} events older than ${result.horizon.toISOString()}`);

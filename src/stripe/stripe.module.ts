@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Stripe from 'stripe';
-import { AppConfig } from '../config/app-config.js';
+import type { ConfigType } from '@nestjs/config';
+import { runtimeConfig, stripeConfig } from '../config/namespaces.js';
 import { STRIPE_CLIENT } from './stripe-client.token.js';
 import { STRIPE_EMULATOR } from './stripe.constants.js';
 import { StripeGateway } from './stripe-gateway.js';
@@ -29,17 +30,17 @@ export function createStripeClient(settings: StripeClientSettings): Stripe {
   });
 }
 
-async function inProcessEmulator(config: AppConfig): Promise<InProcessStripeEmulator | null> {
-  if (config.stripe.secretKey) return null;
-  const emulator = await startInProcessStripeEmulator(config.nodeEnv);
+async function inProcessEmulator(stripe: ConfigType<typeof stripeConfig>, runtime: ConfigType<typeof runtimeConfig>): Promise<InProcessStripeEmulator | null> {
+  if (stripe.secretKey) return null;
+  const emulator = await startInProcessStripeEmulator(runtime.nodeEnv);
   new Logger('Stripe').warn(
     `STRIPE_SECRET_KEY is not set: Stripe calls go to the in-process Stripe EMULATOR at ${emulator.url}. Usage is NOT billed and nothing reaches Stripe.`,
   );
   return emulator;
 }
 
-function stripeClient(config: AppConfig, emulator: InProcessStripeEmulator | null): Stripe {
-  const { secretKey, apiBaseUrl, maxNetworkRetries, timeoutMs } = config.stripe;
+function stripeClient(stripe: ConfigType<typeof stripeConfig>, emulator: InProcessStripeEmulator | null): Stripe {
+  const { secretKey, apiBaseUrl, maxNetworkRetries, timeoutMs } = stripe;
   if (emulator) return createStripeClient({ secretKey: IN_PROCESS_EMULATOR_KEY, apiBaseUrl: emulator.url, maxNetworkRetries, timeoutMs });
   if (!secretKey) throw new Error('Stripe client: no STRIPE_SECRET_KEY and no in-process emulator');
   return createStripeClient({ secretKey, apiBaseUrl, maxNetworkRetries, timeoutMs });
@@ -53,8 +54,8 @@ function stripeClient(config: AppConfig, emulator: InProcessStripeEmulator | nul
 @Global()
 @Module({
   providers: [
-    { provide: STRIPE_EMULATOR, inject: [AppConfig], useFactory: inProcessEmulator },
-    { provide: STRIPE_CLIENT, inject: [AppConfig, STRIPE_EMULATOR], useFactory: stripeClient },
+    { provide: STRIPE_EMULATOR, inject: [stripeConfig.KEY, runtimeConfig.KEY], useFactory: inProcessEmulator },
+    { provide: STRIPE_CLIENT, inject: [stripeConfig.KEY, STRIPE_EMULATOR], useFactory: stripeClient },
     StripeGateway,
   ],
   exports: [StripeGateway, STRIPE_EMULATOR],

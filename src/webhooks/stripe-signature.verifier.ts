@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { stripeConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isStorableJson, isStorableText } from '../common/http/storable-text.js';
-import { AppConfig } from '../config/app-config.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { WebhooksErrors } from './webhooks.errors.js';
 
@@ -24,12 +25,12 @@ const malformed = (message: string) => new DomainError(WebhooksErrors.WEBHOOK_EV
 @Injectable()
 export class StripeSignatureVerifier {
   constructor(
-    private readonly config: AppConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: ConfigType<typeof stripeConfig>,
     private readonly stripe: StripeGateway,
   ) {}
 
   verify(rawBody: Buffer | undefined, signature: string | undefined): VerifiedEvent {
-    const secrets = this.config.stripe.webhookSecrets;
+    const secrets = this.stripeSettings.webhookSecrets;
     if (secrets.length === 0) throw new DomainError(WebhooksErrors.WEBHOOKS_NOT_CONFIGURED, 'No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)');
     if (!signature) throw new DomainError(WebhooksErrors.WEBHOOK_SIGNATURE_MISSING, 'The Stripe-Signature header is missing');
     if (!rawBody?.length) throw new DomainError(WebhooksErrors.WEBHOOK_BODY_MISSING, 'The webhook body is empty or not JSON');

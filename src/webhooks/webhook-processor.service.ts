@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import type { ConfigType } from '@nestjs/config';
+import { webhooksConfig } from '../config/namespaces.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { WEBHOOK_HANDLERS, type WebhookHandler } from './webhook-handler.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
@@ -19,7 +20,7 @@ export class WebhookProcessor {
 
   constructor(
     private readonly events: WebhookEventsRepository,
-    private readonly config: AppConfig,
+    @Inject(webhooksConfig.KEY) private readonly webhooks: ConfigType<typeof webhooksConfig>,
     private readonly metrics: MetricsService,
     @Inject(WEBHOOK_HANDLERS) handlers: WebhookHandler[],
   ) {
@@ -36,7 +37,7 @@ export class WebhookProcessor {
       this.metrics.countWebhookEvent(this.typeLabel(event.type), outcome);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const retryAt = event.attempts < this.config.webhooks.maxAttempts ? this.backoff(event.attempts) : null;
+      const retryAt = event.attempts < this.webhooks.maxAttempts ? this.backoff(event.attempts) : null;
       await this.events.fail(id, message, retryAt);
       this.metrics.countWebhookEvent(this.typeLabel(event.type), retryAt ? 'failed' : 'dead');
       this.logger.warn({ eventId: id, type: event.type, attempts: event.attempts, retryAt }, `webhook event processing failed: ${message}`);
@@ -56,7 +57,7 @@ export class WebhookProcessor {
   }
 
   private backoff(attempts: number): Date {
-    const base = this.config.webhooks.retryBaseSeconds;
+    const base = this.webhooks.retryBaseSeconds;
     const seconds = Math.min(MAX_BACKOFF_SECONDS, base * 2 ** (attempts - 1));
     return new Date(Date.now() + seconds * 1000);
   }

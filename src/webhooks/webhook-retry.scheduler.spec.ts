@@ -1,5 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AppConfig } from '../config/app-config';
+import type { WebhookConfig } from '../config/app-config';
 import type { WebhookProcessor } from './webhook-processor.service';
 import { WebhookRetryScheduler } from './webhook-retry.scheduler';
 
@@ -14,7 +14,7 @@ describe('WebhookRetryScheduler', () => {
       },
     } as unknown as WebhookProcessor;
     const registry = new SchedulerRegistry();
-    const scheduler = new WebhookRetryScheduler({ webhooks: { retryEnabled: true, retrySweepSeconds: 3600 } } as AppConfig, registry, processor);
+    const scheduler = new WebhookRetryScheduler({ retryEnabled: true, retrySweepSeconds: 3600 } as WebhookConfig, registry, processor);
     scheduler.onApplicationBootstrap();
     void scheduler.sweep();
     void scheduler.sweep();

@@ -1,6 +1,7 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig } from '../config/app-config.js';
+import { webhooksConfig } from '../config/namespaces.js';
 import { WebhookProcessor } from './webhook-processor.service.js';
 
 const INTERVAL = 'webhook-retry';
@@ -12,14 +13,14 @@ export class WebhookRetryScheduler implements OnApplicationBootstrap, BeforeAppl
   private sweeping: Promise<void> | undefined;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(webhooksConfig.KEY) private readonly webhooks: ConfigType<typeof webhooksConfig>,
     private readonly scheduler: SchedulerRegistry,
     private readonly processor: WebhookProcessor,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.webhooks.retryEnabled) return;
-    this.scheduler.addInterval(INTERVAL, setInterval(() => void this.sweep(), this.config.webhooks.retrySweepSeconds * 1000));
+    if (!this.webhooks.retryEnabled) return;
+    this.scheduler.addInterval(INTERVAL, setInterval(() => void this.sweep(), this.webhooks.retrySweepSeconds * 1000));
   }
 
   /**
