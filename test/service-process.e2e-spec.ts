@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { insertCustomerRow, insertMeterRow, type CustomerRow } from './support/billing-rows';
 import { freePort } from './support/free-port';
-import { buildService, runCli, startService, type ServiceBuild } from './support/service-process';
+import { buildService, runCli, runServiceToExit, startService, type ServiceBuild } from './support/service-process';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -210,5 +210,22 @@ describe('npm run cli -- keys:* (e2e, built CLI)', () => {
     expect(badScope.code).not.toBe(0);
     expect(badScope.stderr).toContain('scopes are a comma-separated list of admin, usage:write, usage:read');
     expect(await fixture.sql("select 1 from api_keys where name = 'x'")).toEqual([]);
+  });
+});
+
+describe('an invalid configuration (e2e, built service and CLI)', () => {
+  const SECRET_KEY = 'sk_live_not-a-key with spaces';
+  const BAD = { PORT: 'eighty', REDIS_URL: 'not a url', METRICS_TOKEN: 'short secret', STRIPE_SECRET_KEY: SECRET_KEY };
+
+  it.each([
+    ['the service', () => runServiceToExit(build, BAD)],
+    ['the CLI', () => runCli(build, ['keys:list'], BAD)],
+  ])('stops %s with exit code 1 and one line per bad variable, never its value', async (_what, run) => {
+    const { code, stdout, stderr } = await run();
+    expect(code).toBe(1);
+    const [heading, ...problems] = stderr.trimEnd().split('\n');
+    expect(heading).toBe('Invalid configuration:');
+    expect(problems.map((line) => /^ {2}- ([A-Z_]+): /.exec(line)?.[1]).sort()).toEqual(['METRICS_TOKEN', 'PORT', 'REDIS_URL', 'STRIPE_SECRET_KEY']);
+    for (const value of Object.values(BAD)) expect(`${stdout}${stderr}`).not.toContain(value);
   });
 });

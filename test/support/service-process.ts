@@ -84,8 +84,17 @@ export interface CliResult {
 
 /** `npm run cli -- <args>` without the build step: the compiled CLI of `build`. */
 export function runCli(build: ServiceBuild, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runToExit(build, 'src/cli/cli.main.js', args, env);
+}
+
+/** `node dist/src/main.js` run until it exits by itself: for starts that must fail. */
+export function runServiceToExit(build: ServiceBuild, env: Record<string, string>): Promise<CliResult> {
+  return runToExit(build, 'src/main.js', [], env);
+}
+
+function runToExit(build: ServiceBuild, script: string, args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(build.dir, 'src/cli/cli.main.js'), ...args], { cwd: build.dir, env: childEnv(env) });
+    const child = spawn(process.execPath, [join(build.dir, script), ...args], { cwd: build.dir, env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
