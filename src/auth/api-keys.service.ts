@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { authConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { PageRequest } from '../common/http/pagination.js';
+import { authConfig } from '../config/namespaces.js';
 import type { ApiKey } from './api-key.entity.js';
 import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-token.js';
 import { ApiKeysRepository } from './api-keys.repository.js';

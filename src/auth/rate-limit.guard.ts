@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerStorage } from '@nestjs/throttler';
 import type { ConfigType } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
-import { rateLimitConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { rateLimitConfig } from '../config/namespaces.js';
 import { routeAccess, type RouteAccess } from './route-access.js';
 import { AuthErrors } from './auth.errors.js';
 

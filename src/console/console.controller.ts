@@ -2,8 +2,8 @@ import { Body, Controller, Get, Inject, Logger, Post, Req, Res } from '@nestjs/c
 import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { runtimeConfig } from '../config/namespaces.js';
 import { Public } from '../auth/scopes.decorator.js';
+import { runtimeConfig } from '../config/namespaces.js';
 import { InvoiceVerificationResponse } from '../invoice-verification/invoice-verification.response.js';
 import { InvoiceVerificationService } from '../invoice-verification/invoice-verification.service.js';
 import { ReconciliationService } from '../reporting/reconciliation.service.js';

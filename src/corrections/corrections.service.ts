@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { reportingConfig } from '../config/namespaces.js';
 import { toErrorBody } from '../common/errors/error-body.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { reportingConfig } from '../config/namespaces.js';
 import { customerNotFound } from '../customers/customers.errors.js';
 import type { CorrectionBatchResult, CorrectionResponse } from './correction.dto.js';
 import { parseCorrection, parseCorrectionBatch, type CorrectionInput } from './correction.parser.js';

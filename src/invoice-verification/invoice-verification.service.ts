@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { invoiceVerificationConfig } from '../config/namespaces.js';
 import { invalidCursor, type PageRequest } from '../common/http/pagination.js';
+import { invoiceVerificationConfig } from '../config/namespaces.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { retentionConfig } from '../config/namespaces.js';
 import { toErrorBody } from '../common/errors/error-body.js';
+import { retentionConfig } from '../config/namespaces.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { retentionHorizon } from '../retention/retention-run.js';
 import type { RecordUsageResponse } from './record-usage.dto.js';

@@ -2,12 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { metricsConfig } from '../config/namespaces.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { metricsConfig } from '../config/namespaces.js';
 import { MetricsService } from './metrics.service.js';
 import { AuthErrors } from '../auth/auth.errors.js';
 

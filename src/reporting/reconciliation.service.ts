@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import pLimit from 'p-limit';
-import { databaseConfig, reconciliationConfig, reportingConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { databaseConfig, reconciliationConfig, reportingConfig } from '../config/namespaces.js';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';

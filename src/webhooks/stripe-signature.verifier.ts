@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { stripeConfig } from '../config/namespaces.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isStorableJson, isStorableText } from '../common/http/storable-text.js';
+import { stripeConfig } from '../config/namespaces.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import { WebhooksErrors } from './webhooks.errors.js';
 
