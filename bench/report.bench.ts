@@ -23,11 +23,12 @@ import { CUSTOMERS, DAYS, METERS, seedCatalogue, seedUsage } from './report-seed
  * on a time-boxed subset, extrapolated. The emulator runs in its own process: it keeps every
  * meter event in memory (about two million here), which is Stripe's memory, not the reporter's;
  * RSS is sampled in the reporter's process only, which the seeding never ran in (it runs in a
- * child process). That process runs as the production image runs the service: without
- * --enable-source-maps (which keeps every loaded module's source map, about 60 MiB here) and with
- * a 256 MB V8 heap limit (the npm script), as in a container with the deployment's memory limit:
- * without one, V8 on a large machine defers collection and RSS measures garbage (280–430 MB from
- * run to run here) while the heap in use stays near 100 MB. A reporter that held the backlog would fail under the limit.
+ * child process). That process runs with the production image's V8 settings (Dockerfile: no
+ * --enable-source-maps, a 2 MB semi-space; on Node 24 the default young generation alone holds
+ * about 50 MiB more) and a 256 MB V8 heap limit (the npm script), as in a container with the
+ * deployment's memory limit: without one, V8 on a large machine defers collection and RSS
+ * measures garbage (280–430 MB from run to run here) while the heap in use stays near 100 MB. A
+ * reporter that held the backlog would fail under the limit.
  * BENCH_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
  * BENCH_EVENTS the event count.
  */
