@@ -76,6 +76,25 @@ describeWithReplica('reads on a streaming replica (e2e)', () => {
     expect((await ingested()).asOf).toBeGreaterThan(paused);
   });
 
+  it('lists on the replica: while it lags a new meter is missing from the list and asOf says so, and the list catches up after', async () => {
+    const meterKeys = async () => {
+      const body = (await testApp.http.get('/v1/meters').expect(200)).body;
+      return { asOf: Date.parse(body.asOf), keys: (body.data as Array<{ key: string }>).map((meter) => meter.key) };
+    };
+    await replica.query('SELECT pg_wal_replay_pause()');
+    await eventually(async () => expect((await replica.query('SELECT pg_get_wal_replay_pause_state() AS state')).rows[0].state).toBe('paused'));
+    const paused = Date.now();
+    await insertMeterRow(testApp, { key: 'while_paused' });
+
+    const lagging = await meterKeys();
+    expect(lagging.keys).toEqual(['api_calls']);
+    expect(lagging.asOf).toBeLessThanOrEqual(paused);
+
+    await replica.query('SELECT pg_wal_replay_resume()');
+    await eventually(async () => expect((await meterKeys()).keys).toEqual(['api_calls', 'while_paused']));
+    expect((await meterKeys()).asOf).toBeGreaterThan(paused);
+  });
+
   it('reconciliation reads the replica only once it has replayed what the primary had when the run began', async () => {
     const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
     await replica.query('SELECT pg_wal_replay_pause()');

@@ -720,6 +720,11 @@ export interface components {
             data: components["schemas"]["ApiKeyResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         CreateCustomerDto: {
             /**
@@ -760,6 +765,11 @@ export interface components {
             data: components["schemas"]["CustomerResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         CreateSubscriptionDto: {
             /** @description meter keys to bill; default: every active meter */
@@ -836,6 +846,11 @@ export interface components {
             data: components["schemas"]["MeterResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         RecordUsageDto: {
             /**
@@ -964,6 +979,11 @@ export interface components {
             data: components["schemas"]["NotificationEndpointResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         UpdateNotificationEndpointDto: {
             /** @description the notification types this endpoint receives */
@@ -1100,6 +1120,11 @@ export interface components {
             data: components["schemas"]["NotificationDeliveryResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         CreateUsageAlertDto: {
             /**
@@ -1136,6 +1161,11 @@ export interface components {
             data: components["schemas"]["UsageAlertResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         RecordCorrectionDto: {
             /**
@@ -1624,6 +1654,11 @@ export interface components {
             data: components["schemas"]["InvoiceVerificationResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         ReleaseInvoiceRequest: {
             /** @description why the invoice may finalize; sent in the invoice.released notification */
@@ -1651,6 +1686,11 @@ export interface components {
             data: components["schemas"]["WebhookEventResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         RetriedWebhookEventResponse: {
             id: string;

@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import type { PageRequest } from '../common/http/pagination.js';
+import type { PageRead, PageRequest } from '../common/http/pagination.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import type { ApiKey } from './api-key.entity.js';
 import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-token.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
+import { API_KEY_READS, ApiKeysRepository } from './api-keys.repository.js';
 import { FailedAuthLimiter } from './failed-auth.limiter.js';
 import type { ApiScope } from './scopes.decorator.js';
 import { AuthErrors } from './auth.errors.js';
@@ -55,6 +56,8 @@ export class ApiKeysService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly keys: ApiKeysRepository,
+    @Inject(API_KEY_READS) private readonly keyReads: ApiKeysRepository,
+    private readonly reads: RequestReadsDatabase,
     private readonly config: AppConfig,
   ) {
     this.failedAuth = new FailedAuthLimiter(config.auth.failuresPerMinute, config.auth.unknownKeyCacheTtlMs);
@@ -75,9 +78,9 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return (await this.keys.list()).map(toView);
   }
 
-  /** One page in prefix order, read one row past the page so the caller knows whether another follows. */
-  async listPage(request: PageRequest): Promise<ApiKeyView[]> {
-    return (await this.keys.listPage(request.after, request.limit + 1)).map(toView);
+  /** One page in prefix order, read one row past the page so the caller knows whether another follows, on the request-reads pool: it may lag by its `asOf` (docs/read-routing.md). */
+  listPage(request: PageRequest): Promise<PageRead<ApiKeyView>> {
+    return this.reads.readPage(async () => (await this.keyReads.listPage(request.after, request.limit + 1)).map(toView));
   }
 
   /** By prefix (`mb_…`), the whole key (its prefix is used) or id; undefined when no key matches. */

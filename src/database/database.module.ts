@@ -20,7 +20,14 @@ import { RequestReadsDatabase } from './request-reads.js';
       }),
     }),
   ],
-  providers: [MigrationService, { provide: RequestReadsDatabase, inject: [AppConfig], useFactory: (config: AppConfig) => RequestReadsDatabase.connect(config) }],
+  providers: [
+    MigrationService,
+    {
+      provide: RequestReadsDatabase,
+      inject: [AppConfig, MikroORM],
+      useFactory: (config: AppConfig, primary: MikroORM) => RequestReadsDatabase.connect(config, [...primary.getMetadata().getAll().values()].map((entity) => entity.class)),
+    },
+  ],
   exports: [MigrationService, RequestReadsDatabase],
 })
 export class DatabaseModule implements OnModuleInit {

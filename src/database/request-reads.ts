@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import type { PageRead } from '../common/http/pagination.js';
 import type { AppConfig } from '../config/app-config.js';
 import { NativeSql } from './native-sql.js';
 import { ormOptions } from './orm-options.js';
@@ -29,6 +30,12 @@ export class RequestReadsDatabase implements OnApplicationShutdown {
     return readAsOf((text, values) => this.sql.query(text, values));
   }
 
+  /** A page's rows read by `read` (on this pool) with the `asOf` taken before it: lists say how fresh they are as totals do. */
+  async readPage<Row>(read: () => Promise<Row[]>): Promise<PageRead<Row>> {
+    const asOf = await this.asOf();
+    return { rows: await read(), asOf };
+  }
+
   /**
    * Waits (polling, at most `timeoutMs`) until this pool's database has replayed everything the
    * primary (`primary`) had written when called, so the read that follows sees every commit made
@@ -45,13 +52,17 @@ export class RequestReadsDatabase implements OnApplicationShutdown {
     }
   }
 
-  static async connect(config: AppConfig): Promise<RequestReadsDatabase> {
+  /**
+   * `entities` are the primary's: the list reads of repositories built on this pool's
+   * EntityManager (docs/read-routing.md) load the same entity classes.
+   */
+  static async connect(config: AppConfig, entities: NonNullable<Options['entities']>): Promise<RequestReadsDatabase> {
     const { readUrl, url, readPoolMax, requestStatementTimeoutMs } = config.database;
     const orm = await MikroORM.init({
       ...ormOptions(readUrl ?? url ?? '', readPoolMax),
-      // raw SQL only: no entity, migration or schema work happens on this pool
+      // reads only: no migration or schema work happens on this pool
       extensions: [],
-      entities: [],
+      entities,
       driverOptions: { statement_timeout: requestStatementTimeoutMs, connectionTimeoutMillis: requestStatementTimeoutMs },
     });
     await orm.connect();

@@ -38,8 +38,7 @@ export class NotificationEndpointsController {
   @ApiOkResponse({ type: NotificationEndpointPage })
   async list(@Query() query: PageQuery): Promise<Page<NotificationEndpointResponse>> {
     const request = pageRequest(query);
-    const rows = await this.endpoints.list(afterUuid(request), request.limit + 1);
-    return toPage(rows, request, (endpoint) => endpoint.id, NotificationEndpointResponse.from);
+    return toPage(await this.endpoints.list(afterUuid(request), request.limit + 1), request, (endpoint) => endpoint.id, NotificationEndpointResponse.from);
   }
 
   @Patch(':id')

@@ -79,8 +79,8 @@ export class NotificationsController {
   async list(@Query() query: ListNotificationsQuery): Promise<Page<NotificationDeliveryResponse>> {
     const request = pageRequest(query);
     const before = sortKeyOfForm(request.after, /^\d{1,18}$/);
-    const entries = await this.notifications.log({ endpointId: query.endpoint, state: query.state, before, limit: request.limit + 1 });
-    return toPage(entries, request, (entry) => entry.id, NotificationDeliveryResponse.from);
+    const read = await this.notifications.log({ endpointId: query.endpoint, state: query.state, before, limit: request.limit + 1 });
+    return toPage(read, request, (entry) => entry.id, NotificationDeliveryResponse.from);
   }
 
   @Post(':id/redeliver')

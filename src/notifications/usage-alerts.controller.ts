@@ -30,8 +30,7 @@ export class UsageAlertsController {
   @ApiOkResponse({ type: UsageAlertPage })
   async list(@Query() query: PageQuery): Promise<Page<UsageAlertResponse>> {
     const request = pageRequest(query);
-    const rows = await this.alerts.list(afterUuid(request), request.limit + 1);
-    return toPage(rows, request, (alert) => alert.id, (alert) => alert);
+    return toPage(await this.alerts.list(afterUuid(request), request.limit + 1), request, (alert) => alert.id, (alert) => alert);
   }
 
   @Delete(':id')
