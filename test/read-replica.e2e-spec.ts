@@ -7,17 +7,21 @@ import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * Read routing against a real streaming replica (docs/read-routing.md). Needs the replica of
- * `scripts/read-replica.sh start` (port REPLICA_PORT, 5433); without it this file is skipped.
+ * Read routing against a real streaming replica (docs/read-routing.md): the replica of
+ * `scripts/read-replica.sh start`. TEST_READ_REPLICA_URL names it (CI sets it: the file then runs,
+ * and fails if the replica is down); without it the file looks on 127.0.0.1:5433 and is skipped
+ * when nothing answers there.
  */
-const REPLICA_PORT = process.env.REPLICA_PORT ?? '5433';
-const replicaUp = spawnSync('/usr/lib/postgresql/15/bin/pg_isready', ['-q', '-h', '127.0.0.1', '-p', REPLICA_PORT]).status === 0;
+const configuredReplica = process.env.TEST_READ_REPLICA_URL;
+const replicaAddress = new URL(configuredReplica ?? 'postgres://postgres@127.0.0.1:5433');
+const replicaUp = configuredReplica !== undefined || spawnSync('/usr/lib/postgresql/15/bin/pg_isready', ['-q', '-h', replicaAddress.hostname, '-p', replicaAddress.port]).status === 0;
 if (!replicaUp) {
-  process.stderr.write(`read-replica.e2e-spec: skipped, no streaming replica on 127.0.0.1:${REPLICA_PORT} (start one with scripts/read-replica.sh start)\n`);
+  process.stderr.write(`read-replica.e2e-spec: skipped, no streaming replica on ${replicaAddress.host} (start one with scripts/read-replica.sh start)\n`);
 }
 const describeWithReplica = replicaUp ? describe : describe.skip;
 
-const onReplica = (database: TestDatabase) => Object.assign(new URL(database.url), { port: REPLICA_PORT }).toString();
+/** The test database's URL with the replica's host and port: CREATE DATABASE reaches the replica through the WAL. */
+const onReplica = (database: TestDatabase) => Object.assign(new URL(database.url), { hostname: replicaAddress.hostname, port: replicaAddress.port }).toString();
 
 describeWithReplica('reads on a streaming replica (e2e)', () => {
   let database: TestDatabase;
