@@ -8,7 +8,8 @@ import { PRIMARY_WAL_POSITION_SQL, readAsOf, REPLAYED_UP_TO_SQL } from './read-f
 
 /**
  * A second, smaller connection pool for reads whose cost a caller chooses (usage totals over a
- * window), on DATABASE_READ_URL (a read replica) or the store of record. Ten such reads over a
+ * window) and for the other request reads that may lag (the trace, the status, every list:
+ * docs/read-routing.md), on DATABASE_READ_URL (a read replica) or the store of record. Ten such reads over a
  * customer with a million events held every connection of the main pool for 10 s: ingest waited
  * seconds and readiness timed out, so Kubernetes would have taken every replica out. Here they can
  * only fill their own pool; every statement is cancelled after REQUEST_STATEMENT_TIMEOUT_MS, and a
