@@ -34,6 +34,11 @@ describe('list routes on DATABASE_READ_URL (e2e)', () => {
     expect(Date.parse(body.asOf)).toBeGreaterThanOrEqual(before - 1000);
   });
 
+  it('documents 503 QUERY_TIMEOUT on every list, the answer of a read the pool could not serve in time', async () => {
+    const document = (await testApp.http.get('/docs-json').expect(200)).body;
+    for (const path of LIST_ROUTES) expect(document.paths[path].get.responses['503'].content['application/json'].schema.allOf[1].properties.error.enum).toContain('QUERY_TIMEOUT');
+  });
+
   it('the primary holds none of those rows (but its own bootstrap key, which the key list does not show)', async () => {
     const [counts] = await testApp.sql<Record<string, string>>(
       `select (select count(*) from meters) + (select count(*) from customers) + (select count(*) from webhook_events) + (select count(*) from invoice_verifications)

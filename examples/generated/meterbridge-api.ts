@@ -1871,7 +1871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1879,7 +1879,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -2447,7 +2447,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2455,7 +2455,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -3211,7 +3211,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3219,7 +3219,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -3784,7 +3784,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3792,7 +3792,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -4491,7 +4491,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4499,7 +4499,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -4740,7 +4740,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4748,7 +4748,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -5451,7 +5451,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5459,7 +5459,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -5658,7 +5658,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5666,7 +5666,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -6048,7 +6048,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6056,7 +6056,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -6746,7 +6746,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6754,7 +6754,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 
@@ -73,6 +74,7 @@ export class WebhookEventsController {
   @Get()
   @ApiOperation({ operationId: 'listWebhookEvents', summary: 'Stripe webhook events as received, newest first, a page at a time' })
   @ApiOkResponse({ type: WebhookEventPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: ListWebhookEventsQuery): Promise<Page<WebhookEventResponse>> {
     const request = pageRequest(query);
     const after = cursorSortKey(request.after);
