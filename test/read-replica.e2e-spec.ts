@@ -48,6 +48,16 @@ describeWithReplica('reads on a streaming replica (e2e)', () => {
     await database.drop();
   });
 
+  /**
+   * Waits until the paused replica has received (not replayed) everything the primary wrote so far:
+   * WAL still in transport is invisible to the replica, whose asOf would then be the read's time
+   * (docs/read-routing.md), so a lagging read is asserted only once the lag is the replica's own.
+   */
+  const receivedEverything = async () => {
+    const [{ lsn }] = (await testApp.sql<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')) as [{ lsn: string }];
+    await eventually(async () => expect((await replica.query('SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS received', [lsn])).rows[0].received).toBe(true));
+  };
+
   const ingested = async () => {
     const body = (await testApp.http.get(`/v1/customers/${customer.id}/usage`).query({ meter: 'api_calls' }).expect(200)).body;
     return { asOf: Date.parse(body.asOf), ingested: body.meters[0].ingested as string };
@@ -61,6 +71,7 @@ describeWithReplica('reads on a streaming replica (e2e)', () => {
     await eventually(async () => expect((await replica.query('SELECT pg_get_wal_replay_pause_state() AS state')).rows[0].state).toBe('paused'));
     const paused = Date.now();
     await testApp.http.post('/v1/usage').send({ customerId: customer.id, meter: 'api_calls', value: 5, idempotencyKey: 'while-paused' }).expect(202);
+    await receivedEverything();
 
     // the primary has the event; the replica does not, and the answers' asOf is before it was recorded
     const lagging = await ingested();
@@ -89,6 +100,7 @@ describeWithReplica('reads on a streaming replica (e2e)', () => {
     await eventually(async () => expect((await replica.query('SELECT pg_get_wal_replay_pause_state() AS state')).rows[0].state).toBe('paused'));
     const paused = Date.now();
     await insertMeterRow(testApp, { key: 'while_paused' });
+    await receivedEverything();
 
     const lagging = await meterKeys();
     expect(lagging.keys).toEqual(['api_calls']);
