@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,10 +22,12 @@ import { CUSTOMERS, DAYS, METERS, seedCatalogue, seedUsage } from './report-seed
  * the floor (one UPDATE marking every row) and the naive way (load, group in JS, UPDATE each row)
  * on a time-boxed subset, extrapolated. The emulator runs in its own process: it keeps every
  * meter event in memory (about two million here), which is Stripe's memory, not the reporter's;
- * RSS is sampled in the reporter's process only. That process runs with a 256 MB V8 heap limit
- * (the npm script), as in a container with the deployment's memory limit: without one, V8 on a
- * large machine defers collection and RSS measures garbage (280–430 MB from run to run here) while
- * the heap in use stays near 100 MB. A reporter that held the backlog would fail under the limit.
+ * RSS is sampled in the reporter's process only, which the seeding never ran in (it runs in a
+ * child process). That process runs as the production image runs the service: without
+ * --enable-source-maps (which keeps every loaded module's source map, about 60 MiB here) and with
+ * a 256 MB V8 heap limit (the npm script), as in a container with the deployment's memory limit:
+ * without one, V8 on a large machine defers collection and RSS measures garbage (280–430 MB from
+ * run to run here) while the heap in use stays near 100 MB. A reporter that held the backlog would fail under the limit.
  * BENCH_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
  * BENCH_EVENTS the event count.
  */
@@ -35,6 +38,7 @@ const EMULATOR_PORT = 38_512;
 const NAIVE_SUBSET = 100_000;
 const NAIVE_MARK_SECONDS = 45;
 const RSS_SAMPLE_MS = 50;
+const SEED_FLAG = '--seed';
 /** Stripe's stated v2 stream limit; 16 requests in flight; pages of 5,000 reports (≈ 2 MB). */
 const REPORTER_ENVIRONMENT = { REPORTER_USE_V2_STREAM: 'true', REPORTER_MAX_REQUESTS_PER_SECOND: '10000', REPORTER_CONCURRENCY: '16', REPORTER_PAGE_SIZE: '5000' };
 
@@ -50,23 +54,45 @@ async function startEmulator(): Promise<{ url: string; process: ChildProcess }> 
   return { url: `http://127.0.0.1:${EMULATOR_PORT}`, process: child };
 }
 
-async function startReporter(databaseUrl: string, emulatorUrl: string): Promise<INestApplicationContext> {
-  const config = loadAppConfig(
+/** The reporter is driven by the bench (ReportingService.run), so no background job runs beside it. */
+function reporterConfig(databaseUrl: string, emulatorUrl: string) {
+  return loadAppConfig(
     {
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       DATABASE_URL: databaseUrl,
       STRIPE_SECRET_KEY: 'sk_test_meterbridge_bench',
       STRIPE_API_BASE_URL: emulatorUrl,
-      REPORTER_ENABLED: 'false',
-      RECONCILIATION_ENABLED: 'false',
       ...REPORTER_ENVIRONMENT,
     },
     '/nonexistent/.env',
-  );
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
+  ).withoutBackgroundJobs();
+}
+
+async function startReporter(databaseUrl: string, emulatorUrl: string): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(reporterConfig(databaseUrl, emulatorUrl)), { logger: ['error', 'warn'] });
   await app.get(MigrationService).migrateUnderLock();
   return app;
+}
+
+/**
+ * The catalogue and the events are written by another process (this script with --seed), so the
+ * reporter's process holds what a reporter would in production, not the seeding's garbage.
+ */
+async function seedInChildProcess(databaseUrl: string, emulatorUrl: string): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, SEED_FLAG, databaseUrl, emulatorUrl], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`seeding failed (exit ${code})`);
+}
+
+async function seed(databaseUrl: string, emulatorUrl: string): Promise<void> {
+  const app = await startReporter(databaseUrl, emulatorUrl);
+  try {
+    await seedCatalogue(app, databaseUrl);
+    await seedUsage(databaseUrl, EVENTS);
+  } finally {
+    await app.close();
+  }
 }
 
 async function timed<T>(label: string, work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
@@ -134,7 +160,7 @@ async function verify(app: INestApplicationContext, databaseUrl: string, emulato
 }
 
 const format = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const mb = (bytes: number) => `${format(bytes / 1024 / 1024)} MB`;
+const mb = (bytes: number) => `${format(bytes / 1024 / 1024)} MiB`;
 
 interface Drain {
   seconds: number;
@@ -161,7 +187,7 @@ function printTable(drain: Drain, floor: FloorResult, naive: NaiveResult, checks
     '',
     `drain vs naive mark-every-row: ${format(ratios.drainVsNaive, 1)}× faster (target ≥ 10×)`,
     `drain vs floor UPDATE:         ${format(ratios.drainVsFloor, 2)}× (the floor only flips a flag: no aggregation, no delivery)`,
-    `peak RSS during the drain:     ${mb(drain.peakRss)} (target < 300 MB; the idle service in this process: ${mb(drain.rssBefore)})`,
+    `peak RSS during the drain:     ${mb(drain.peakRss)} (target < 250 MiB; the idle service in this process: ${mb(drain.rssBefore)})`,
     `Stripe: ${format(drain.streamRequests)} stream requests + ${drain.sessions} session(s) for ${format(checks.windows)} customer × meter × windows (${format(ratios.requestsPerWindow, 3)} per window, target ≤ 1); ${format(drain.sent)} meter events sent, ${format(checks.stripeMeterEvents)} held by Stripe`,
     `claimed ${format(drain.claimedEvents)} events into ${format(checks.reports)} reports; ${checks.pendingAfter} not sent afterwards; Stripe totals equal the ledger for ${checks.pairsMatching}/${checks.pairsChecked} sampled customer × meter pairs`,
     '',
@@ -183,12 +209,10 @@ async function main(): Promise<void> {
       loadAverage: loadavg().map((value) => value.toFixed(2)).join(' '),
     }));
     process.stdout.write(`database ${databaseName}, Stripe emulator at ${emulator.url} (own process)\n`);
-    app = await startReporter(databaseUrl, emulator.url);
-    const seeding = await timed(`seeding ${CUSTOMERS} customers (in Stripe too), ${METERS.length} meters, subscriptions and ${format(EVENTS)} events`, async () => {
-      await seedCatalogue(app!, databaseUrl);
-      await seedUsage(databaseUrl, EVENTS);
-    });
-    const reporter = app;
+    const seeding = await timed(`seeding ${CUSTOMERS} customers (in Stripe too), ${METERS.length} meters, subscriptions and ${format(EVENTS)} events (another process)`, () =>
+      seedInChildProcess(databaseUrl, emulator.url),
+    );
+    const reporter = (app = await startReporter(databaseUrl, emulator.url));
     const rssBefore = process.memoryUsage.rss();
     const drainRun = await timed('draining through the reporter', () => withRssSampling(() => reporter.get(ReportingService).run('api')));
     const run = drainRun.result.result;
@@ -219,7 +243,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+const [flag, seedDatabaseUrl, seedEmulatorUrl] = process.argv.slice(2);
+(flag === SEED_FLAG ? seed(seedDatabaseUrl!, seedEmulatorUrl!) : main()).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -9,7 +9,6 @@ import { buildOpenApiDocument } from './common/openapi/openapi-document.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { createHttpAdapter, hardenHttp } from './common/http/hardening.js';
-import { UnparsedBodyInterceptor } from './common/http/unparsed-body.interceptor.js';
 import { bindRequestLogs, echoRequestId } from './common/logging/access-log.js';
 import { createRootLogger } from './common/logging/root-logger.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -44,7 +43,6 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   bindRequestLogs(fastify, await app.resolve(PinoLogger));
   registerHttpMetrics(fastify, app.get(MetricsService));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new UnparsedBodyInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());
 }
 

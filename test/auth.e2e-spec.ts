@@ -60,6 +60,16 @@ describe('API keys and the deny-by-default guard (e2e)', () => {
     }
   });
 
+  it('tells only an authenticated caller with the scope that its body could not be parsed', async () => {
+    const malformed = (authorization?: string) => {
+      const call = testApp.anonymous.post('/v1/usage').set('content-type', 'application/json');
+      return (authorization ? call.set('authorization', authorization) : call).send('{"meter": ');
+    };
+    expect((await malformed()).body).toMatchObject({ statusCode: 401, error: 'UNAUTHENTICATED' });
+    expect((await malformed(bearer(keysByScope.get('usage:read') as string))).body).toMatchObject({ statusCode: 403, error: 'FORBIDDEN_SCOPE' });
+    expect((await malformed(bearer(testApp.adminKey))).body).toMatchObject({ statusCode: 400, error: 'MALFORMED_JSON' });
+  });
+
   it('answers 403 FORBIDDEN_SCOPE on every guarded route to a key without one of its scopes', async () => {
     let checked = 0;
     for (const route of guarded) {

@@ -479,3 +479,55 @@ describe('usage corrections over the v2 stream (e2e: REST → reporter → emula
     ]);
   });
 });
+
+/**
+ * The chaos run's drift (seed 2308988194): a correction report sent while its window's earlier
+ * report was still pending carried nothing for it; that send reached Stripe unanswered, the earlier
+ * report was delivered, and the next run cancelled it and resent the correction with the carried
+ * value under the same identifier, which Stripe ignored. One attempt per report and one request at
+ * a time make the order of sends the order of report ids.
+ */
+describe('a correction waits for its window’s earlier reports (e2e: REST → reporter → emulator)', () => {
+  let testApp: TestApp;
+  let emulator: StripeEmulator;
+  let calls: CatalogueMeter;
+
+  beforeAll(async () => {
+    testApp = await startReportingApp({ REPORTER_MAX_ATTEMPTS: '1', REPORTER_CONCURRENCY: '1' });
+    emulator = emulatorOf(testApp);
+    calls = await catalogueMeter(testApp, 'calls');
+  });
+  afterAll(() => testApp.close());
+
+  /** Runs the reporter with `fault` armed on meter events for that run only. */
+  async function runWithFault(fault: Parameters<StripeEmulator['faults']['add']>[0]) {
+    emulator.faults.add({ ...fault, pathPrefix: '/v1/billing/meter_events' });
+    try {
+      return await runReporter(testApp);
+    } finally {
+      emulator.faults.clear();
+    }
+  }
+
+  it('is sent once the earlier report is delivered, with the value it carries, even when its earlier send reached Stripe unanswered', async () => {
+    const customer = await billedCustomer(testApp);
+    const start = new Date(Math.floor((Date.now() - 10 * DAY) / 1000) * 1000);
+    await subscribeWithPeriods(testApp, customer.id, calls.id, [{ start, end: new Date(start.getTime() + 30 * DAY) }]);
+    const hour = hourStart(2);
+    const idempotencyKey = randomUUID();
+    await testApp.http.post('/v1/usage').send({ customerId: customer.id, meter: 'calls', value: 300, timestamp: new Date(hour.getTime() + MINUTE).toISOString(), idempotencyKey }).expect(202);
+    // Stripe fails the first report's only attempt: it stays pending
+    expect(await runWithFault({ kind: 'server_error', share: 1 })).toMatchObject({ sent: 0, retryLater: 1 });
+    await testApp.http.post('/v1/usage/corrections').send({ customerId: customer.id, idempotencyKey, value: 30, reason: 'tenfold', correctionKey: randomUUID() }).expect(201);
+    // the first request of the run (the earlier report) gets through; every later one (the SDK's retries
+    // included) is applied by Stripe and its answer lost: a correction sent now would stay pending
+    expect(await runWithFault({ kind: 'drop_connection', share: 0.99 })).toMatchObject({ sent: 1, retryLater: 0 });
+    await runReporter(testApp);
+    const events = emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true });
+    expect(events.map((event) => [event.identifier, event.value, event.cancelled])).toEqual([
+      [reportIdentifier(customer.id, calls.id, hour, 0), 300n, true],
+      [reportIdentifier(customer.id, calls.id, hour, 1), 30n, false],
+    ]);
+    expect(stripeTotal(emulator, customer.stripeCustomerId)).toBe(30);
+  });
+});

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { UnparsedBodyGuard } from '../common/http/unparsed-body.guard.js';
 import { APP_GUARD } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DatabaseModule } from '../database/database.module.js';
@@ -15,8 +16,9 @@ import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 /**
- * API keys and the two global guards. Order matters: Nest runs APP_GUARDs in the order they are
- * provided, and the rate limiter counts per verified key, so ApiKeyGuard comes first.
+ * API keys and the global guards. Order matters: Nest runs APP_GUARDs in the order they are
+ * provided. The rate limiter counts per verified key, so ApiKeyGuard comes first; a body that could
+ * not be parsed is refused last, so an unauthenticated caller learns nothing about parsing.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([ApiKey]), DatabaseModule],
@@ -37,6 +39,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
     },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: UnparsedBodyGuard },
   ],
   exports: [ApiKeysService, RATE_LIMIT_STORAGE],
 })

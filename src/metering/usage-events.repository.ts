@@ -74,12 +74,13 @@ SELECT r.ord, r.customer_id, r.meter_id IS NOT NULL AS meter_found, r.meter_acti
        ${isoUtc('stored.event_time')} AS stored_timestamp, stored.properties AS stored_properties
 FROM ranked r
 LEFT JOIN inserted ins ON ins.customer_id = r.customer_id AND ins.idempotency_key = r.idempotency_key
--- one unique-index probe per event: as a plain join, a plan made while usage_events looked empty (a new
--- or just truncated table) hashes it, reading the whole table for every group until the next ANALYZE
+-- one unique-index probe per event not inserted here (an inserted key cannot have been stored before, so
+-- the probe is skipped: a one-time filter): as a plain join, a plan made while usage_events looked empty
+-- (a new or just truncated table) hashes it, reading the whole table for every group until the next ANALYZE
 LEFT JOIN LATERAL (
   SELECT e.id, m.key AS meter_key, e.value, e.event_time, e.properties
   FROM usage_events e JOIN meters m ON m.id = e.meter_id
-  WHERE e.customer_id = r.customer_id AND e.idempotency_key = r.idempotency_key
+  WHERE ins.id IS NULL AND e.customer_id = r.customer_id AND e.idempotency_key = r.idempotency_key
   LIMIT 1
 ) stored ON true`;
 

@@ -41,6 +41,16 @@ export function outcomeOf(row: RecordedEventRow, event: UsageEventInput, firstCo
   return row.occurrence === 1 ? { status: 'accepted', id: row.inserted_id } : compared(storedContentOf(firstCopy!), row.inserted_id, event);
 }
 
+/** The first copy of each key, when the list repeats a key (a repeat is compared with it); undefined, and nothing built, when none does. */
+function firstCopiesOfRepeatedKeys(rows: RecordedEventRow[], batch: UsageEventInput[]): Map<string, UsageEventInput> | undefined {
+  if (!rows.some((row) => row.occurrence > 1)) return undefined;
+  const firstCopies = new Map<string, UsageEventInput>();
+  for (const row of rows) {
+    if (row.occurrence === 1 && row.customer_id !== null) firstCopies.set(keyOf(row.customer_id, batch[row.ord]!.idempotencyKey), batch[row.ord]!);
+  }
+  return firstCopies;
+}
+
 /** Records validated events and tells, per event, whether it was accepted, a duplicate or rejected. */
 @Injectable()
 export class UsageRecorder {
@@ -54,14 +64,11 @@ export class UsageRecorder {
       if (attempt > MAX_ATTEMPTS) throw new Error(`usage events stayed unresolved after ${MAX_ATTEMPTS} attempts`);
       const batch = pending.map((index) => events[index]!);
       const rows = await this.insertEvents(batch);
-      const firstCopies = new Map<string, UsageEventInput>();
-      for (const row of rows) {
-        if (row.occurrence === 1 && row.customer_id !== null) firstCopies.set(keyOf(row.customer_id, batch[row.ord]!.idempotencyKey), batch[row.ord]!);
-      }
+      const firstCopies = firstCopiesOfRepeatedKeys(rows, batch);
       const unresolved: number[] = [];
       for (const row of rows) {
         const event = batch[row.ord]!;
-        const outcome = outcomeOf(row, event, row.customer_id === null ? undefined : firstCopies.get(keyOf(row.customer_id, event.idempotencyKey)));
+        const outcome = outcomeOf(row, event, row.customer_id === null ? undefined : firstCopies?.get(keyOf(row.customer_id, event.idempotencyKey)));
         if (outcome) outcomes[pending[row.ord]!] = outcome;
         else unresolved.push(pending[row.ord]!);
       }

@@ -57,10 +57,35 @@ WHERE q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment A
   AND NOT EXISTS (SELECT 1 FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id <> r.id)
 ORDER BY r.id, p.id`;
 
+/**
+ * Pending correction reports (those CANDIDATES_SQL would serve) whose window still has an earlier
+ * report of the same period waiting to be sent: what they cancel and carry is only known once that
+ * report is delivered or refused, so they wait for a later run. Sent now, a correction would carry
+ * nothing for it; if that send reached Stripe unanswered and the earlier report were delivered
+ * meanwhile, the next run would cancel the earlier report and resend the correction with a larger
+ * value under the same identifier, which Stripe ignores (it keeps an identifier's first event).
+ */
+const WAITING_FOR_EARLIER_REPORTS_SQL = `
+SELECT r.id::text AS id
+FROM report_queue q
+JOIN usage_reports r ON r.id = q.report_id
+WHERE q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment AND r.billing_period_id IS NOT NULL
+  AND ($1::bigint[] IS NULL OR r.billing_period_id = ANY($1::bigint[]))
+  AND EXISTS (
+    SELECT 1 FROM usage_reports p JOIN report_queue pq ON pq.report_id = p.id AND pq.state = 'pending'
+    WHERE p.customer_id = r.customer_id AND p.meter_id = r.meter_id AND p.window_start = r.window_start AND p.sequence < r.sequence
+      AND p.billing_period_id = r.billing_period_id AND NOT p.late_adjustment AND NOT p.late_unbillable
+  )`;
+
 /** Which earlier meter events a correction report cancelled before it is sent (report_cancellations). */
 @Injectable()
 export class ReportCancellationsRepository {
   constructor(private readonly sql: NativeSql) {}
+
+  /** Correction reports to leave pending until their window's earlier reports are settled (WAITING_FOR_EARLIER_REPORTS_SQL). */
+  async waitingForEarlierReports(periodIds: string[] | null): Promise<string[]> {
+    return (await this.sql.query<{ id: string }>(WAITING_FOR_EARLIER_REPORTS_SQL, [periodIds])).map((row) => row.id);
+  }
 
   candidates(periodIds: string[] | null): Promise<CancelCandidate[]> {
     return this.sql.query<CancelCandidate>(CANDIDATES_SQL, [periodIds]);

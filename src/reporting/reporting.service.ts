@@ -172,11 +172,14 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
    * (failed) was never counted: the correction's report takes it over and carries its value too,
    * so Stripe never holds a difference computed against units it does not have. Every decision
    * is recorded before the report is sent, so a run after a crash cancels again (Stripe answers a
-   * repeated cancel the same) and sends the same value under the same identifier. Returns the
-   * reports to leave for a later run (a cancel still undecided).
+   * repeated cancel the same) and sends the same value under the same identifier. A report whose
+   * window still has an earlier report waiting to be sent waits too: until that one is delivered
+   * or refused, what to cancel and carry is not known, and a decision must never change once the
+   * report may have reached Stripe. Returns the reports to leave for a later run (a cancel still
+   * undecided, or an earlier report of the window still pending).
    */
   private async cancelCorrectedEvents(periodIds: string[] | null): Promise<string[]> {
-    const later = new Set<string>();
+    const later = new Set(await this.cancellations.waitingForEarlierReports(periodIds));
     const decisions: CancellationDecision[] = [];
     for (const candidate of await this.cancellations.candidates(periodIds)) {
       if (later.has(candidate.byReportId) || this.stopping) {

@@ -156,15 +156,20 @@ held AS (
 )
 SELECT id FROM moved`;
 
-/** The next page of pending reports after `cursor`, oldest first, with what the meter event needs; $4 the reports to leave for a later run. */
-const PENDING_PAGE_SQL = `
+/**
+ * The next page of pending reports after `cursor`, oldest first, with what the meter event needs;
+ * $4 the reports to leave for a later run. The cursor bounds usage_reports as well as the queue:
+ * joined only by id, the merge join read usage_reports from its first row on every page, so a
+ * drain read its reports quadratically (each page scanning every report before the cursor).
+ */
+export const PENDING_PAGE_SQL = `
 SELECT r.id::text AS id, ${identifierOf('r')} AS identifier, m.event_name AS "eventName", c.stripe_customer_id AS "stripeCustomerId",
        ${sentUnitsOf('r')}::text AS units, floor(extract(epoch FROM r.report_time))::bigint::text AS timestamp
 FROM report_queue q
 JOIN usage_reports r ON r.id = q.report_id
 JOIN customers c ON c.id = r.customer_id
 JOIN meters m ON m.id = r.meter_id
-WHERE q.state = 'pending' AND q.report_id > $1::bigint AND ($3::bigint[] IS NULL OR r.billing_period_id = ANY($3::bigint[]))
+WHERE q.state = 'pending' AND q.report_id > $1::bigint AND r.id > $1::bigint AND ($3::bigint[] IS NULL OR r.billing_period_id = ANY($3::bigint[]))
   AND NOT q.report_id = ANY($4::bigint[])
 ORDER BY q.report_id
 LIMIT $2`;

@@ -21,7 +21,7 @@ type ParsedBody = (error: Error | null, body?: unknown) => void;
 /**
  * A body that could not be read: its error waits until the caller is authenticated (the guards run
  * after parsing), so an unauthenticated request with a bad body is a 401 like any other and learns
- * nothing about parsing. UnparsedBodyInterceptor throws it once the guards have passed.
+ * nothing about parsing. UnparsedBodyGuard, the last global guard, throws it.
  */
 export class UnparsedBody {
   constructor(readonly error: DomainError) {}
