@@ -1,42 +1,12 @@
+import { LIST_ROUTES, seedEveryList } from './support/list-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
-import { insertCustomerRow, insertMeterRow } from './support/billing-rows';
-
-const LIST_ROUTES = ['/v1/api-keys', '/v1/meters', '/v1/customers', '/v1/webhooks/events', '/v1/invoices/verifications', '/v1/notification-endpoints', '/v1/notifications', '/v1/usage-alerts'];
 
 describe('cursor pagination of every list route (e2e)', () => {
   let testApp: TestApp;
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    await testApp.sql(
-      `insert into api_keys (name, prefix, hash, scopes)
-       select 'bulk ' || n, 'mb_' || lpad(n::text, 8, '0'), md5(n::text) || md5('x' || n), array['usage:read'] from generate_series(1, 105) n`,
-    );
-    for (let n = 0; n < 5; n += 1) await insertMeterRow(testApp, { key: `meter_${n}` });
-    for (let n = 0; n < 5; n += 1) await insertCustomerRow(testApp, { externalId: `acct_${n}` });
-    // five events received in one transaction share their receipt time to the microsecond: only the id orders them
-    await testApp.sql(
-      `insert into webhook_events (id, type, stripe_created_at, payload, status)
-       select 'evt_' || n, 'invoice.created', now(), '{}'::jsonb, 'processed' from generate_series(1, 5) n`,
-    );
-    // decided verifications: no runner takes them up
-    await testApp.sql(
-      `insert into invoice_verifications (stripe_invoice_id, stripe_subscription_id, period_start, period_end, state)
-       select 'in_' || n, 'sub_paged', now() - interval '1 month', now(), case when n % 2 = 0 then 'held' else 'matched' end from generate_series(1, 6) n`,
-    );
-    // five endpoints, five usage alerts, and five deliveries not due for a day (the deliverer leaves them be)
-    await testApp.sql(
-      `insert into notification_endpoints (id, url, events, secret_ciphertext)
-       select gen_random_uuid(), 'http://127.0.0.1:9/hook' || n, array['report.failed'], 'not used' from generate_series(1, 5) n`,
-    );
-    await testApp.sql(`insert into usage_alerts (name, meter_id, threshold) select 'alert ' || n, (select id from meters where key = 'meter_0'), n from generate_series(1, 5) n`);
-    // each with a report.failed payload as the document describes it (a delivery answer carries its notification's data)
-    const reportFailed = { reportId: '1', customerId: '00000000-0000-4000-8000-000000000000', meter: 'meter_0', windowStart: '2026-01-01T00:00:00.000Z', windowEnd: '2026-01-01T01:00:00.000Z', units: '1', reason: 'refused' };
-    await testApp.sql(`insert into notifications (id, type, data) select 'ntf_' || n, 'report.failed', ?::jsonb from generate_series(1, 5) n`, [JSON.stringify(reportFailed)]);
-    await testApp.sql(
-      `insert into notification_deliveries (notification_id, endpoint_id, next_attempt_at)
-       select 'ntf_' || n, (select min(id::text)::uuid from notification_endpoints), now() + interval '1 day' from generate_series(1, 5) n`,
-    );
+    await seedEveryList(testApp);
   });
   afterAll(() => testApp.close());
 
@@ -46,7 +16,7 @@ describe('cursor pagination of every list route (e2e)', () => {
     let cursor: string | null = null;
     do {
       const body = (await testApp.http.get(path).query({ ...query, ...(cursor ? { cursor } : {}) }).expect(200)).body as { data: Array<Record<string, unknown>>; nextCursor: string | null };
-      expect(Object.keys(body).sort()).toEqual(['data', 'nextCursor']);
+      expect(Object.keys(body).sort()).toEqual(['asOf', 'data', 'nextCursor']);
       pages.push(body.data);
       cursor = body.nextCursor;
     } while (cursor && pages.length < 50);
@@ -92,7 +62,7 @@ describe('cursor pagination of every list route (e2e)', () => {
 
   it('still finds one customer by externalId', async () => {
     const response = await testApp.http.get('/v1/customers').query({ externalId: 'acct_3' }).expect(200);
-    expect(response.body).toEqual({ data: [expect.objectContaining({ externalId: 'acct_3' })], nextCursor: null });
+    expect(response.body).toEqual({ data: [expect.objectContaining({ externalId: 'acct_3' })], nextCursor: null, asOf: expect.any(String) });
   });
 
   it.each(LIST_ROUTES)('refuses a page larger than 500 rows and a cursor it did not issue on %s', async (path) => {
@@ -107,7 +77,7 @@ describe('cursor pagination of every list route (e2e)', () => {
     expect(response.body).toMatchObject({ statusCode: 400, error: 'VALIDATION_FAILED', details: [{ field: 'cursor' }] });
   });
 
-  it('documents limit, cursor and the { data, nextCursor } page in the OpenAPI document', async () => {
+  it('documents limit, cursor and the { data, nextCursor, asOf } page in the OpenAPI document', async () => {
     const document = (await testApp.http.get('/docs-json').expect(200)).body;
     for (const path of LIST_ROUTES) {
       const operation = document.paths[path].get;
@@ -118,7 +88,7 @@ describe('cursor pagination of every list route (e2e)', () => {
         ]),
       );
       const schemaName = operation.responses['200'].content['application/json'].schema.$ref.split('/').pop();
-      expect(Object.keys(document.components.schemas[schemaName].properties).sort()).toEqual(['data', 'nextCursor']);
+      expect(Object.keys(document.components.schemas[schemaName].properties).sort()).toEqual(['asOf', 'data', 'nextCursor']);
     }
   });
 });

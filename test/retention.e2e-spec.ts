@@ -134,6 +134,31 @@ describe('usage retention (e2e)', () => {
     expect(await rawCount()).toBe(before);
   });
 
+  it('answers a retry by its original\'s age, as the README says a client may retry', async () => {
+    const stored = async (daysAgo: number) => {
+      const [row] = await testApp.sql<{ key: string; value: string; event_time: Date }>(
+        `select idempotency_key as key, value::text, event_time from usage_events where meter_id = ? and event_time < ? order by event_time desc limit 1`,
+        [ledger.meters.calls, iso(now - daysAgo * DAY)],
+      );
+      return { customerId: ledger.customerId, meter: 'calls', value: Number(row!.value), timestamp: iso(row!.event_time), idempotencyKey: row!.key };
+    };
+    const before = await rawCount();
+    // with its timestamp: a duplicate while that is at most 35 days old, then refused (never counted twice)
+    const recent = await stored(10);
+    expect((await testApp.http.post('/v1/usage').send(recent).expect(202)).body.status).toBe('duplicate');
+    const older = await stored(50);
+    expect((await testApp.http.post('/v1/usage').send(older).expect(422)).body.error).toBe('USAGE_TIMESTAMP_OUT_OF_RANGE');
+    expect(await rawCount()).toBe(before);
+    // without a timestamp, stamped now: a duplicate while the original's key is stored; once it was rolled up, a new event (the documented limit)
+    const untimed = { ...older, timestamp: undefined };
+    expect((await testApp.http.post('/v1/usage').send(untimed).expect(202)).body.status).toBe('duplicate');
+    const rolledUpKey = `calls-${Math.floor((horizon.getTime() - 10 * DAY + 60 * 60 * 1000) / 1000)}`;
+    expect(await rawCount(`idempotency_key = '${rolledUpKey}'`)).toBe(0);
+    expect((await testApp.http.post('/v1/usage').send({ ...untimed, idempotencyKey: rolledUpKey }).expect(202)).body.status).toBe('accepted');
+    expect(await rawCount()).toBe(before + 1);
+    await testApp.sql(`delete from usage_events where idempotency_key = ?`, [rolledUpKey]);
+  });
+
   it('refuses a window that starts inside a rolled-up day, which can no longer be split', async () => {
     const from = iso(horizon.getTime() - 30 * DAY + 6 * 60 * 60 * 1000);
     const response = await testApp.http.get(`/v1/customers/${ledger.customerId}/usage`).query({ from, to: iso(horizon.getTime() - 5 * DAY) }).expect(400);

@@ -720,6 +720,11 @@ export interface components {
             data: components["schemas"]["ApiKeyResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         CreateCustomerDto: {
             /**
@@ -760,6 +765,11 @@ export interface components {
             data: components["schemas"]["CustomerResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         CreateSubscriptionDto: {
             /** @description meter keys to bill; default: every active meter */
@@ -836,6 +846,11 @@ export interface components {
             data: components["schemas"]["MeterResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         RecordUsageDto: {
             /**
@@ -964,6 +979,11 @@ export interface components {
             data: components["schemas"]["NotificationEndpointResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         UpdateNotificationEndpointDto: {
             /** @description the notification types this endpoint receives */
@@ -1100,6 +1120,11 @@ export interface components {
             data: components["schemas"]["NotificationDeliveryResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         CreateUsageAlertDto: {
             /**
@@ -1136,6 +1161,11 @@ export interface components {
             data: components["schemas"]["UsageAlertResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         RecordCorrectionDto: {
             /**
@@ -1624,6 +1654,11 @@ export interface components {
             data: components["schemas"]["InvoiceVerificationResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         ReleaseInvoiceRequest: {
             /** @description why the invoice may finalize; sent in the invoice.released notification */
@@ -1651,6 +1686,11 @@ export interface components {
             data: components["schemas"]["WebhookEventResponse"][];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)
+             */
+            asOf: string;
         };
         RetriedWebhookEventResponse: {
             id: string;
@@ -1831,7 +1871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1839,7 +1879,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -2407,7 +2447,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,7 +2455,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -3171,7 +3211,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3179,7 +3219,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -3744,7 +3784,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3752,7 +3792,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -4451,7 +4491,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,7 +4499,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -4700,7 +4740,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4708,7 +4748,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -5411,7 +5451,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5419,7 +5459,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -5618,7 +5658,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5626,7 +5666,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -6008,7 +6048,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6016,7 +6056,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };
@@ -6706,7 +6746,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description REQUEST_TIMEOUT */
+            /** @description QUERY_TIMEOUT, REQUEST_TIMEOUT */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6714,7 +6754,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        error?: "REQUEST_TIMEOUT";
+                        error?: "QUERY_TIMEOUT" | "REQUEST_TIMEOUT";
                     };
                 };
             };

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 
@@ -31,6 +32,7 @@ export class ApiKeysController {
   @Get()
   @ApiOperation({ operationId: 'listApiKeys', summary: 'API keys in prefix order, a page at a time (never their secrets)' })
   @ApiOkResponse({ type: ApiKeyPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: PageQuery): Promise<Page<ApiKeyResponse>> {
     const request = pageRequest(query);
     return toPage(await this.apiKeys.listPage(request), request, (key) => key.prefix, ApiKeyResponse.from);

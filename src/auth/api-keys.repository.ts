@@ -10,6 +10,9 @@ export interface NewApiKeyRow {
   scopes: ApiScope[];
 }
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const API_KEY_READS = Symbol('API_KEY_READS');
+
 @Injectable()
 export class ApiKeysRepository {
   constructor(private readonly em: EntityManager) {}

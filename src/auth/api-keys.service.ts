@@ -2,11 +2,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain-error.js';
-import type { PageRequest } from '../common/http/pagination.js';
+import type { PageRead, PageRequest } from '../common/http/pagination.js';
 import { authConfig } from '../config/namespaces.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import type { ApiKey } from './api-key.entity.js';
 import { apiKeyPrefixOf, generateApiKeyToken, hashApiKeyToken } from './api-key-token.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
+import { API_KEY_READS, ApiKeysRepository } from './api-keys.repository.js';
 import { FailedAuthLimiter } from './failed-auth.limiter.js';
 import type { ApiScope } from './scopes.decorator.js';
 import { AuthErrors } from './auth.errors.js';
@@ -56,6 +57,8 @@ export class ApiKeysService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly keys: ApiKeysRepository,
+    @Inject(API_KEY_READS) private readonly keyReads: ApiKeysRepository,
+    private readonly reads: RequestReadsDatabase,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {
     this.failedAuth = new FailedAuthLimiter(auth.failuresPerMinute, auth.unknownKeyCacheTtlMs);
@@ -76,9 +79,9 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return (await this.keys.list()).map(toView);
   }
 
-  /** One page in prefix order, read one row past the page so the caller knows whether another follows. */
-  async listPage(request: PageRequest): Promise<ApiKeyView[]> {
-    return (await this.keys.listPage(request.after, request.limit + 1)).map(toView);
+  /** One page in prefix order, read one row past the page so the caller knows whether another follows, on the request-reads pool: it may lag by its `asOf` (docs/read-routing.md). */
+  listPage(request: PageRequest): Promise<PageRead<ApiKeyView>> {
+    return this.reads.readPage(async () => (await this.keyReads.listPage(request.after, request.limit + 1)).map(toView));
   }
 
   /** By prefix (`mb_…`), the whole key (its prefix is used) or id; undefined when no key matches. */

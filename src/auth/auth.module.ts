@@ -4,11 +4,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { ConfigType } from '@nestjs/config';
 import { rateLimitConfig } from '../config/namespaces.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ApiKey } from './api-key.entity.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeyGuard } from './api-key.guard.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
+import { API_KEY_READS, ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { RATE_LIMIT_STORAGE, RateLimitGuard } from './rate-limit.guard.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
@@ -20,10 +22,11 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
  * not be parsed is refused last, so an unauthenticated caller learns nothing about parsing.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([ApiKey])],
+  imports: [MikroOrmModule.forFeature([ApiKey]), DatabaseModule],
   controllers: [ApiKeysController],
   providers: [
     ApiKeysRepository,
+    { provide: API_KEY_READS, inject: [RequestReadsDatabase], useFactory: (reads: RequestReadsDatabase) => new ApiKeysRepository(reads.orm.em) },
     ApiKeysService,
     {
       provide: RATE_LIMIT_STORAGE,

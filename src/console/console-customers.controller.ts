@@ -31,7 +31,7 @@ export class ConsoleCustomersController {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
     const search = queryText(externalId)?.trim() || undefined;
-    const views = await this.customers.listPage({ limit: PAGE_SIZE, after: search ? undefined : queryText(after) }, search);
+    const views = (await this.customers.listPage({ limit: PAGE_SIZE, after: search ? undefined : queryText(after) }, search)).rows;
     const shown = views.slice(0, PAGE_SIZE);
     const nextAfter = views.length > PAGE_SIZE ? shown[shown.length - 1]!.customer.externalId : null;
     sendPage(reply, consolePage({ title: 'Customers', section: 'customers', operator, content: customersContent(shown, search, nextAfter) }));

@@ -28,9 +28,9 @@ export class ConsoleNotificationsController {
   async show(@Req() request: FastifyRequest, @Query('done') done: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const operator = await this.gate.viewer(request, reply);
     if (!operator) return;
-    const [endpoints, deliveries] = await Promise.all([this.endpoints.list(undefined, 100), this.notifications.log({ limit: LOG_SIZE })]);
+    const [endpoints, deliveries] = await Promise.all([this.endpoints.list(undefined, 100), this.notifications.newest(LOG_SIZE)]);
     const notice = done === 'redelivered' ? { kind: 'success' as const, text: 'Queued for delivery now.' } : undefined;
-    sendPage(reply, consolePage({ title: 'Notifications', section: 'notifications', operator, notice, content: notificationsContent(operator, endpoints, deliveries) }));
+    sendPage(reply, consolePage({ title: 'Notifications', section: 'notifications', operator, notice, content: notificationsContent(operator, endpoints.rows, deliveries) }));
   }
 
   @Post(':id/redeliver')

@@ -75,7 +75,7 @@ export class ConsoleUsageController {
   /** A customer id as given, or the id of the customer with this external id. */
   private async customerId(reference: string): Promise<string> {
     if (UUID.test(reference)) return reference;
-    const [view] = await this.customers.listPage({ limit: 1 }, reference);
+    const [view] = (await this.customers.listPage({ limit: 1 }, reference)).rows;
     if (!view) throw customerNotFound(`external id ${reference}`);
     return view.customer.id;
   }

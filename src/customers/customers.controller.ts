@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { StripeErrors } from '../stripe/stripe.errors.js';
@@ -34,6 +35,7 @@ export class CustomersController {
   @RequireScopes('admin', 'usage:read')
   @ApiOperation({ operationId: 'listCustomers', summary: 'Customers in externalId order, a page at a time, or the one with externalId' })
   @ApiOkResponse({ type: CustomerPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async find(@Query() query: FindCustomersQuery): Promise<Page<CustomerResponse>> {
     const request = pageRequest(query);
     return toPage(await this.customers.listPage(request, query.externalId), request, (view) => view.customer.externalId, CustomerResponse.from);

@@ -21,6 +21,9 @@ export interface BillingStatusChange {
   applied: boolean;
 }
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const CUSTOMER_READS = Symbol('CUSTOMER_READS');
+
 @Injectable()
 export class CustomersRepository {
   constructor(private readonly em: EntityManager) {}

@@ -1,14 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DomainError } from '../common/errors/domain-error.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import type { NotificationDraft } from '../notifications/notification-types.js';
-import type { PageRequest } from '../common/http/pagination.js';
+import type { PageRead, PageRequest } from '../common/http/pagination.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { callStripe } from '../stripe/stripe-errors.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { Customer, CustomerStatus } from './customer.entity.js';
 import type { CreateCustomerDto } from './create-customer.dto.js';
-import { CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
+import { CUSTOMER_READS, CustomersRepository, type CustomerSubscriptionSummary } from './customers.repository.js';
 import { customerNotFound } from './customers.errors.js';
 
 /** The Stripe event behind a billing status change; paymentFailure when it reports a failed payment. */
@@ -29,6 +30,8 @@ export interface CustomerView {
 export class CustomersService {
   constructor(
     private readonly customers: CustomersRepository,
+    @Inject(CUSTOMER_READS) private readonly customerReads: CustomersRepository,
+    private readonly reads: RequestReadsDatabase,
     private readonly stripe: StripeGateway,
     private readonly outbox: NotificationOutbox,
   ) {}
@@ -63,11 +66,18 @@ export class CustomersService {
     return { customer, subscription: (await this.customers.liveSubscriptionsOf([customer.id])).get(customer.id) ?? null };
   }
 
-  /** One page in externalId order (or the customer with `externalId`), read one row past the page so the caller knows whether another follows. */
-  async listPage(request: PageRequest, externalId?: string): Promise<CustomerView[]> {
-    const customers = await this.customers.listPage({ externalId }, request.after, request.limit + 1);
-    const subscriptions = await this.customers.liveSubscriptionsOf(customers.map((customer) => customer.id));
-    return customers.map((customer) => ({ customer, subscription: subscriptions.get(customer.id) ?? null }));
+  /**
+   * One page in externalId order (or the customer with `externalId`), read one row past the page so
+   * the caller knows whether another follows, on the request-reads pool: it may lag by its `asOf`
+   * (docs/read-routing.md). One customer by id (`view`) reads the primary: a client reads it right
+   * after creating it.
+   */
+  listPage(request: PageRequest, externalId?: string): Promise<PageRead<CustomerView>> {
+    return this.reads.readPage(async () => {
+      const customers = await this.customerReads.listPage({ externalId }, request.after, request.limit + 1);
+      const subscriptions = await this.customerReads.liveSubscriptionsOf(customers.map((customer) => customer.id));
+      return customers.map((customer) => ({ customer, subscription: subscriptions.get(customer.id) ?? null }));
+    });
   }
 
   /**

@@ -21,7 +21,15 @@ import { RequestReadsDatabase } from './request-reads.js';
       }),
     }),
   ],
-  providers: [MigrationService, { provide: RequestReadsDatabase, inject: [databaseConfig.KEY], useFactory: RequestReadsDatabase.connect }],
+  providers: [
+    MigrationService,
+    {
+      provide: RequestReadsDatabase,
+      inject: [databaseConfig.KEY, MikroORM],
+      useFactory: (database: ConfigType<typeof databaseConfig>, primary: MikroORM) =>
+        RequestReadsDatabase.connect(database, [...primary.getMetadata().getAll().values()].map((entity) => entity.class)),
+    },
+  ],
   exports: [MigrationService, RequestReadsDatabase],
 })
 export class DatabaseModule implements OnModuleInit {

@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import type { PageRead } from '../common/http/pagination.js';
 import type { DatabaseConfig } from '../config/app-config.js';
 import { NativeSql } from './native-sql.js';
 import { ormOptions } from './orm-options.js';
@@ -7,7 +8,8 @@ import { PRIMARY_WAL_POSITION_SQL, readAsOf, REPLAYED_UP_TO_SQL } from './read-f
 
 /**
  * A second, smaller connection pool for reads whose cost a caller chooses (usage totals over a
- * window), on DATABASE_READ_URL (a read replica) or the store of record. Ten such reads over a
+ * window) and for the other request reads that may lag (the trace, the status, every list:
+ * docs/read-routing.md), on DATABASE_READ_URL (a read replica) or the store of record. Ten such reads over a
  * customer with a million events held every connection of the main pool for 10 s: ingest waited
  * seconds and readiness timed out, so Kubernetes would have taken every replica out. Here they can
  * only fill their own pool; every statement is cancelled after REQUEST_STATEMENT_TIMEOUT_MS, and a
@@ -29,6 +31,12 @@ export class RequestReadsDatabase implements OnApplicationShutdown {
     return readAsOf((text, values) => this.sql.query(text, values));
   }
 
+  /** A page's rows read by `read` (on this pool) with the `asOf` taken before it: lists say how fresh they are as totals do. */
+  async readPage<Row>(read: () => Promise<Row[]>): Promise<PageRead<Row>> {
+    const asOf = await this.asOf();
+    return { rows: await read(), asOf };
+  }
+
   /**
    * Waits (polling, at most `timeoutMs`) until this pool's database has replayed everything the
    * primary (`primary`) had written when called, so the read that follows sees every commit made
@@ -45,12 +53,16 @@ export class RequestReadsDatabase implements OnApplicationShutdown {
     }
   }
 
-  static async connect({ readUrl, url, readPoolMax, requestStatementTimeoutMs }: DatabaseConfig): Promise<RequestReadsDatabase> {
+  /**
+   * `entities` are the primary's: the list reads of repositories built on this pool's
+   * EntityManager (docs/read-routing.md) load the same entity classes.
+   */
+  static async connect({ readUrl, url, readPoolMax, requestStatementTimeoutMs }: DatabaseConfig, entities: NonNullable<Options['entities']>): Promise<RequestReadsDatabase> {
     const orm = await MikroORM.init({
       ...ormOptions(readUrl ?? url ?? '', readPoolMax),
-      // raw SQL only: no entity, migration or schema work happens on this pool
+      // reads only: no migration or schema work happens on this pool
       extensions: [],
-      entities: [],
+      entities,
       driverOptions: { statement_timeout: requestStatementTimeoutMs, connectionTimeoutMillis: requestStatementTimeoutMs },
     });
     await orm.connect();

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { invalidCursor, type PageRequest } from '../common/http/pagination.js';
+import { invalidCursor, type PageRead, type PageRequest } from '../common/http/pagination.js';
 import { invoiceVerificationConfig } from '../config/namespaces.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
@@ -9,7 +10,7 @@ import { invoiceNotHeld, recheckNotAllowed, verificationNotFound } from './invoi
 import type { VerificationState } from './invoice-verification.entity.js';
 import { InvoiceChecker, invoiceFacts } from './invoice-checker.service.js';
 import { InvoiceVerificationRunner } from './invoice-verification.runner.js';
-import { InvoiceVerificationsRepository, type VerificationRecord } from './invoice-verifications.repository.js';
+import { INVOICE_VERIFICATION_READS, InvoiceVerificationsRepository, type VerificationRecord } from './invoice-verifications.repository.js';
 import { stripeNow } from './stripe-now.js';
 
 /** What invoice.created tells the verification about the draft. */
@@ -28,6 +29,8 @@ export class InvoiceVerificationService {
     @Inject(invoiceVerificationConfig.KEY) private readonly verification: ConfigType<typeof invoiceVerificationConfig>,
     private readonly stripe: StripeGateway,
     private readonly verifications: InvoiceVerificationsRepository,
+    @Inject(INVOICE_VERIFICATION_READS) private readonly verificationReads: InvoiceVerificationsRepository,
+    private readonly reads: RequestReadsDatabase,
     private readonly runner: InvoiceVerificationRunner,
     private readonly checker: InvoiceChecker,
     private readonly outbox: NotificationOutbox,
@@ -50,15 +53,19 @@ export class InvoiceVerificationService {
     return row;
   }
 
-  /** Newest first, one row past the page so the caller knows whether another follows; the cursor's key is a row id. */
-  listPage(request: PageRequest, state?: VerificationState): Promise<VerificationRecord[]> {
+  /**
+   * Newest first, one row past the page so the caller knows whether another follows (the cursor's
+   * key is a row id), on the request-reads pool: it may lag by its `asOf` (docs/read-routing.md). One invoice's verification (`get`) reads the primary:
+   * an operator reads it right after releasing or rechecking it.
+   */
+  listPage(request: PageRequest, state?: VerificationState): Promise<PageRead<VerificationRecord>> {
     if (request.after !== undefined && !/^\d{1,18}$/.test(request.after)) throw invalidCursor();
-    return this.verifications.list({ state, after: request.after, limit: request.limit + 1 });
+    return this.reads.readPage(() => this.verificationReads.list({ state, after: request.after, limit: request.limit + 1 }));
   }
 
-  /** The newest `count` verifications (in `state` when given): one screenful, for the console. */
-  async newest(count: number, state?: VerificationState): Promise<VerificationRecord[]> {
-    return (await this.listPage({ limit: count }, state)).slice(0, count);
+  /** The newest `count` verifications (in `state` when given): one screenful, for the console, on the primary (it shows them right after its own release or recheck). */
+  newest(count: number, state?: VerificationState): Promise<VerificationRecord[]> {
+    return this.verifications.list({ state, limit: count });
   }
 
   /** How many invoices are held now. */

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { StripeErrors } from '../stripe/stripe.errors.js';
@@ -20,6 +21,7 @@ export class InvoiceVerificationsController {
   @Get('verifications')
   @ApiOperation({ operationId: 'listInvoiceVerifications', summary: 'Verifications, newest first, by state (cursor-paginated): ?state=held lists what waits for an operator' })
   @ApiOkResponse({ type: InvoiceVerificationPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: ListVerificationsQuery): Promise<Page<InvoiceVerificationResponse>> {
     const request = pageRequest(query);
     return toPage(await this.verification.listPage(request, query.state), request, (row) => row.id, InvoiceVerificationResponse.from);

@@ -48,6 +48,9 @@ export interface CheckOutcome {
   nextCheckAt: Date | null;
 }
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const INVOICE_VERIFICATION_READS = Symbol('INVOICE_VERIFICATION_READS');
+
 /** The invoice_verifications table: one row per invoice, claimed for checks with a lease. */
 @Injectable()
 export class InvoiceVerificationsRepository {

@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
-import type { PageRequest } from '../common/http/pagination.js';
+import type { PageRead, PageRequest } from '../common/http/pagination.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { callStripe } from '../stripe/stripe-errors.js';
 import { StripeGateway } from '../stripe/stripe-gateway.js';
 import type { CreateMeterDto } from './create-meter.dto.js';
 import type { Meter, MeterAggregation } from './meter.entity.js';
 import { normalizeDecimal } from './meter.response.js';
-import { MetersRepository } from './meters.repository.js';
+import { METER_READS, MetersRepository } from './meters.repository.js';
 import { MeteringErrors, meterNotFound } from './metering.errors.js';
 
 /**
@@ -32,6 +33,8 @@ export interface RegisteredMeter {
 export class MeterCatalogueService {
   constructor(
     private readonly meters: MetersRepository,
+    @Inject(METER_READS) private readonly meterReads: MetersRepository,
+    private readonly reads: RequestReadsDatabase,
     private readonly stripe: StripeGateway,
   ) {}
 
@@ -60,8 +63,9 @@ export class MeterCatalogueService {
   }
 
   /** One page in key order, read one row past the page so the caller knows whether another follows. */
-  listPage(request: PageRequest): Promise<Meter[]> {
-    return this.meters.listPage(request.after, request.limit + 1);
+  /** One page in key order, read one row past the page, on the request-reads pool: it may lag by its `asOf` (docs/read-routing.md). */
+  listPage(request: PageRequest): Promise<PageRead<Meter>> {
+    return this.reads.readPage(() => this.meterReads.listPage(request.after, request.limit + 1));
   }
 
   listActive(): Promise<Meter[]> {

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpStatus, Post, Query, Res } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { StripeErrors } from '../stripe/stripe.errors.js';
@@ -33,6 +34,7 @@ export class MetersController {
   @Get()
   @ApiOperation({ operationId: 'listMeters', summary: 'The meter catalogue in key order, a page at a time' })
   @ApiOkResponse({ type: MeterPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: PageQuery): Promise<Page<MeterResponse>> {
     const request = pageRequest(query);
     return toPage(await this.catalogue.listPage(request), request, (meter) => meter.key, MeterResponse.from);

@@ -5,6 +5,9 @@ import type { CreateMeterDto } from './create-meter.dto.js';
 
 export type StripeMeterIds = Partial<Pick<Meter, 'stripeMeterId' | 'stripeProductId' | 'stripePriceId'>>;
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const METER_READS = Symbol('METER_READS');
+
 @Injectable()
 export class MetersRepository {
   constructor(private readonly em: EntityManager) {}

@@ -71,6 +71,9 @@ const LOG_COLUMNS = `d.id::text AS id, d.notification_id AS "notificationId", n.
   d.last_status AS "lastStatus", d.last_error AS "lastError", d.next_attempt_at AS "nextAttemptAt", d.delivered_at AS "deliveredAt",
   d.created_at AS "createdAt", n.data`;
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const NOTIFICATION_DELIVERY_READS = Symbol('NOTIFICATION_DELIVERY_READS');
+
 @Injectable()
 export class NotificationDeliveriesRepository {
   constructor(private readonly sql: NativeSql) {}

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { NotificationsErrors } from './notifications.errors.js';
@@ -36,10 +37,10 @@ export class NotificationEndpointsController {
   @Get()
   @ApiOperation({ operationId: 'listNotificationEndpoints', summary: 'Endpoints by id, without secrets, a page at a time' })
   @ApiOkResponse({ type: NotificationEndpointPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: PageQuery): Promise<Page<NotificationEndpointResponse>> {
     const request = pageRequest(query);
-    const rows = await this.endpoints.list(afterUuid(request), request.limit + 1);
-    return toPage(rows, request, (endpoint) => endpoint.id, NotificationEndpointResponse.from);
+    return toPage(await this.endpoints.list(afterUuid(request), request.limit + 1), request, (endpoint) => endpoint.id, NotificationEndpointResponse.from);
   }
 
   @Patch(':id')

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { NotificationEndpoint } from './notification-endpoint.entity.js';
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const NOTIFICATION_ENDPOINT_READS = Symbol('NOTIFICATION_ENDPOINT_READS');
+
 @Injectable()
 export class NotificationEndpointsRepository {
   constructor(private readonly em: EntityManager) {}

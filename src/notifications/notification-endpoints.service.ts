@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import type { PageRead } from '../common/http/pagination.js';
 import { notificationsConfig } from '../config/namespaces.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { EndpointUrlPolicy } from './endpoint-url.policy.js';
 import type { CreateNotificationEndpointDto, UpdateNotificationEndpointDto } from './notification-endpoint.dto.js';
 import { NotificationEndpoint } from './notification-endpoint.entity.js';
-import { NotificationEndpointsRepository } from './notification-endpoints.repository.js';
+import { NOTIFICATION_ENDPOINT_READS, NotificationEndpointsRepository } from './notification-endpoints.repository.js';
 import { endpointNotFound } from './notifications.errors.js';
 import { decryptSecret, encryptSecret, generateSigningSecret } from './secret-cipher.js';
 
@@ -19,6 +21,8 @@ export interface EndpointWithSecret {
 export class NotificationEndpointsService {
   constructor(
     private readonly endpoints: NotificationEndpointsRepository,
+    @Inject(NOTIFICATION_ENDPOINT_READS) private readonly endpointReads: NotificationEndpointsRepository,
+    private readonly reads: RequestReadsDatabase,
     private readonly urlPolicy: EndpointUrlPolicy,
     @Inject(notificationsConfig.KEY) private readonly notifications: ConfigType<typeof notificationsConfig>,
   ) {}
@@ -35,8 +39,9 @@ export class NotificationEndpointsService {
     return { endpoint: await this.endpoints.insert(endpoint), secret };
   }
 
-  list(after: string | undefined, limit: number): Promise<NotificationEndpoint[]> {
-    return this.endpoints.list(after, limit);
+  /** `limit` endpoints by id after `after`, on the request-reads pool: it may lag by its `asOf` (docs/read-routing.md). */
+  list(after: string | undefined, limit: number): Promise<PageRead<NotificationEndpoint>> {
+    return this.reads.readPage(() => this.endpointReads.list(after, limit));
   }
 
   async update(id: string, input: UpdateNotificationEndpointDto): Promise<NotificationEndpoint> {

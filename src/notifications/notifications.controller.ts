@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
@@ -76,11 +77,12 @@ export class NotificationsController {
   @Get()
   @ApiOperation({ operationId: 'listNotificationDeliveries', summary: 'Deliveries, newest first, by endpoint and state (cursor-paginated)' })
   @ApiOkResponse({ type: NotificationDeliveryPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: ListNotificationsQuery): Promise<Page<NotificationDeliveryResponse>> {
     const request = pageRequest(query);
     const before = sortKeyOfForm(request.after, /^\d{1,18}$/);
-    const entries = await this.notifications.log({ endpointId: query.endpoint, state: query.state, before, limit: request.limit + 1 });
-    return toPage(entries, request, (entry) => entry.id, NotificationDeliveryResponse.from);
+    const read = await this.notifications.log({ endpointId: query.endpoint, state: query.state, before, limit: request.limit + 1 });
+    return toPage(read, request, (entry) => entry.id, NotificationDeliveryResponse.from);
   }
 
   @Post(':id/redeliver')

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { NotificationsErrors } from './notifications.errors.js';
@@ -28,10 +29,10 @@ export class UsageAlertsController {
   @Get()
   @ApiOperation({ operationId: 'listUsageAlerts', summary: 'Usage alerts by id, a page at a time' })
   @ApiOkResponse({ type: UsageAlertPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: PageQuery): Promise<Page<UsageAlertResponse>> {
     const request = pageRequest(query);
-    const rows = await this.alerts.list(afterUuid(request), request.limit + 1);
-    return toPage(rows, request, (alert) => alert.id, (alert) => alert);
+    return toPage(await this.alerts.list(afterUuid(request), request.limit + 1), request, (alert) => alert.id, (alert) => alert);
   }
 
   @Delete(':id')

@@ -65,6 +65,9 @@ JOIN reached r ON r.alert_id = x.alert_id AND r.customer_id = x.customer_id AND 
 JOIN customers c ON c.id = r.customer_id
 JOIN meters m ON m.id = r.meter_id`;
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const USAGE_ALERT_READS = Symbol('USAGE_ALERT_READS');
+
 @Injectable()
 export class UsageAlertsRepository {
   constructor(private readonly sql: NativeSql) {}

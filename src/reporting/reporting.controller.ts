@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/scopes.decorator.js';
+import { CommonErrors } from '../common/errors/common.errors.js';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { ReporterRunResponse, ReportingStatusResponse, toRunResponse } from './reporting.response.js';
 import { ReportingService } from './reporting.service.js';
 
@@ -22,6 +24,7 @@ export class ReportingController {
   @RequireScopes('admin')
   @ApiOperation({ operationId: 'getReportingStatus', summary: 'Backlog, late usage, the last run and failed reports' })
   @ApiOkResponse({ type: ReportingStatusResponse })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   status(): Promise<ReportingStatusResponse> {
     return this.reporting.status();
   }

@@ -1,13 +1,15 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { CommonErrors } from '../common/errors/common.errors.js';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 
 import { IsIn, IsOptional } from 'class-validator';
 import { RequireScopes } from '../auth/scopes.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { RequestReadsDatabase } from '../database/request-reads.js';
 import { invalidCursor, PageQuery, PageResponse, pageRequest, toPage, type Page } from '../common/http/pagination.js';
 import type { WebhookEvent, WebhookEventStatus } from './webhook-event.entity.js';
-import { WebhookEventsRepository } from './webhook-events.repository.js';
+import { WEBHOOK_EVENT_READS, WebhookEventsRepository } from './webhook-events.repository.js';
 import { WebhooksErrors } from './webhooks.errors.js';
 
 const STATUSES: WebhookEventStatus[] = ['received', 'processing', 'processed', 'ignored', 'failed', 'dead'];
@@ -63,15 +65,21 @@ function cursorSortKey(after: string | undefined): string | undefined {
 @RequireScopes('admin')
 @Controller('v1/webhooks/events')
 export class WebhookEventsController {
-  constructor(private readonly events: WebhookEventsRepository) {}
+  constructor(
+    private readonly events: WebhookEventsRepository,
+    @Inject(WEBHOOK_EVENT_READS) private readonly eventReads: WebhookEventsRepository,
+    private readonly reads: RequestReadsDatabase,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'listWebhookEvents', summary: 'Stripe webhook events as received, newest first, a page at a time' })
   @ApiOkResponse({ type: WebhookEventPage })
+  @ApiErrors(CommonErrors.QUERY_TIMEOUT)
   async list(@Query() query: ListWebhookEventsQuery): Promise<Page<WebhookEventResponse>> {
     const request = pageRequest(query);
-    const rows = await this.events.listPage({ status: query.status }, cursorSortKey(request.after), request.limit + 1);
-    return toPage(rows, request, (row) => row.sortKey, (row) => WebhookEventResponse.from(row.event));
+    const after = cursorSortKey(request.after);
+    const read = await this.reads.readPage(() => this.eventReads.listPage({ status: query.status }, after, request.limit + 1));
+    return toPage(read, request, (row) => row.sortKey, (row) => WebhookEventResponse.from(row.event));
   }
 
   @Post(':id/retry')

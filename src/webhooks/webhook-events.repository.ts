@@ -16,6 +16,9 @@ export interface ClaimedEvent extends ReceivedEvent {
 /** How long a processor may hold an event before another replica may take it over. */
 const CLAIM_SECONDS = 300;
 
+/** The repository on the request-reads pool (DATABASE_READ_URL when set): its list reads (docs/read-routing.md). */
+export const WEBHOOK_EVENT_READS = Symbol('WEBHOOK_EVENT_READS');
+
 @Injectable()
 export class WebhookEventsRepository {
   constructor(private readonly em: EntityManager) {}

@@ -18,10 +18,17 @@ export class PageQuery extends PageLimitQuery {
   cursor?: string;
 }
 
-/** One page of a list: `nextCursor` is null on the last page. */
+/** One page of a list: `nextCursor` is null on the last page; `asOf` as in docs/read-routing.md. */
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
+  asOf: string;
+}
+
+/** A page's rows as read (one past the page) and the instant the read side was current to (RequestReadsDatabase.readPage). */
+export interface PageRead<Row> {
+  rows: Row[];
+  asOf: string;
 }
 
 /** Where a page starts: after the row whose sort key is `after` (absent: the first page), `limit` rows. */
@@ -62,18 +69,19 @@ export function sortKeyOfForm(after: string | undefined, form: RegExp): string |
  * The page out of `rows`, read with `limit + 1` so that a further page is known to exist without a
  * count; `keyOf` gives the sort key the next page starts after.
  */
-export function toPage<Row, Item>(rows: Row[], request: PageRequest, keyOf: (row: Row) => string, present: (row: Row) => Item): Page<Item> {
+export function toPage<Row, Item>({ rows, asOf }: PageRead<Row>, request: PageRequest, keyOf: (row: Row) => string, present: (row: Row) => Item): Page<Item> {
   const shown = rows.slice(0, request.limit);
   const more = rows.length > request.limit;
   const nextCursor = more ? Buffer.from(JSON.stringify({ after: keyOf(shown[shown.length - 1]) }), 'utf8').toString('base64url') : null;
-  return { data: shown.map(present), nextCursor };
+  return { data: shown.map(present), nextCursor, asOf };
 }
 
-/** The OpenAPI schema of a page of `item`: `{ data: item[], nextCursor: string | null }`. */
+/** The OpenAPI schema of a page of `item`: `{ data: item[], nextCursor: string | null, asOf }`. */
 export function PageResponse<Item>(item: Class<Item>): Class<Page<Item>> {
   class PageOfItems {
     @ApiProperty({ type: [item] }) data!: Item[];
     @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
+    @ApiProperty({ format: 'date-time', description: 'the page includes every write committed before this instant (lists are read on the read side, which may lag: docs/read-routing.md)' }) asOf!: string;
   }
   Object.defineProperty(PageOfItems, 'name', { value: `${item.name.replace(/Response$/, '')}Page` });
   return PageOfItems;

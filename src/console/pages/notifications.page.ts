@@ -5,8 +5,8 @@ import { table, text, when } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 
-type NotificationEndpoint = Awaited<ReturnType<NotificationEndpointsService['list']>>[number];
-type DeliveryLogEntry = Awaited<ReturnType<NotificationsService['log']>>[number];
+type NotificationEndpoint = Awaited<ReturnType<NotificationEndpointsService['list']>>['rows'][number];
+type DeliveryLogEntry = Awaited<ReturnType<NotificationsService['newest']>>[number];
 
 function redeliverForm(operator: ConsoleOperator, delivery: DeliveryLogEntry): Html {
   if (!operator.canAct) return html``;
