@@ -100,11 +100,15 @@ export async function stateProbe(testApp: TestApp): Promise<StateProbe> {
 const describeRequest = ({ method, path, headers, body }: FuzzRequest) =>
   JSON.stringify({ method, path: path.slice(0, 300), headers, body: typeof body === 'string' ? body.slice(0, 500) : body });
 
-/** Properties 1 and 2: never a 5xx; a 4xx carries {statusCode, error, message}. */
+/** The console answers a browser (one that accepts HTML) with pages, its refusals included (docs/console.md). */
+const isConsolePageFor = (request: FuzzRequest, response: FuzzResponse) =>
+  request.path.startsWith('/console') && String(response.headers['content-type'] ?? '').startsWith('text/html') && /text\/html/.test(String(request.headers?.accept ?? ''));
+
+/** Properties 1 and 2: never a 5xx; a 4xx carries {statusCode, error, message}, unless it is a console page for a browser. */
 export function expectHandled(request: FuzzRequest, response: FuzzResponse): void {
   const context = `${describeRequest(request)} → ${response.status} ${response.text.slice(0, 500)}`;
   if (response.status >= 500) throw new Error(`5xx for a client's input: ${context}`);
-  if (response.status < 400) return;
+  if (response.status < 400 || isConsolePageFor(request, response)) return;
   const body = response.json as Record<string, unknown> | undefined;
   const shaped =
     typeof body === 'object' && body !== null && body.statusCode === response.status &&
