@@ -35,10 +35,22 @@ export interface CancellationDecision {
 }
 
 /**
- * Pending reports that carry corrections in an open period (on time: not a late adjustment),
- * each with the earlier reports of its window that Stripe accepted or refused (failed) and that
- * no other report cancelled or took over yet. $1 restricts them to those periods (a flush) when
- * not null.
+ * `r` (queued as `q`) is a pending report that carries corrections in an open period (on time: not
+ * a late adjustment); $1 restricts it to those periods (a flush) when not null. Shared by both
+ * queries below, so that a correction waits for exactly the reports it would cancel.
+ */
+const PENDING_CORRECTION_REPORT = `
+q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment AND r.billing_period_id IS NOT NULL
+  AND ($1::bigint[] IS NULL OR r.billing_period_id = ANY($1::bigint[]))`;
+
+/** `p` is an earlier report of `r`'s window, billed in the same period, neither late nor unbillable. */
+const EARLIER_REPORT_OF_WINDOW = `
+p.customer_id = r.customer_id AND p.meter_id = r.meter_id AND p.window_start = r.window_start AND p.sequence < r.sequence
+  AND p.billing_period_id = r.billing_period_id AND NOT p.late_adjustment AND NOT p.late_unbillable`;
+
+/**
+ * Each pending correction report with the earlier reports of its window that Stripe accepted or
+ * refused (failed) and that no other report cancelled or took over yet.
  */
 const CANDIDATES_SQL = `
 SELECT r.id::text AS "byReportId", p.id::text AS "reportId", ${identifierOf('p')} AS identifier, m.event_name AS "eventName",
@@ -48,33 +60,29 @@ SELECT r.id::text AS "byReportId", p.id::text AS "reportId", ${identifierOf('p')
 FROM report_queue q
 JOIN usage_reports r ON r.id = q.report_id
 JOIN meters m ON m.id = r.meter_id
-JOIN usage_reports p ON p.customer_id = r.customer_id AND p.meter_id = r.meter_id AND p.window_start = r.window_start AND p.sequence < r.sequence
+JOIN usage_reports p ON ${EARLIER_REPORT_OF_WINDOW}
 LEFT JOIN report_queue pq ON pq.report_id = p.id AND pq.state = 'failed'
-WHERE q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment AND r.billing_period_id IS NOT NULL
-  AND ($1::bigint[] IS NULL OR r.billing_period_id = ANY($1::bigint[]))
-  AND p.billing_period_id = r.billing_period_id AND NOT p.late_adjustment AND NOT p.late_unbillable
+WHERE ${PENDING_CORRECTION_REPORT}
   AND NOT EXISTS (SELECT 1 FROM report_queue oq WHERE oq.report_id = p.id AND oq.state <> 'failed')
   AND NOT EXISTS (SELECT 1 FROM report_cancellations x WHERE x.report_id = p.id AND x.by_report_id <> r.id)
 ORDER BY r.id, p.id`;
 
 /**
- * Pending correction reports (those CANDIDATES_SQL would serve) whose window still has an earlier
- * report of the same period waiting to be sent: what they cancel and carry is only known once that
- * report is delivered or refused, so they wait for a later run. Sent now, a correction would carry
- * nothing for it; if that send reached Stripe unanswered and the earlier report were delivered
- * meanwhile, the next run would cancel the earlier report and resend the correction with a larger
- * value under the same identifier, which Stripe ignores (it keeps an identifier's first event).
+ * Pending correction reports whose window still has an earlier report waiting to be sent: what
+ * they cancel and carry is only known once that report is delivered or refused, so they wait for
+ * a later run. Sent now, a correction would carry nothing for it; if that send reached Stripe
+ * unanswered and the earlier report were delivered meanwhile, the next run would cancel the earlier
+ * report and resend the correction with a larger value under the same identifier, which Stripe
+ * ignores (it keeps an identifier's first event).
  */
 const WAITING_FOR_EARLIER_REPORTS_SQL = `
 SELECT r.id::text AS id
 FROM report_queue q
 JOIN usage_reports r ON r.id = q.report_id
-WHERE q.state = 'pending' AND r.correction_count > 0 AND NOT r.late_adjustment AND r.billing_period_id IS NOT NULL
-  AND ($1::bigint[] IS NULL OR r.billing_period_id = ANY($1::bigint[]))
+WHERE ${PENDING_CORRECTION_REPORT}
   AND EXISTS (
     SELECT 1 FROM usage_reports p JOIN report_queue pq ON pq.report_id = p.id AND pq.state = 'pending'
-    WHERE p.customer_id = r.customer_id AND p.meter_id = r.meter_id AND p.window_start = r.window_start AND p.sequence < r.sequence
-      AND p.billing_period_id = r.billing_period_id AND NOT p.late_adjustment AND NOT p.late_unbillable
+    WHERE ${EARLIER_REPORT_OF_WINDOW}
   )`;
 
 /** Which earlier meter events a correction report cancelled before it is sent (report_cancellations). */
