@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The repository: found by walking up, because `npm run chaos` runs this file compiled under node_modules/.cache. */
@@ -53,7 +53,28 @@ export interface ServiceProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** `node dist/src/main.js` on Node 24 (jest's own binary), ready once /health/ready answers 200. */
+/**
+ * Whether process `pid` holds the listening socket of `port`: another test's app may have taken a
+ * port between freePort() and this child's listen (the child then exits with EADDRINUSE, and the
+ * other app would answer its readiness probe). Read from Linux's /proc; elsewhere, assumed.
+ */
+function listensOn(pid: number | undefined, port: number): boolean {
+  if (pid === undefined || !existsSync('/proc/net/tcp')) return true;
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listening = ['/proc/net/tcp', '/proc/net/tcp6']
+    .filter((file) => existsSync(file))
+    .flatMap((file) => readFileSync(file, 'utf8').split('\n').slice(1))
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1]?.endsWith(portHex) && fields[3] === '0A')
+    .map((fields) => `socket:[${fields[9]}]`);
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => listening.includes(readlinkSync(`/proc/${pid}/fd/${fd}`)));
+  } catch {
+    return false;
+  }
+}
+
+/** `node dist/src/main.js` on Node 24 (jest's own binary), ready once /health/ready answers 200 from its own socket. */
 export async function startService(build: ServiceBuild, port: number, env: Record<string, string>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [join(build.dir, 'src/main.js')], { cwd: build.dir, env: childEnv({ PORT: String(port), ...env }) });
   let output = '';
@@ -70,7 +91,7 @@ export async function startService(build: ServiceBuild, port: number, env: Recor
       throw new Error(`the service was not ready within 30 s:\n${output}`);
     }
     const ready = await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false);
-    if (ready) break;
+    if (ready && listensOn(child.pid, port)) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { baseUrl, output: () => output, exited, signal: (signal) => child.kill(signal) };
