@@ -3,7 +3,7 @@ import pg from 'pg';
 import pLimit from 'p-limit';
 import { BENCH_SERVER_URL, loadAverage, onDatabase, writeBenchResults } from './bench-database.js';
 import { generateApiKeyToken } from '../src/auth/api-key-token.js';
-import { RECORD_EVENTS_SQL } from '../src/metering/usage-events.repository.js';
+import { RECORD_EVENTS_SQL, recordEventsParameters } from '../src/metering/usage-events.repository.js';
 import { backendCpu, backendCpuSince, processCpuSeconds, statementWal, tableBytes, walBytesSince, walPosition } from './capacity-probes.js';
 import type { BenchFixtures } from './ingest-baseline.js';
 import { serviceLoad, startService, type RunningService } from './ingest-service.js';
@@ -150,9 +150,8 @@ async function main(): Promise<void> {
     // the ingest statement's own WAL per event, exact whatever other databases write
     const statementWalPerEvent: Record<string, { bytes: number; fullPageImages: number }> = {};
     for (const size of [1, 10, 100, 1000]) {
-      const input = Array.from({ length: size }, (_, index) => ({ ...timedEvent(fixtures, `wal-${size}`, now)(index), ord: index }));
-      const rows = input.map(({ ord, customerId, meter, value, timestamp, idempotencyKey }) => ({ ord, customer_id: customerId, external_customer_id: null, meter, value, event_time: timestamp, timestamp_given: true, properties: null, idempotency_key: idempotencyKey }));
-      const wal = await statementWal(client, RECORD_EVENTS_SQL, [JSON.stringify(rows)]);
+      const events = Array.from({ length: size }, (_, index) => timedEvent(fixtures, `wal-${size}`, now)(index)).map(({ customerId, meter, value, timestamp, idempotencyKey }) => ({ customerId, externalCustomerId: null, meter, value, eventTime: timestamp, timestampGiven: true, properties: null, idempotencyKey }));
+      const wal = await statementWal(client, RECORD_EVENTS_SQL, recordEventsParameters(events));
       // full page images: the first change of a page after a checkpoint logs the whole 8 kB page
       statementWalPerEvent[`batchOf${size}`] = { bytes: wal.bytes / size, fullPageImages: wal.fullPageImages / size };
     }

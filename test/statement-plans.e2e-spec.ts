@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { RECORD_EVENTS_SQL } from '../src/metering/usage-events.repository';
+import type { UsageEventInput } from '../src/metering/usage-event.parser';
+import { RECORD_EVENTS_SQL, recordEventsParameters } from '../src/metering/usage-events.repository';
 import { PENDING_PAGE_SQL } from '../src/reporting/usage-reports.repository';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -30,9 +31,10 @@ describe('statement plans (e2e)', () => {
     it('probes usage_events and customers by index even with the statistics of an empty table', async () => {
       await client.query('TRUNCATE usage_events');
       await client.query('SET plan_cache_mode = force_generic_plan');
-      await client.query(`PREPARE record_events(json) AS ${RECORD_EVENTS_SQL}`);
-      const event = { ord: 0, customer_id: null, external_customer_id: 'nobody', meter: 'none', value: 1, event_time: new Date().toISOString(), timestamp_given: true, properties: null, idempotency_key: 'k' };
-      const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE record_events('${JSON.stringify([event])}')`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      await client.query(`PREPARE record_events AS ${RECORD_EVENTS_SQL}`);
+      // one event of an unknown customer (EXPLAIN EXECUTE takes literals, not bind parameters)
+      const event = `ARRAY[NULL]::uuid[], ARRAY['nobody'], ARRAY['none'], ARRAY[1], ARRAY[now()], ARRAY[true], ARRAY[NULL]::jsonb[], ARRAY['k']`;
+      const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE record_events(${event})`)).rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Scan using usage_events_customer_idempotency_key/);
       expect(plan).not.toMatch(/Seq Scan on (usage_events|customers)/);
     });
@@ -40,9 +42,9 @@ describe('statement plans (e2e)', () => {
     it('probes for an earlier copy only of the keys it did not insert', async () => {
       const customer = await client.query<{ id: string }>(`INSERT INTO customers (external_id, email) VALUES ('plan-probe', 'plan-probe@example.com') RETURNING id`);
       await client.query(`INSERT INTO meters (key, display_name, aggregation, event_name, unit_amount_decimal, currency) VALUES ('plan_probe', 'Plan probe', 'sum', 'mb_plan_probe', 1, 'usd')`);
-      const event = { ord: 0, customer_id: customer.rows[0]!.id, external_customer_id: null, meter: 'plan_probe', value: 1, event_time: new Date().toISOString(), timestamp_given: true, properties: null, idempotency_key: 'probe-1' };
+      const event: UsageEventInput = { customerId: customer.rows[0]!.id, externalCustomerId: null, meter: 'plan_probe', value: 1, eventTime: new Date().toISOString(), timestampGiven: true, properties: null, idempotencyKey: 'probe-1' };
       const executed = async () => {
-        const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${RECORD_EVENTS_SQL.replace('$1::json', `'${JSON.stringify([event])}'::json`)}`);
+        const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${RECORD_EVENTS_SQL}`, recordEventsParameters([event]));
         return plan.rows.map((row) => row['QUERY PLAN']).join('\n');
       };
       const storedProbe = /Index Scan using usage_events_customer_idempotency_key on usage_events e \((never executed|actual rows=(\d+))/;

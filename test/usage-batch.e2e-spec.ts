@@ -79,6 +79,21 @@ describe('POST /v1/usage/batch (e2e)', () => {
     expect(await countUsageEvents(testApp)).toBe(count);
   });
 
+  // the events reach PostgreSQL as array literals (one per column): their quoting must carry every character as sent
+  it('stores keys, external ids and properties holding array-literal metacharacters exactly as sent', async () => {
+    const awkward = ['{"NULL"}', 'a,b', 'back\\slash', 'quote"d', 'NULL', ' spaced ', 'ünïcödé 🧾'];
+    const external = await insertCustomerRow(testApp, { externalId: 'ext {x,"y"} \\ NULL' });
+    const events = awkward.map((text, index) => ({ externalCustomerId: external.externalId, meter: 'api_calls', idempotencyKey: text, value: index, properties: { text, nested: { list: [text, null] } } }));
+    const response = await postBatch(events).expect(207);
+    expect(response.body.results.map((result: { status: string }) => result.status)).toEqual(awkward.map(() => 'accepted'));
+    const stored = (await usageEventRows(testApp)).filter((row) => row.customer_id === external.id);
+    expect(stored.map((row) => [row.idempotency_key, row.value, row.properties]).sort()).toEqual(
+      awkward.map((text, index) => [text, String(index), { text, nested: { list: [text, null] } }]).sort(),
+    );
+    // and a retry of each is recognised as the same event
+    expect((await postBatch(events).expect(207)).body.results.map((result: { status: string }) => result.status)).toEqual(awkward.map(() => 'duplicate'));
+  });
+
   it('stores a batch of exactly 1000 events', async () => {
     const before = await countUsageEvents(testApp);
     const response = await postBatch(Array.from({ length: 1000 }, (_, index) => event(`thousand-${index}`))).expect(207);

@@ -36,12 +36,16 @@ export interface RecordedEventRow {
  *
  * Rows are inserted in (customer, key) order so that two batches sharing keys wait on each other
  * in the same order instead of deadlocking.
+ *
+ * The events arrive as one array per column (recordEventsParameters): for a 1000-event batch that
+ * costs the service a tenth of the time JSON.stringify of the events took, and PostgreSQL less to
+ * read than json_to_recordset (docs/performance.md).
  */
 export const RECORD_EVENTS_SQL = `
 WITH input AS (
-  SELECT * FROM json_to_recordset($1::json) AS i(
-    ord int, customer_id uuid, external_customer_id text, meter text, value bigint,
-    event_time timestamptz, timestamp_given boolean, properties jsonb, idempotency_key text)
+  SELECT (i.ordinality - 1)::int AS ord, i.*
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::boolean[], $7::jsonb[], $8::text[])
+    WITH ORDINALITY AS i(customer_id, external_customer_id, meter, value, event_time, timestamp_given, properties, idempotency_key, ordinality)
 ),
 resolved AS (
   SELECT i.ord, i.idempotency_key, i.value, i.event_time, i.timestamp_given, i.properties,
@@ -84,6 +88,20 @@ LEFT JOIN LATERAL (
   LIMIT 1
 ) stored ON true`;
 
+/** RECORD_EVENTS_SQL's parameters: one array per column, in the order of its unnest; an event's position is its ord. */
+export function recordEventsParameters(events: UsageEventInput[]): unknown[][] {
+  return [
+    events.map((event) => event.customerId),
+    events.map((event) => event.externalCustomerId),
+    events.map((event) => event.meter),
+    events.map((event) => event.value),
+    events.map((event) => event.eventTime),
+    events.map((event) => event.timestampGiven),
+    events.map((event) => event.properties),
+    events.map((event) => event.idempotencyKey),
+  ];
+}
+
 /** The ledger's speed-critical SQL, run on MikroORM's own pg pool with real bind parameters and prepared statements. */
 @Injectable()
 export class UsageEventsRepository {
@@ -95,17 +113,6 @@ export class UsageEventsRepository {
 
   /** Inserts what is new and reports on every event; see RECORD_EVENTS_SQL. */
   insertEvents(events: UsageEventInput[]): Promise<RecordedEventRow[]> {
-    const input = events.map((event, ord) => ({
-      ord,
-      customer_id: event.customerId,
-      external_customer_id: event.externalCustomerId,
-      meter: event.meter,
-      value: event.value,
-      event_time: event.eventTime,
-      timestamp_given: event.timestampGiven,
-      properties: event.properties,
-      idempotency_key: event.idempotencyKey,
-    }));
-    return this.query<RecordedEventRow>('usage-insert-events', RECORD_EVENTS_SQL, [JSON.stringify(input)]);
+    return this.query<RecordedEventRow>('usage-insert-events', RECORD_EVENTS_SQL, recordEventsParameters(events));
   }
 }
