@@ -16,6 +16,8 @@ export interface PhaseResult {
   /** Per statement or per HTTP request, in milliseconds. */
   p50: number;
   p99: number;
+  /** Service phases: the service process's CPU (user + system) per HTTP request, in microseconds. */
+  serviceCpuMicrosPerRequest?: number;
 }
 
 const SINGLE_INSERT = `INSERT INTO usage_events (customer_id, meter_id, idempotency_key, value, event_time, properties)

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { processCpuSeconds } from './capacity-probes.js';
 import type { BenchFixtures, PhaseResult } from './ingest-baseline.js';
 
 /** The service as production runs it (compiled, its own process, logs silent), under autocannon. */
@@ -98,9 +99,11 @@ export function serviceLoad(service: RunningService, options: LoadOptions): Serv
       await run(2);
     },
     measure: async () => {
+      const cpuBefore = processCpuSeconds(service.pid);
       const result = await run(options.seconds);
+      const serviceCpuMicrosPerRequest = ((processCpuSeconds(service.pid) - cpuBefore) * 1e6) / result['2xx'];
       const events = result['2xx'] * options.eventsPerRequest;
-      return { events, seconds: result.duration, eventsPerSecond: events / result.duration, p50: result.latency.p50, p99: result.latency.p99 };
+      return { events, seconds: result.duration, eventsPerSecond: events / result.duration, p50: result.latency.p50, p99: result.latency.p99, serviceCpuMicrosPerRequest };
     },
   };
 }

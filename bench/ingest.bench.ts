@@ -82,8 +82,8 @@ function report(phases: Phase[], machine: Record<string, string>): Record<string
   const lines = [
     '',
     `Meterbridge ingest bench — ${machine.postgres}, ${machine.cpus} CPUs shared by PostgreSQL, the service and the load generator, synchronous_commit=${machine.synchronousCommit}, ${machine.usageAlerts} usage alerts, load average ${machine.loadAverage} at start`,
-    `${'phase'.padEnd(72)}${'events/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'rows'.padStart(10)}`,
-    ...phases.map((p) => `${p.name.padEnd(72)}${format(p.eventsPerSecond).padStart(10)}${format(p.p50, 1).padStart(9)}${format(p.p99, 1).padStart(9)}${format(p.storedRows).padStart(10)}`),
+    `${'phase'.padEnd(72)}${'events/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'rows'.padStart(10)}${'service µs/req'.padStart(16)}`,
+    ...phases.map((p) => `${p.name.padEnd(72)}${format(p.eventsPerSecond).padStart(10)}${format(p.p50, 1).padStart(9)}${format(p.p99, 1).padStart(9)}${format(p.storedRows).padStart(10)}${(p.serviceCpuMicrosPerRequest === undefined ? '' : format(p.serviceCpuMicrosPerRequest)).padStart(16)}`),
     '',
     `single, group commit    / raw single-row: ${ratio(ratios.singleGroupCommitVsRawSingle)} (target ≥ 1.0×)`,
     `single, no group commit / raw single-row: ${ratio(ratios.singleWithoutGroupCommitVsRawSingle)}`,
@@ -91,6 +91,7 @@ function report(phases: Phase[], machine: Record<string, string>): Record<string
     `HTTP stack alone        / raw single-row: ${ratio(ratios.httpCeilingVsRawSingle)} (the most any HTTP route could reach here)`,
     `single, group commit    / HTTP stack alone: ${ratio(ratios.singleGroupCommitVsHttpCeiling)} (target ≥ 0.7×)`,
     'latency: per statement for raw phases, per HTTP request for service phases (a batch request carries 1000 events);',
+    'service µs/req: CPU of the service process (user + system) per answered request during the measured phase;',
     'rows: usage_events rows after the phase (service phases may also include requests still in flight when the load stopped)',
     '',
   ];

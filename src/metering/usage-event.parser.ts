@@ -47,7 +47,8 @@ export function validationFailed(message: string, details: ErrorDetail[]): Domai
 }
 
 /**
- * Well-formed too: the batch travels to PostgreSQL as JSON, whose parser refuses an unpaired surrogate.
+ * Well-formed too: an unpaired surrogate has no UTF-8 form, so the text PostgreSQL stored would differ from
+ * the text sent (and a retry would no longer match it).
  * Characters are counted as the contract (JSON Schema's maxLength) and the customers DTO count them,
  * by code point: an emoji is one character, not two UTF-16 units. Spreading is only needed past the limit.
  */
