@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../src/database/advisory-lock';
+import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock, type LockHold } from '../src/database/advisory-lock';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /**
@@ -33,10 +33,15 @@ describe('advisory locks (integration)', () => {
   }
 
   it.each([
-    ['withAdvisoryLock', (work: () => Promise<string>) => withAdvisoryLock(database.url, AdvisoryLock.Reporter, work)],
-    ['tryWithAdvisoryLock', (work: () => Promise<string>) => tryWithAdvisoryLock(database.url, AdvisoryLock.Reporter, work).then((outcome) => (outcome.acquired ? outcome.result : 'skipped'))],
-  ])('%s: losing the lock connection mid-work neither crashes the process nor loses the work', async (_name, hold) => {
-    await expect(hold(() => terminateLockHolder(AdvisoryLock.Reporter).then(() => 'finished'))).resolves.toBe('finished');
+    ['withAdvisoryLock', (work: (held: LockHold) => Promise<string>) => withAdvisoryLock(database.url, AdvisoryLock.Reporter, work)],
+    ['tryWithAdvisoryLock', (work: (held: LockHold) => Promise<string>) => tryWithAdvisoryLock(database.url, AdvisoryLock.Reporter, work).then((outcome) => (outcome.acquired ? outcome.result : 'skipped'))],
+  ])('%s: losing the lock connection mid-work neither crashes the process nor loses the work, and the work learns it', async (_name, hold) => {
+    const work = async (lock: LockHold) => {
+      expect(lock.held).toBe(true);
+      await terminateLockHolder(AdvisoryLock.Reporter);
+      return lock.held ? 'still held' : 'finished';
+    };
+    await expect(hold(work)).resolves.toBe('finished');
     // the lock went with the session: the next holder gets it at once
     await expect(hold(async () => 'again')).resolves.toBe('again');
   });

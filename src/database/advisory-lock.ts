@@ -14,27 +14,40 @@ export enum AdvisoryLock {
 const logger = new Logger('AdvisoryLock');
 
 /**
- * The dedicated connection a lock is held on. PostgreSQL may drop it while the work runs (a
- * restart, a failover): pg then emits 'error' on the idle client, and an 'error' nobody listens
- * to crashes the process. The lock goes with the session; the work under way finishes on its own
- * connections, and `end()` on the dead client resolves at once.
+ * Whether this process still holds the lock. PostgreSQL may drop the lock's connection while the
+ * work runs (a restart, a failover, an operator's pg_terminate_backend): the lock goes with the
+ * session, so another process may take it while this work goes on. Work that must never run
+ * beside another holder (the reporter) checks it before each step that reaches Stripe.
  */
-async function lockConnection(databaseUrl: string, lock: AdvisoryLock): Promise<pg.Client> {
+export interface LockHold {
+  readonly held: boolean;
+}
+
+/**
+ * The dedicated connection a lock is held on. When PostgreSQL drops it, pg emits 'error' on the
+ * idle client (an 'error' nobody listens to crashes the process): the hold ends there. The work
+ * under way finishes on its own connections, and `end()` on the dead client resolves at once.
+ */
+async function lockConnection(databaseUrl: string, lock: AdvisoryLock): Promise<{ client: pg.Client; hold: LockHold }> {
   const client = new pg.Client({ connectionString: databaseUrl });
-  client.on('error', (error) => logger.warn(`lost the connection holding advisory lock ${AdvisoryLock[lock]}: ${error.message}`));
+  const hold = { held: true };
+  client.on('error', (error) => {
+    hold.held = false;
+    logger.warn(`lost the connection holding advisory lock ${AdvisoryLock[lock]}: ${error.message}`);
+  });
   await client.connect();
-  return client;
+  return { client, hold };
 }
 
 /**
  * Holds a session-level advisory lock on a dedicated connection while `work` runs, so the lock
  * is held by one connection from acquire to release (a pooled connection could differ).
  */
-export async function withAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: () => Promise<T>): Promise<T> {
-  const client = await lockConnection(databaseUrl, lock);
+export async function withAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: (hold: LockHold) => Promise<T>): Promise<T> {
+  const { client, hold } = await lockConnection(databaseUrl, lock);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [lock]);
-    return await work();
+    return await work(hold);
   } finally {
     await client.end();
   }
@@ -43,12 +56,12 @@ export async function withAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLoc
 export type TryLockResult<T> = { acquired: true; result: T } | { acquired: false };
 
 /** Like withAdvisoryLock, but gives up at once when another session holds the lock (scheduled work skips a beat). */
-export async function tryWithAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: () => Promise<T>): Promise<TryLockResult<T>> {
-  const client = await lockConnection(databaseUrl, lock);
+export async function tryWithAdvisoryLock<T>(databaseUrl: string, lock: AdvisoryLock, work: (hold: LockHold) => Promise<T>): Promise<TryLockResult<T>> {
+  const { client, hold } = await lockConnection(databaseUrl, lock);
   try {
     const { rows } = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1) AS acquired', [lock]);
     if (!rows[0]?.acquired) return { acquired: false };
-    return { acquired: true, result: await work() };
+    return { acquired: true, result: await work(hold) };
   } finally {
     await client.end();
   }

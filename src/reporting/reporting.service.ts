@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import type { ConfigType } from '@nestjs/config';
 import { databaseConfig, reportingConfig } from '../config/namespaces.js';
 import type { PeriodFlush } from '../subscriptions/period-flush.port.js';
-import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock } from '../database/advisory-lock.js';
+import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock, type LockHold } from '../database/advisory-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { meterEventParts } from './meter-event-parts.js';
 import { MeterEventSender, type DeliveryOutcome } from './meter-event.sender.js';
@@ -20,6 +20,16 @@ export type { StripeRejection } from './report-failures.service.js';
 const RECENT_ROWS = 100;
 /** How long a run waits for transactions already running when it starts (usually milliseconds). */
 const OLDER_TRANSACTIONS_WAIT_MS = 5000;
+
+/**
+ * A run that lost the reporter lock stops before its next step that reaches Stripe: another
+ * replica may hold the lock by then, and two runs cancelling and sending the same window's
+ * corrections could each decide what a report carries and send it under one identifier, of
+ * which Stripe keeps the first value.
+ */
+function stillHeld(hold: LockHold): void {
+  if (!hold.held) throw new Error('the reporter lock was lost (PostgreSQL dropped its connection): this run stops here and the next run goes on');
+}
 
 /**
  * The reporter: claim (usage events → report rows), then deliver (pending rows → Stripe). Every
@@ -47,13 +57,13 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
 
   /** Runs now, waiting for another replica's run to end first. */
   run(trigger: Exclude<RunTrigger, 'flush'>): Promise<RunRecord> {
-    return this.locked(() => this.runLocked(trigger, null));
+    return this.locked((hold) => this.runLocked(trigger, null, hold));
   }
 
   /** The cron's entry: skips this beat when another replica is running. */
   async runIfIdle(): Promise<RunRecord | null> {
     if (this.stopping) return null;
-    const outcome = await tryWithAdvisoryLock(this.databaseUrl, AdvisoryLock.Reporter, () => this.guarded(() => this.runLocked('cron', null)));
+    const outcome = await tryWithAdvisoryLock(this.databaseUrl, AdvisoryLock.Reporter, (hold) => this.guarded(() => this.runLocked('cron', null, hold)));
     return outcome.acquired ? outcome.result : null;
   }
 
@@ -64,7 +74,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
    */
   async flushPeriod(subscription: string, periodEnd: Date): Promise<RunRecord> {
     const periodIds = await this.reports.periodsEndingAt(subscription, periodEnd);
-    return this.locked(() => this.runLocked('flush', periodIds));
+    return this.locked((hold) => this.runLocked('flush', periodIds, hold));
   }
 
   /** Reports Stripe refused asynchronously become failed, visible in status; returns how many matched. */
@@ -103,11 +113,11 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
     return this.database.url ?? '';
   }
 
-  private async locked(work: () => Promise<RunRecord>): Promise<RunRecord> {
+  private async locked(work: (hold: LockHold) => Promise<RunRecord>): Promise<RunRecord> {
     const waitStarted = performance.now();
-    return withAdvisoryLock(this.databaseUrl, AdvisoryLock.Reporter, () => {
+    return withAdvisoryLock(this.databaseUrl, AdvisoryLock.Reporter, (hold) => {
       this.metrics.observeLockWait('reporter', (performance.now() - waitStarted) / 1000);
-      return this.guarded(work);
+      return this.guarded(() => work(hold));
     });
   }
 
@@ -120,7 +130,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
     });
   }
 
-  private async runLocked(trigger: RunTrigger, periodIds: string[] | null): Promise<RunRecord> {
+  private async runLocked(trigger: RunTrigger, periodIds: string[] | null, hold: LockHold): Promise<RunRecord> {
     const runId = await this.runs.start(trigger);
     const counts: RunCounts = { claimedEvents: '0', claimedReports: 0, released: 0, sent: 0, failed: 0, retryLater: 0 };
     try {
@@ -129,8 +139,8 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
       const released = await this.reports.releaseHeld();
       Object.assign(counts, { claimedEvents: claimed.events, claimedReports: claimed.reports, released: released.reports });
       await this.reports.reclassifyStale();
-      const later = await this.cancelCorrectedEvents(periodIds);
-      await this.deliverPending(periodIds, counts, later);
+      const later = await this.cancelCorrectedEvents(periodIds, hold);
+      await this.deliverPending(periodIds, counts, later, hold);
       return await this.runs.finish(runId, counts, null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -146,7 +156,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
    * previous page's statuses written while the current page is being sent, so at most three pages
    * are in memory. Each page's statuses take three statements at most.
    */
-  private async deliverPending(periodIds: string[] | null, counts: RunCounts, later: string[]): Promise<void> {
+  private async deliverPending(periodIds: string[] | null, counts: RunCounts, later: string[], hold: LockHold): Promise<void> {
     const readAfter = (cursor: string) => this.reports.pendingPage(cursor, this.reporting.pageSize, periodIds, later);
     let page = await readAfter('0');
     let recording: Promise<void> = Promise.resolve();
@@ -154,6 +164,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
       while (page.length > 0 && !this.stopping) {
         const next = readAfter(page[page.length - 1]!.id);
         next.catch(() => undefined);
+        stillHeld(hold);
         const outcome = await this.sender.send(page);
         await recording;
         recording = this.record(outcome, counts);
@@ -180,7 +191,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
    * report may have reached Stripe. Returns the reports to leave for a later run (a cancel still
    * undecided, or an earlier report of the window still pending).
    */
-  private async cancelCorrectedEvents(periodIds: string[] | null): Promise<string[]> {
+  private async cancelCorrectedEvents(periodIds: string[] | null, hold: LockHold): Promise<string[]> {
     const later = new Set(await this.cancellations.waitingForEarlierReports(periodIds));
     const decisions: CancellationDecision[] = [];
     for (const candidate of await this.cancellations.candidates(periodIds)) {
@@ -191,6 +202,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
       const parts = meterEventParts(candidate.identifier, candidate.sentUnits);
       for (const [part, event] of parts.entries()) {
         if (candidate.decidedParts.includes(part)) continue;
+        stillHeld(hold);
         // a failed one-part report: its only meter event is the one Stripe refused
         const answer = candidate.failed && parts.length === 1 ? 'refused' : await this.sender.cancel(candidate.eventName, event.identifier);
         if (answer === 'transient') {
