@@ -55,6 +55,10 @@ const phase = (ingest: IngestResult, prefix: string) => {
   if (!found) throw new Error(`no ingest phase "${prefix}"`);
   return found;
 };
+const serviceCpu = (p: Phase) => {
+  if (p.serviceCpuMicrosPerRequest === undefined) throw new Error(`no service CPU for ingest phase "${p.name}"`);
+  return p.serviceCpuMicrosPerRequest;
+};
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 function markdown(ingest: IngestResult, report: ReportResult, machine: string): string {
@@ -76,7 +80,7 @@ function markdown(ingest: IngestResult, report: ReportResult, machine: string): 
     '| --- | --- | --- | --- | --- |',
     `| single event, \`POST /v1/usage\` (group commit) | ${speed(single)} | raw single-row INSERT: ${speed(rawSingle)} | ${ratio(ingest.ratios.singleGroupCommitVsRawSingle, '≥ 1.0×', ingest.ratios.singleGroupCommitVsRawSingle >= 1)} |`,
     `| single event, \`POST /v1/usage\` (group commit) | ${speed(single)} | the HTTP stack alone (\`GET /health/live\`, no auth, no database): ${speed(ceiling)} | ${ratio(ingest.ratios.singleGroupCommitVsHttpCeiling, '≥ 0.7×', ingest.ratios.singleGroupCommitVsHttpCeiling >= 0.7)} |`,
-    `| service process CPU per request (its JavaScript runs on one thread) | ${number(single.serviceCpuMicrosPerRequest ?? 0)} µs per single event | ${number(ceiling.serviceCpuMicrosPerRequest ?? 0)} µs per \`GET /health/live\` | ${number((ceiling.serviceCpuMicrosPerRequest ?? 0) / (single.serviceCpuMicrosPerRequest ?? 1), 2)}× | |`,
+    `| service process CPU per request (its JavaScript runs on one thread) | ${number(serviceCpu(single))} µs per single event | ${number(serviceCpu(ceiling))} µs per \`GET /health/live\` | ${number(serviceCpu(ceiling) / serviceCpu(single), 2)}× | |`,
     `| 1000-event batches, \`POST /v1/usage/batch\` | ${speed(batch)} | raw 1000-row INSERT: ${speed(rawBatch)} | ${ratio(ingest.ratios.batchVsRawBatch, '≥ 1.0×', ingest.ratios.batchVsRawBatch >= 1)} |`,
     `| ${drainLabel} | ${number(report.drain.seconds, 1)} s | floor \`UPDATE … SET reported\` of all rows: ${number(report.floor.seconds, 1)} s | ${ratio(report.ratios.drainVsFloor, '≥ 0.6×', report.ratios.drainVsFloor >= 0.6)} |`,
     `| ${drainLabel} | ${number(report.drain.seconds, 1)} s | naive load-group-mark-each-row: ${number(report.naive.extrapolatedSeconds, 1)} s${report.naive.subset ? ' (extrapolated from a subset)' : ''} | ${number(report.ratios.drainVsNaive, 1)}× faster | ≥ 10×: ${verdict(report.ratios.drainVsNaive >= 10)} |`,

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { AdvisoryLock, tryWithAdvisoryLock, withAdvisoryLock, type LockHold } from '../src/database/advisory-lock';
+import { terminateAdvisoryLockHolder } from './support/advisory-lock-holder';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /**
@@ -15,19 +15,8 @@ describe('advisory locks (integration)', () => {
   });
   afterAll(() => database.drop());
 
-  /** What a PostgreSQL restart does to the session holding the lock. */
   async function terminateLockHolder(lock: AdvisoryLock): Promise<void> {
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      const { rowCount } = await admin.query(
-        `select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = $1 and database = (select oid from pg_database where datname = current_database())`,
-        [lock],
-      );
-      expect(rowCount).toBe(1);
-    } finally {
-      await admin.end();
-    }
+    expect(await terminateAdvisoryLockHolder(database.url, lock)).toBe(1);
     // the terminated session's FATAL message reaches the lock's client while the work still runs
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
