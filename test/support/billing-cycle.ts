@@ -70,18 +70,7 @@ export async function startBillingCycle(environment: Record<string, string> = {}
     close: async () => {
       // no webhook delivery may reach the app while it shuts down
       emulator.state.billing.webhooks.close();
-      // Every test's request has been answered: once the app stops listening, cut what is still
-      // connected. Nest's close waits for every connection to end, and one that never completes a
-      // request (a delivery aborted above, or a stray client) ends only when Node's header timeout
-      // sweep reaches it: 30 s + 30 s here, past jest's hook limit. The service's own shutdown
-      // cuts connections after SHUTDOWN_GRACE_MS the same way (src/graceful-shutdown.ts).
-      const server = testApp.app.getHttpServer();
-      const cut = setInterval(() => server.listening || server.closeAllConnections(), 50);
-      try {
-        await testApp.close();
-      } finally {
-        clearInterval(cut);
-      }
+      await testApp.close();
       await emulator.close();
     },
   };

@@ -9,6 +9,7 @@ import { MigrationService } from '../../src/database/migration.service';
 import { generateApiKeyToken } from '../../src/auth/api-key-token';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import type { ApiScope } from '../../src/auth/scopes.decorator';
+import { closeApp } from './close-app';
 import { checkedAgent, contractOf } from './openapi-contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -73,7 +74,7 @@ export async function startTestApp(
     adminKey: config.auth.bootstrapAdminKey as string,
     createKey: async (...scopes) => (await app.get(ApiKeysService).create(`test ${scopes.join(' ')}`, scopes)).token,
     close: async () => {
-      await app.close();
+      await closeApp(app);
       if (!options.database) await database.drop();
     },
   };
