@@ -64,3 +64,22 @@ describe('the production dependency tree', () => {
     expect(unused).toEqual([]);
   });
 });
+
+/**
+ * npm runs a dependency's install scripts only as package.json's `allowScripts` decides (it warns
+ * about, and will block, any it has no entry for): node (Node 24's binary), the embedded
+ * PostgreSQL's libraries and swc need theirs; the OpenAPI UI's telemetry and a file watcher's
+ * optional build from source are denied.
+ */
+describe('install scripts', () => {
+  it('every locked package with an install script is allowed or denied by name', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts.length).toBeGreaterThan(0);
+    expect(withScripts.filter((name) => typeof manifest.allowScripts[name] !== 'boolean')).toEqual([]);
+    expect(Object.keys(manifest.allowScripts).filter((name) => !withScripts.includes(name))).toEqual([]);
+  });
+});
