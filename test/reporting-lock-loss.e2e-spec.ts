@@ -16,8 +16,8 @@ describe('a reporter run that loses its lock (e2e)', () => {
   let emulator: StripeEmulator;
 
   beforeAll(async () => {
-    // one report per page, one attempt, and a Stripe request that gives up after 3 s (time for the test to drop the lock meanwhile)
-    testApp = await startReportingApp({ REPORTER_PAGE_SIZE: '1', REPORTER_MAX_ATTEMPTS: '1', STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '3000' });
+    // one report per page, one attempt, and a Stripe request that gives up after 5 s (time for the test to drop the lock meanwhile, on a loaded machine too)
+    testApp = await startReportingApp({ REPORTER_PAGE_SIZE: '1', REPORTER_MAX_ATTEMPTS: '1', STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '5000' });
     emulator = emulatorOf(testApp);
   });
   afterAll(() => testApp.close());
@@ -34,10 +34,17 @@ describe('a reporter run that loses its lock (e2e)', () => {
     }
     // the first page's send hangs until the client gives up: the lock is dropped meanwhile
     const hang = emulator.faults.add({ kind: 'hang', count: 1, pathPrefix: '/v1/billing/meter_events' });
+    let settled = false;
     const run = testApp.app.get(ReportingService).run('api');
-    run.catch(() => undefined);
+    run.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     // the rule leaves the list when the send reaches the emulator (list() holds copies: match by id)
-    while (emulator.faults.list().some((rule) => rule.id === hang.id)) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (emulator.faults.list().some((rule) => rule.id === hang.id)) {
+      if (settled) throw new Error('the reporter run ended before its first send reached the emulator');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(await terminateAdvisoryLockHolder(testApp.database.url, AdvisoryLock.Reporter)).toBe(1);
     await expect(run).rejects.toThrow(/reporter lock was lost/);
     // the hung page was the only send: the two later pages were not sent without the lock

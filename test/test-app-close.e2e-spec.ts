@@ -15,7 +15,7 @@ it('a test app closes while a client has sent only half a request', async () => 
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
   await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write('POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"id"');
+  socket.write('POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"');
   // its headers are in: the app reads the body that never comes
   await requestStarted;
   await testApp.close();
