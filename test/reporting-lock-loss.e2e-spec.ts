@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { AdvisoryLock } from '../src/database/advisory-lock';
+import { reportIdentifier } from '../src/reporting/report-identifier';
 import { ReportingService } from '../src/reporting/reporting.service';
 import { terminateAdvisoryLockHolder } from './support/advisory-lock-holder';
 import type { TestApp } from './support/test-app';
-import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, meterEventsOf, MINUTE, runReporter, startReportingApp, subscribeWithPeriods } from './support/reporting';
+import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, meterEventsOf, MINUTE, runReporter, startReportingApp, subscribeWithPeriods, type BilledCustomer, type CatalogueMeter } from './support/reporting';
 
 /**
  * The reporter's runs exclude each other with an advisory lock held on one PostgreSQL connection.
@@ -14,44 +15,90 @@ import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, meterEventsOf, M
 describe('a reporter run that loses its lock (e2e)', () => {
   let testApp: TestApp;
   let emulator: StripeEmulator;
+  let calls: CatalogueMeter;
 
   beforeAll(async () => {
-    // one report per page, one attempt, and a Stripe request that gives up after 5 s (time for the test to drop the lock meanwhile, on a loaded machine too)
+    // one report per page, one attempt, and a Stripe request that gives up after 5 s (time for
+    // the test to drop the lock meanwhile, on a loaded machine too)
     testApp = await startReportingApp({ REPORTER_PAGE_SIZE: '1', REPORTER_MAX_ATTEMPTS: '1', STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '5000' });
     emulator = emulatorOf(testApp);
+    calls = await catalogueMeter(testApp, 'calls');
   });
   afterAll(() => testApp.close());
 
-  it('sends nothing more once the lock is gone; the next run delivers the rest', async () => {
-    const calls = await catalogueMeter(testApp, 'calls');
+  const thisHour = () => Math.floor(Date.now() / HOUR) * HOUR;
+
+  async function subscribed(): Promise<BilledCustomer> {
     const customer = await billedCustomer(testApp);
     const start = new Date(Math.floor((Date.now() - 10 * DAY) / 1000) * 1000);
     await subscribeWithPeriods(testApp, customer.id, calls.id, [{ start, end: new Date(start.getTime() + 30 * DAY) }]);
-    const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
-    for (const hoursAgo of [4, 3, 2]) {
-      const timestamp = new Date(thisHour - hoursAgo * HOUR + MINUTE).toISOString();
-      await testApp.http.post('/v1/usage').send({ customerId: customer.id, meter: 'calls', value: 1, timestamp, idempotencyKey: randomUUID() }).expect(202);
+    return customer;
+  }
+
+  /** One event in each of these past hours; returns their idempotency keys. */
+  async function oneEventPerHour(customerId: string, hoursAgo: number[]): Promise<string[]> {
+    const keys: string[] = [];
+    for (const hours of hoursAgo) {
+      const idempotencyKey = randomUUID();
+      const timestamp = new Date(thisHour() - hours * HOUR + MINUTE).toISOString();
+      await testApp.http.post('/v1/usage').send({ customerId, meter: 'calls', value: 100, timestamp, idempotencyKey }).expect(202);
+      keys.push(idempotencyKey);
     }
-    // the first page's send hangs until the client gives up: the lock is dropped meanwhile
-    const hang = emulator.faults.add({ kind: 'hang', count: 1, pathPrefix: '/v1/billing/meter_events' });
+    return keys;
+  }
+
+  /**
+   * A reporter run whose first request to `pathPrefix` hangs until the client gives up: meanwhile
+   * the lock's session is terminated, as a PostgreSQL restart would. The run must fail.
+   */
+  async function runLosingTheLockDuring(pathPrefix: string): Promise<void> {
+    const hang = emulator.faults.add({ kind: 'hang', count: 1, pathPrefix });
     let settled = false;
     const run = testApp.app.get(ReportingService).run('api');
     run.then(
       () => (settled = true),
       () => (settled = true),
     );
-    // the rule leaves the list when the send reaches the emulator (list() holds copies: match by id)
+    // the rule leaves the list when the request reaches the emulator (list() holds copies: match by id)
     while (emulator.faults.list().some((rule) => rule.id === hang.id)) {
-      if (settled) throw new Error('the reporter run ended before its first send reached the emulator');
+      if (settled) throw new Error(`the reporter run ended before its request to ${pathPrefix} reached the emulator`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await terminateAdvisoryLockHolder(testApp.database.url, AdvisoryLock.Reporter)).toBe(1);
     await expect(run).rejects.toThrow(/reporter lock was lost/);
+  }
+
+  it('sends no page once the lock is gone; the next run delivers the rest', async () => {
+    const customer = await subscribed();
+    await oneEventPerHour(customer.id, [4, 3, 2]);
+    await runLosingTheLockDuring('/v1/billing/meter_events');
     // the hung page was the only send: the two later pages were not sent without the lock
     expect(meterEventsOf(emulator, customer.stripeCustomerId)).toHaveLength(0);
     // the next runs, holding the lock, deliver all three (the hung one once its retry is due)
     const sent = (await runReporter(testApp)).sent + (await runReporter(testApp)).sent;
     expect(sent).toBe(3);
     expect(meterEventsOf(emulator, customer.stripeCustomerId)).toHaveLength(3);
+  });
+
+  it('sends no cancel once the lock is gone; the next runs carry both corrections', async () => {
+    const customer = await subscribed();
+    const keys = await oneEventPerHour(customer.id, [4, 3]);
+    await runReporter(testApp);
+    for (const idempotencyKey of keys) {
+      await testApp.http.post('/v1/usage/corrections').send({ customerId: customer.id, idempotencyKey, value: 10, reason: 'wrong value', correctionKey: randomUUID() }).expect(201);
+    }
+    await runLosingTheLockDuring('/v1/billing/meter_event_adjustments');
+    // the hung cancel was the only one sent: the other window's was not decided without the lock
+    const stripeEvents = () => emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true }).map((event) => [event.identifier, event.value, event.cancelled]);
+    expect(stripeEvents().filter(([, , cancelled]) => cancelled)).toEqual([]);
+    for (let run = 0; run < 3; run += 1) await runReporter(testApp);
+    const hours = [4, 3].map((hoursAgo) => new Date(thisHour() - hoursAgo * HOUR));
+    expect(stripeEvents()).toEqual(
+      expect.arrayContaining(hours.flatMap((hour) => [
+        [reportIdentifier(customer.id, calls.id, hour, 0), 100n, true],
+        [reportIdentifier(customer.id, calls.id, hour, 1), 10n, false],
+      ])),
+    );
+    expect(stripeEvents()).toHaveLength(4);
   });
 });
