@@ -18,9 +18,15 @@ describe('a reporter run that loses its lock (e2e)', () => {
   let calls: CatalogueMeter;
 
   beforeAll(async () => {
-    // one report per page, one attempt, and a Stripe request that gives up after 5 s (time for
-    // the test to drop the lock meanwhile, on a loaded machine too)
-    testApp = await startReportingApp({ REPORTER_PAGE_SIZE: '1', REPORTER_MAX_ATTEMPTS: '1', STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '5000' });
+    // a page of three reports sent one at a time, one attempt each, and a Stripe request that gives
+    // up after 5 s (time for the test to drop the lock meanwhile, on a loaded machine too)
+    testApp = await startReportingApp({
+      REPORTER_PAGE_SIZE: '3',
+      REPORTER_CONCURRENCY: '1',
+      REPORTER_MAX_ATTEMPTS: '1',
+      STRIPE_MAX_NETWORK_RETRIES: '0',
+      STRIPE_TIMEOUT_MS: '5000',
+    });
     emulator = emulatorOf(testApp);
     calls = await catalogueMeter(testApp, 'calls');
   });
@@ -68,11 +74,11 @@ describe('a reporter run that loses its lock (e2e)', () => {
     await expect(run).rejects.toThrow(/reporter lock was lost/);
   }
 
-  it('sends no page once the lock is gone; the next run delivers the rest', async () => {
+  it('sends nothing more once the lock is gone, and fails; the next run delivers the rest', async () => {
     const customer = await subscribed();
     await oneEventPerHour(customer.id, [4, 3, 2]);
     await runLosingTheLockDuring('/v1/billing/meter_events');
-    // the hung page was the only send: the two later pages were not sent without the lock
+    // the hung request was the only one: the two other reports of its page were not sent without the lock
     expect(meterEventsOf(emulator, customer.stripeCustomerId)).toHaveLength(0);
     // the next runs, holding the lock, deliver all three (the hung one once its retry is due)
     const sent = (await runReporter(testApp)).sent + (await runReporter(testApp)).sent;

@@ -13,6 +13,9 @@ export enum AdvisoryLock {
 
 const logger = new Logger('AdvisoryLock');
 
+/** Idle time on a lock's connection before TCP keepalive starts probing it. */
+const LOCK_KEEPALIVE_DELAY_MS = 10_000;
+
 /**
  * Whether this process still holds the lock. PostgreSQL may drop the lock's connection while the
  * work runs (a restart, a failover, an operator's pg_terminate_backend): the lock goes with the
@@ -29,7 +32,10 @@ export interface LockHold {
  * under way finishes on its own connections, and `end()` on the dead client resolves at once.
  */
 async function lockConnection(databaseUrl: string, lock: AdvisoryLock): Promise<{ client: pg.Client; hold: LockHold }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
+  // nothing is sent on this connection while the work runs: TCP keepalive probes it, so one that
+  // died without a word (a partition, a proxy's idle timeout) ends in 'error' too, once the
+  // kernel's probes have gone unanswered
+  const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: LOCK_KEEPALIVE_DELAY_MS });
   const hold = { held: true };
   client.on('error', (error) => {
     hold.held = false;

@@ -35,7 +35,7 @@ export function backoffDelay(baseMs: number, attempt: number): number {
 export interface RetryOptions {
   maxAttempts: number;
   baseMs: number;
-  /** Set when the application shuts down: no more retries, the reports stay pending. */
+  /** True once the application shuts down or the run lost its lock: no more tries, the reports stay pending. */
   stopping: () => boolean;
 }
 
@@ -44,7 +44,7 @@ export interface RetryOptions {
  * returned then (the caller leaves those reports pending for the next run).
  */
 export async function withRetries(send: () => Promise<Verdict>, options: RetryOptions): Promise<Verdict> {
-  let verdict: Verdict = { kind: 'transient', reason: 'not attempted: shutting down' };
+  let verdict: Verdict = { kind: 'transient', reason: 'not attempted: the run is stopping (shutdown, or its lock was lost)' };
   for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
     if (options.stopping()) return verdict;
     verdict = await send();

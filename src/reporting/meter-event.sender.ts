@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import pLimit from 'p-limit';
 import { reportingConfig } from '../config/namespaces.js';
+import type { LockHold } from '../database/advisory-lock.js';
 import { StripeGateway, type MeterEventSession, type MeterEventToSend } from '../stripe/stripe-gateway.js';
-import { judgeStripeError, withRetries, type Verdict } from './delivery-policy.js';
+import { judgeStripeError, withRetries, type RetryOptions, type Verdict } from './delivery-policy.js';
 import { meterEventParts } from './meter-event-parts.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { OutgoingReport, ReportFailure } from './usage-reports.repository.js';
@@ -56,13 +57,17 @@ export class MeterEventSender {
     this.stopping = true;
   }
 
-  async send(reports: OutgoingReport[]): Promise<DeliveryOutcome> {
+  /**
+   * Sends under the reporter's lock: once `hold` is lost (or shutdown begins), no request starts and
+   * no retry is made; what was not attempted stays pending.
+   */
+  async send(reports: OutgoingReport[], hold: LockHold): Promise<DeliveryOutcome> {
     const events = reports.flatMap((report) =>
       meterEventParts(report.identifier, report.units).map((part): OutgoingEvent => ({ ...report, reportId: report.id, identifier: part.identifier, value: part.value })),
     );
     const batches = this.reporting.useV2Stream ? chunk(events, STREAM_BATCH_SIZE) : events.map((event) => [event]);
     const verdicts = new Map<string, PartVerdict>();
-    await Promise.all(batches.map((batch) => this.inFlight(() => this.deliverBatch(batch, verdicts))));
+    await Promise.all(batches.map((batch) => this.inFlight(() => this.deliverBatch(batch, verdicts, hold))));
     const outcome: DeliveryOutcome = { delivered: [], rejected: [], retryLater: [] };
     for (const report of reports) {
       const verdict = verdicts.get(report.id) ?? { kind: 'transient', reason: 'not attempted' };
@@ -72,15 +77,11 @@ export class MeterEventSender {
     return outcome;
   }
 
-  private async deliverBatch(batch: OutgoingEvent[], verdicts: Map<string, PartVerdict>): Promise<void> {
-    const verdict = await withRetries(() => this.attempt(batch), {
-      maxAttempts: this.reporting.maxAttempts,
-      baseMs: this.reporting.retryBaseMs,
-      stopping: () => this.stopping,
-    });
+  private async deliverBatch(batch: OutgoingEvent[], verdicts: Map<string, PartVerdict>, hold: LockHold): Promise<void> {
+    const verdict = await withRetries(() => this.attempt(batch), this.retryOptions(hold));
     if (verdict.kind === 'rejected' && batch.length > 1) {
       // a stream request is refused as a whole: send its events one by one to find the bad one
-      for (const event of batch) await this.deliverBatch([event], verdicts);
+      for (const event of batch) await this.deliverBatch([event], verdicts, hold);
       return;
     }
     const part: PartVerdict = verdict.kind === 'delivered' || verdict.kind === 'rejected' ? verdict : { kind: 'transient', reason: verdict.reason };
@@ -96,7 +97,7 @@ export class MeterEventSender {
    * `refused` when Stripe will not (received more than 24 hours ago, or never counted),
    * `transient` when the tries ran out on 429/5xx/network failures.
    */
-  async cancel(eventName: string, identifier: string): Promise<'cancelled' | 'refused' | 'transient'> {
+  async cancel(eventName: string, identifier: string, hold: LockHold): Promise<'cancelled' | 'refused' | 'transient'> {
     const verdict = await withRetries(
       async (): Promise<Verdict> => {
         await this.limiter.acquire();
@@ -108,9 +109,14 @@ export class MeterEventSender {
           return judgeStripeError(error, false);
         }
       },
-      { maxAttempts: this.reporting.maxAttempts, baseMs: this.reporting.retryBaseMs, stopping: () => this.stopping },
+      this.retryOptions(hold),
     );
     return verdict.kind === 'delivered' ? 'cancelled' : verdict.kind === 'rejected' ? 'refused' : 'transient';
+  }
+
+  /** No try starts once shutdown began or the reporter's lock was lost (a cancel too: the caller decides nothing from it). */
+  private retryOptions(hold: LockHold): RetryOptions {
+    return { maxAttempts: this.reporting.maxAttempts, baseMs: this.reporting.retryBaseMs, stopping: () => this.stopping || !hold.held };
   }
 
   private async attempt(batch: OutgoingEvent[]): Promise<Verdict> {

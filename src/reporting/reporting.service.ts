@@ -141,6 +141,8 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
       await this.reports.reclassifyStale();
       const later = await this.cancelCorrectedEvents(periodIds, hold);
       await this.deliverPending(periodIds, counts, later, hold);
+      // a run that lost its lock ends failed, even where it had nothing left to send
+      stillHeld(hold);
       return await this.runs.finish(runId, counts, null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -165,7 +167,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
         const next = readAfter(page[page.length - 1]!.id);
         next.catch(() => undefined);
         stillHeld(hold);
-        const outcome = await this.sender.send(page);
+        const outcome = await this.sender.send(page, hold);
         await recording;
         recording = this.record(outcome, counts);
         page = await next;
@@ -204,7 +206,7 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
         if (candidate.decidedParts.includes(part)) continue;
         stillHeld(hold);
         // a failed one-part report: its only meter event is the one Stripe refused
-        const answer = candidate.failed && parts.length === 1 ? 'refused' : await this.sender.cancel(candidate.eventName, event.identifier);
+        const answer = candidate.failed && parts.length === 1 ? 'refused' : await this.sender.cancel(candidate.eventName, event.identifier, hold);
         if (answer === 'transient') {
           later.add(candidate.byReportId);
           break;
@@ -215,6 +217,9 @@ export class ReportingService implements OnModuleDestroy, PeriodFlush {
         decisions.push({ reportId: candidate.reportId, part, byReportId: candidate.byReportId, cancelled: carried, value });
       }
     }
+    // a run that lost its lock records nothing: the next run cancels again (Stripe answers a
+    // repeated cancel the same) and decides from its own answers
+    stillHeld(hold);
     await this.cancellations.record(decisions);
     return [...later];
   }

@@ -104,7 +104,8 @@ export async function startDeliveryRig(environment: Record<string, string> = {})
       await claimWithoutSending(doomed);
       if (afterSending) {
         const page = await doomed.app.get(UsageReportsRepository).pendingPage('0', 1000, null);
-        const outcome = await doomed.app.get(MeterEventSender).send(page);
+        // sent as a run holding the lock would, then the instance dies before recording the outcome
+        const outcome = await doomed.app.get(MeterEventSender).send(page, { held: true });
         expect(outcome.delivered).toHaveLength(page.length);
       }
       await doomed.close();
