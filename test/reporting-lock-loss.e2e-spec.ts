@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { StripeEmulator } from '@meterbridge/stripe-emulator';
 import { AdvisoryLock } from '../src/database/advisory-lock';
 import { reportIdentifier } from '../src/reporting/report-identifier';
 import { ReportingService } from '../src/reporting/reporting.service';
+import { StripeGateway } from '../src/stripe/stripe-gateway';
 import { terminateAdvisoryLockHolder } from './support/advisory-lock-holder';
+import { eventually } from './support/eventually';
 import type { TestApp } from './support/test-app';
 import { billedCustomer, catalogueMeter, DAY, emulatorOf, HOUR, meterEventsOf, MINUTE, runReporter, startReportingApp, subscribeWithPeriods, type BilledCustomer, type CatalogueMeter } from './support/reporting';
 
@@ -53,6 +56,20 @@ describe('a reporter run that loses its lock (e2e)', () => {
     return keys;
   }
 
+  const correctTo = (customerId: string, idempotencyKey: string, value: number) =>
+    testApp.http.post('/v1/usage/corrections').send({ customerId, idempotencyKey, value, reason: 'wrong value', correctionKey: randomUUID() }).expect(201);
+  const stripeEvents = (customer: BilledCustomer) =>
+    emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true }).map((event) => [event.identifier, event.value, event.cancelled]);
+  /** Each hour's first report cancelled (it carried 100) and its correction's report sending the 10 that remain. */
+  const correctedTo10 = (customer: BilledCustomer, hoursAgo: number[]) =>
+    hoursAgo.flatMap((hours) => {
+      const hour = new Date(thisHour() - hours * HOUR);
+      return [
+        [reportIdentifier(customer.id, calls.id, hour, 0), 100n, true],
+        [reportIdentifier(customer.id, calls.id, hour, 1), 10n, false],
+      ];
+    });
+
   /**
    * A reporter run whose first request to `pathPrefix` hangs until the client gives up: meanwhile
    * the lock's session is terminated, as a PostgreSQL restart would. The run must fail.
@@ -89,21 +106,41 @@ describe('a reporter run that loses its lock (e2e)', () => {
     const customer = await subscribed();
     const keys = await oneEventPerHour(customer.id, [4, 3]);
     await runReporter(testApp);
-    for (const idempotencyKey of keys) {
-      await testApp.http.post('/v1/usage/corrections').send({ customerId: customer.id, idempotencyKey, value: 10, reason: 'wrong value', correctionKey: randomUUID() }).expect(201);
-    }
+    for (const idempotencyKey of keys) await correctTo(customer.id, idempotencyKey, 10);
     await runLosingTheLockDuring('/v1/billing/meter_event_adjustments');
     // the hung cancel was the only one sent: the other window's was not decided without the lock
-    const stripeEvents = () => emulator.state.meterEvents.events({ customerId: customer.stripeCustomerId, includeCancelled: true }).map((event) => [event.identifier, event.value, event.cancelled]);
-    expect(stripeEvents().filter(([, , cancelled]) => cancelled)).toEqual([]);
+    expect(stripeEvents(customer).filter(([, , cancelled]) => cancelled)).toEqual([]);
     for (let run = 0; run < 3; run += 1) await runReporter(testApp);
-    const hours = [4, 3].map((hoursAgo) => new Date(thisHour() - hoursAgo * HOUR));
-    expect(stripeEvents()).toEqual(
-      expect.arrayContaining(hours.flatMap((hour) => [
-        [reportIdentifier(customer.id, calls.id, hour, 0), 100n, true],
-        [reportIdentifier(customer.id, calls.id, hour, 1), 10n, false],
-      ])),
-    );
-    expect(stripeEvents()).toHaveLength(4);
+    expect(stripeEvents(customer)).toEqual(expect.arrayContaining(correctedTo10(customer, [4, 3])));
+    expect(stripeEvents(customer)).toHaveLength(4);
+  });
+
+  it('records no decision from a cancel Stripe answered after the lock was lost; the next run decides again', async () => {
+    const customer = await subscribed();
+    const [key] = await oneEventPerHour(customer.id, [4]);
+    await runReporter(testApp);
+    await correctTo(customer.id, key!, 10);
+    // the lock is dropped while the cancel is on its way, and Stripe applies and answers it
+    const gateway = testApp.app.get(StripeGateway);
+    const cancel = gateway.cancelMeterEvent.bind(gateway);
+    const warnings = jest.spyOn(Logger.prototype, 'warn');
+    const cancels = jest.spyOn(gateway, 'cancelMeterEvent').mockImplementationOnce(async (...args) => {
+      expect(await terminateAdvisoryLockHolder(testApp.database.url, AdvisoryLock.Reporter)).toBe(1);
+      await eventually(async () => expect(warnings.mock.calls.some(([message]) => String(message).includes('advisory lock Reporter'))).toBe(true));
+      return cancel(...args);
+    });
+    try {
+      await expect(testApp.app.get(ReportingService).run('api')).rejects.toThrow(/reporter lock was lost/);
+    } finally {
+      cancels.mockRestore();
+      warnings.mockRestore();
+    }
+    expect(stripeEvents(customer).filter(([, , cancelled]) => cancelled)).toHaveLength(1);
+    const decisions = `select count(*)::int as n from report_cancellations c join usage_reports r on r.id = c.report_id where r.customer_id = ?`;
+    expect(await testApp.sql(decisions, [customer.id])).toEqual([{ n: 0 }]);
+    // the next run cancels again (Stripe answers a repeated cancel the same) and carries the correction once
+    for (let run = 0; run < 2; run += 1) await runReporter(testApp);
+    expect(await testApp.sql(decisions, [customer.id])).toEqual([{ n: 1 }]);
+    expect(stripeEvents(customer)).toEqual(correctedTo10(customer, [4]));
   });
 });
