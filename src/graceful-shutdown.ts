@@ -46,8 +46,13 @@ export function installGracefulShutdown(app: INestApplication, options: Graceful
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
 }
 
-/** Resolves true when every request finished within the grace period, false when some were cut. */
-function drainHttpServer(server: Server, graceMs: number): Promise<boolean> {
+/**
+ * Stops accepting connections and waits for the requests in flight, closing idle keep-alive
+ * connections at once and cutting what is still connected after `graceMs` (a client that never
+ * completes its request would otherwise hold the close for Node's header-timeout sweep). Resolves
+ * true when every request finished within the grace period, false when some were cut.
+ */
+export function drainHttpServer(server: Server, graceMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let drained = true;
     // a keep-alive connection whose request just finished is idle: close it rather than wait for the client

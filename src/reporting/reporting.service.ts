@@ -22,10 +22,10 @@ const RECENT_ROWS = 100;
 const OLDER_TRANSACTIONS_WAIT_MS = 5000;
 
 /**
- * A run that lost the reporter lock stops before its next step that reaches Stripe: another
- * replica may hold the lock by then, and two runs cancelling and sending the same window's
- * corrections could each decide what a report carries and send it under one identifier, of
- * which Stripe keeps the first value.
+ * A run that lost the reporter lock stops before its next step that reaches Stripe or records a
+ * cancel decision: another replica may hold the lock by then, and two runs cancelling and sending
+ * the same window's corrections could each decide what a report carries and send it under one
+ * identifier, of which Stripe keeps the first value.
  */
 function stillHeld(hold: LockHold): void {
   if (!hold.held) throw new Error('the reporter lock was lost (PostgreSQL dropped its connection): this run stops here and the next run goes on');
